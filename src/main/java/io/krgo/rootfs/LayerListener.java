@@ -1,0 +1,20 @@
+package io.krgo.rootfs;
+
+import io.krgo.image.Layer;
+import io.krgo.layer.AppliedChanges;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Told after each layer of a pull was applied, in order, before the next one is. The git-layers sink
+ * ({@code pull -g}) is one: it commits the tree as a branch per layer.
+ */
+public interface LayerListener {
+    /**
+     * @param index   0 for the oldest layer
+     * @param root    the tree being built (the staging directory, renamed to the target at the end)
+     * @param changes what this layer did
+     */
+    void layerApplied(int index, Layer layer, Path root, AppliedChanges changes) throws IOException;
+}

@@ -1,0 +1,108 @@
+package io.krgo.store;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.image.Digest;
+import io.krgo.image.VerifyingInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * A content-addressed blob store: {@code ROOT/blobs/ALGO/HEX}, the same shape as an OCI layout's blob
+ * directory. A blob appears under its name only after its bytes were verified, by one atomic rename,
+ * so concurrent writers of the same blob cannot corrupt it and a reader never sees a partial blob.
+ */
+public final class BlobStore {
+    private final Path root;
+
+    public BlobStore(Path root) {
+        this.root = root;
+    }
+
+    /**
+     * The default store: {@code $KRGO_CACHE}, else {@code $XDG_CACHE_HOME/krgo}, else {@code ~/.cache/krgo}.
+     */
+    public static BlobStore defaultStore() {
+        String env = System.getenv("KRGO_CACHE");
+        if (env != null && !env.isBlank()) {
+            return new BlobStore(Path.of(env));
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return new BlobStore(base.resolve("krgo"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Where the blob lives (or would live). */
+    public Path path(Digest digest) {
+        return root.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
+    }
+
+    public boolean has(Digest digest) {
+        return Files.isRegularFile(path(digest));
+    }
+
+    /** Opens a stored blob, verifying it again while it is read (a store on disk can rot). */
+    public Optional<InputStream> open(Digest digest, long size) {
+        Path p = path(digest);
+        try {
+            return Optional.of(new VerifyingInputStream(Files.newInputStream(p), digest, size, "cached blob " + digest));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read cached blob " + digest + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies {@code in} to the store, verifying digest and size; the blob becomes visible only when the
+     * whole of it matched. Returns its path.
+     */
+    public Path put(Digest digest, long size, InputStream in) throws IOException {
+        Path dest = path(digest);
+        Path tmp = newTempFile(digest);
+        try (InputStream verified = new VerifyingInputStream(in, digest, size, "blob " + digest);
+             OutputStream out = Files.newOutputStream(tmp)) {
+            verified.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        commit(tmp, dest);
+        return dest;
+    }
+
+    /** A temp file inside the store (same file system, so the final rename is atomic). */
+    public Path newTempFile(Digest digest) throws IOException {
+        Path dir = root.resolve("tmp");
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, digest == null ? "blob" : digest.hex().substring(0, 12), ".part");
+    }
+
+    /** Moves a fully written and verified temp file to its content address. */
+    public Path commit(Path tmp, Digest digest) throws IOException {
+        Path dest = path(digest);
+        commit(tmp, dest);
+        return dest;
+    }
+
+    private static void commit(Path tmp, Path dest) throws IOException {
+        Files.createDirectories(dest.getParent());
+        try {
+            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+            // Another writer finished the same content first; identical bytes by construction.
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
