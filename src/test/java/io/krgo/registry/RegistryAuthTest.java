@@ -107,6 +107,20 @@ class RegistryAuthTest {
     }
 
     @Test
+    void anExpiredTokenIsFetchedAgain() throws InterruptedException {
+        token.tokenIssuer().setExpiresIn(1);
+        try (RegistryClient c = client(token, good(token))) {
+            int before = token.tokenIssuer().requests();
+            c.getManifest("public/app", "v1");
+            Thread.sleep(1100);
+            c.getManifest("public/app", "v1");
+            assertThat(token.tokenIssuer().requests() - before).isEqualTo(2);
+        } finally {
+            token.tokenIssuer().setExpiresIn(300);
+        }
+    }
+
+    @Test
     void tokenAuthAnonymousPullsPublicButNotPrivate() {
         try (RegistryClient c = client(token, null)) {
             assertThat(c.getManifest("public/app", "v1").manifest().layers()).hasSize(1);
@@ -135,6 +149,9 @@ class RegistryAuthTest {
             try (InputStream in = c.openBlob("private/pushed", d)) {
                 assertThat(in.readAllBytes()).isEqualTo(blob);
             }
+            // a mount needs push on the target and pull on the source in one token
+            assertThat(c.mountBlob("private/mounted", d.parsedDigest(), "private/pushed")).isTrue();
+            assertThat(c.blobExists("private/mounted", d.parsedDigest())).isTrue();
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
         }
