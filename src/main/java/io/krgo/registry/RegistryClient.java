@@ -40,6 +40,7 @@ public final class RegistryClient implements AutoCloseable {
     private final Transport transport;
     private final String displayHost;
     private final int optionsRetryAttempts;
+    private final RetryPolicy retry;
     private final long chunkSize;
 
     /**
@@ -54,6 +55,7 @@ public final class RegistryClient implements AutoCloseable {
         this.transport = new Transport(host, options, credentials);
         this.displayHost = displayHost;
         this.optionsRetryAttempts = options.retry().attempts();
+        this.retry = options.retry();
         this.chunkSize = options.chunkSize();
     }
 
@@ -117,7 +119,7 @@ public final class RegistryClient implements AutoCloseable {
             }
             Optional<String> digest = resp.header("Docker-Content-Digest");
             Optional<String> type = resp.header("Content-Type").map(RegistryClient::stripParams);
-            long size = resp.header("Content-Length").map(Long::parseLong).orElse(-1L);
+            long size = resp.header("Content-Length").map(RegistryClient::parseLength).orElse(-1L);
             if (digest.isEmpty() || type.isEmpty() || size < 0) {
                 // Not every registry answers HEAD fully: fall back to fetching the manifest.
                 return Optional.of(getManifest(repo, tagOrDigest).descriptor());
@@ -205,6 +207,14 @@ public final class RegistryClient implements AutoCloseable {
         return resp.body();
     }
 
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private static long rangeStart(String contentRange) {
         Matcher m = Pattern.compile("bytes\\s+(\\d+)-").matcher(contentRange);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
@@ -264,13 +274,20 @@ public final class RegistryClient implements AutoCloseable {
             return;
         }
         int attempts = optionsRetryAttempts;
+        RetryPolicy retry = this.retry;
         for (int attempt = 1; ; attempt++) {
             try {
                 upload(repo, d, digest, content);
                 return;
             } catch (RegistryException e) {
                 // The session cannot be replayed chunk by chunk: restart the whole upload.
-                if (attempt >= attempts) {
+                if (attempt >= attempts || !Transport.isTransient(e)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(retry.backoff(attempt, java.util.concurrent.ThreadLocalRandom.current().nextDouble()).toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
                     throw e;
                 }
             }

@@ -67,7 +67,9 @@ final class Transport implements AutoCloseable {
     private record Token(String value, Instant expires) { }
 
     private final String host;
-    private final URI base;
+    /** Schemes to try, in order: https; http for loopback; https (unverified) then http when insecure. */
+    private final List<String> schemes;
+    private volatile URI base;
     private final RegistryOptions options;
     private final Credentials credentials;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -80,15 +82,17 @@ final class Transport implements AutoCloseable {
         this.host = host;
         this.options = options;
         this.credentials = credentials;
-        boolean plain = options.insecure() || isLoopback(host);
-        this.base = URI.create((plain ? "http" : "https") + "://" + host);
+        this.schemes = options.insecure() ? List.of("https", "http")
+                : isLoopback(host) ? List.of("http") : List.of("https");
     }
 
     String host() {
         return host;
     }
 
+    /** The registry's base URI; the first call pings it to settle scheme and authentication. */
     URI base() {
+        ensurePinged();
         return base;
     }
 
@@ -113,7 +117,11 @@ final class Transport implements AutoCloseable {
                 c = client;
                 if (c == null) {
                     // Created on first use: building an HttpClient costs start-up time that "krgo --help" should not pay.
-                    c = HttpClient.newBuilder()
+                    HttpClient.Builder builder = HttpClient.newBuilder();
+                    if (options.insecure()) {
+                        builder.sslContext(InsecureTls.context());
+                    }
+                    c = builder
                             .followRedirects(HttpClient.Redirect.NEVER)
                             .connectTimeout(options.connectTimeout())
                             .version(HttpClient.Version.HTTP_1_1)
@@ -176,7 +184,7 @@ final class Transport implements AutoCloseable {
             if (auth != null) {
                 return auth;
             }
-            try (Response resp = exchange("GET", base.resolve("/v2/"), Map.of(), null, true, true)) {
+            try (Response resp = ping()) {
                 if (resp.status() == 401) {
                     List<AuthChallenge> challenges = AuthChallenge.parseAll(resp.header("WWW-Authenticate").orElse(null));
                     Optional<AuthChallenge> bearer = challenges.stream()
@@ -199,6 +207,24 @@ final class Transport implements AutoCloseable {
             }
             return auth;
         }
+    }
+
+    /** GET /v2/ on each allowed scheme in turn; the first that answers at all becomes {@link #base}. */
+    private Response ping() {
+        RegistryException first = null;
+        for (String scheme : schemes) {
+            URI candidate = URI.create(scheme + "://" + host);
+            try {
+                Response resp = exchange("GET", candidate.resolve("/v2/"), Map.of(), null, true, true);
+                base = candidate;
+                return resp;
+            } catch (RegistryException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        throw first;
     }
 
     private Optional<String> authorization(AuthScheme scheme, List<String> scopes, boolean refresh) {
@@ -502,7 +528,22 @@ final class Transport implements AutoCloseable {
         if (s == 403) {
             return new AuthException("access denied to " + repo + " at " + host + detail);
         }
-        return new RegistryException("registry " + host + " answered " + s + " to " + what + detail);
+        String message = "registry " + host + " answered " + s + " to " + what + detail;
+        return RETRY_STATUSES.contains(s) ? new RegistryException(message, new TransientStatus(s))
+                : new RegistryException(message);
+    }
+
+    /** Marks a RegistryException caused by a status worth retrying (a whole upload may be restarted). */
+    static final class TransientStatus extends Exception {
+        TransientStatus(int status) {
+            super("HTTP " + status, null, false, false);
+        }
+    }
+
+    /** True when {@code e} came from a network error or a retryable status, so a restart may succeed. */
+    static boolean isTransient(RegistryException e) {
+        return e.getCause() instanceof TransientStatus
+                || (e.getCause() instanceof IOException io && isTransient(io));
     }
 
     /** The registry's {@code {"errors":[{"code","message"}]}} as ": CODE: message; ...", or "". */

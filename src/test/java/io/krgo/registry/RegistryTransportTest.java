@@ -227,6 +227,33 @@ class RegistryTransportTest {
     }
 
     @Test
+    void aChunkedUploadFailingMidwayRestartsFromTheSource() throws IOException {
+        byte[] big = new byte[200_000];
+        new Random(8).nextBytes(big);
+        Descriptor d = new Descriptor(MediaTypes.OCI_LAYER, Digest.sha256(big), big.length);
+        AtomicInteger patches = new AtomicInteger();
+        AtomicInteger opened = new AtomicInteger();
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!ex.getRequestMethod().equals("PATCH") || patches.incrementAndGet() != 2) {
+                     return false;
+                 }
+                 ex.getRequestBody().readAllBytes();
+                 ex.sendResponseHeaders(503, -1);
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults().withRetry(FAST).withChunkSize(64 * 1024))) {
+            c.uploadBlob("t/restart", d, () -> {
+                opened.incrementAndGet();
+                return new ByteArrayInputStream(big);
+            });
+            assertThat(opened).hasValue(2);
+            try (InputStream in = c.openBlob("t/restart", d)) {
+                assertThat(in.readAllBytes()).isEqualTo(big);
+            }
+        }
+    }
+
+    @Test
     void tagsFollowLinkPagination() {
         // distribution 2.8 ignores ?n=, so the proxy paginates the registry's real tag list as the spec says.
         ObjectMapper json = new ObjectMapper();

@@ -30,11 +30,16 @@ public final class RegistryHarness implements AutoCloseable {
     private final Mode mode;
     private final Path dir;
     private final Process process;
+    private final String bindHost;
     private final int port;
+    private final boolean tls;
     private final Path logFile;
     private final TokenIssuer issuer;
 
-    private RegistryHarness(Mode mode, Path dir, Process process, int port, Path logFile, TokenIssuer issuer) {
+    private RegistryHarness(Mode mode, Path dir, Process process, String bindHost, int port, boolean tls, Path logFile,
+                            TokenIssuer issuer) {
+        this.bindHost = bindHost;
+        this.tls = tls;
         this.mode = mode;
         this.dir = dir;
         this.process = process;
@@ -43,7 +48,39 @@ public final class RegistryHarness implements AutoCloseable {
         this.issuer = issuer;
     }
 
+    /** A registry on 127.0.0.1 (plain HTTP, which krgo allows for loopback hosts). */
     public static RegistryHarness start(Mode mode) {
+        return start(mode, "127.0.0.1", false);
+    }
+
+    /**
+     * A registry on this machine's first non-loopback IPv4 address, so clients treat it as remote (HTTPS
+     * unless insecure). With {@code tls}, it serves HTTPS with a self-signed certificate made by openssl
+     * that nobody trusts, to test certificate errors.
+     */
+    public static RegistryHarness startOnExternalAddress(Mode mode, boolean tls) {
+        return start(mode, externalAddress(), tls);
+    }
+
+    static String externalAddress() {
+        try {
+            for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!nif.isUp() || nif.isLoopback()) {
+                    continue;
+                }
+                for (var addr : java.util.Collections.list(nif.getInetAddresses())) {
+                    if (addr instanceof java.net.Inet4Address && !addr.isLoopbackAddress()) {
+                        return addr.getHostAddress();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list network interfaces: " + e.getMessage(), e);
+        }
+        throw new AssertionError("this test needs a non-loopback IPv4 address on the machine (none is up)");
+    }
+
+    private static RegistryHarness start(Mode mode, String bindHost, boolean tls) {
         Path exe = Tools.require("docker-registry", "docker-registry");
         Path dir = null;
         TokenIssuer issuer = null;
@@ -61,13 +98,24 @@ public final class RegistryHarness implements AutoCloseable {
                 auth = "auth:\n  token:\n    realm: " + issuer.realm() + "\n    service: " + TokenIssuer.SERVICE
                         + "\n    issuer: " + TokenIssuer.ISSUER + "\n    rootcertbundle: " + issuer.certificate() + "\n";
             }
-            int port = freePort();
+            int port = freePort(bindHost);
+            String tlsConfig = "";
+            if (tls) {
+                Tools.require("openssl", "openssl");
+                Path key = dir.resolve("tls.key");
+                Path crt = dir.resolve("tls.crt");
+                Tools.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
+                        "-out", crt.toString(), "-days", "2", "-subj", "/CN=krgo-test-registry",
+                        "-addext", "subjectAltName=IP:" + bindHost));
+                tlsConfig = "  tls:\n    certificate: " + crt + "\n    key: " + key + "\n";
+            }
             String config = "version: 0.1\n"
                     + "log:\n  level: info\n  accesslog:\n    disabled: false\n  fields:\n    service: registry\n"
                     + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
                     + "  delete:\n    enabled: true\n"
                     + "  maintenance:\n    uploadpurging:\n      enabled: false\n"
-                    + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: krgo-test-secret\n"
+                    + "http:\n  addr: " + bindHost + ":" + port + "\n  secret: krgo-test-secret\n"
+                    + tlsConfig
                     + "  headers:\n    X-Content-Type-Options: [nosniff]\n"
                     + auth;
             Path configFile = dir.resolve("config.yml");
@@ -75,7 +123,7 @@ public final class RegistryHarness implements AutoCloseable {
             Path log = dir.resolve("registry.log");
             Process p = new ProcessBuilder(exe.toString(), "serve", configFile.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            RegistryHarness h = new RegistryHarness(mode, dir, p, port, log, issuer);
+            RegistryHarness h = new RegistryHarness(mode, dir, p, bindHost, port, tls, log, issuer);
             h.awaitReady();
             return h;
         } catch (IOException e) {
@@ -94,16 +142,16 @@ public final class RegistryHarness implements AutoCloseable {
         Tools.deleteTree(dir);
     }
 
-    static int freePort() throws IOException {
+    static int freePort(String bindHost) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            s.bind(new InetSocketAddress(bindHost, 0));
             return s.getLocalPort();
         }
     }
 
     private void awaitReady() {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        URI ping = URI.create("http://" + host() + "/v2/");
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(trustAll()).build();
+        URI ping = URI.create((tls ? "https" : "http") + "://" + host() + "/v2/");
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -134,13 +182,41 @@ public final class RegistryHarness implements AutoCloseable {
         throw new AssertionError("docker-registry did not answer /v2/ within 15 s: " + log);
     }
 
+    /** Only for the readiness probe: the test certificate is deliberately untrusted. */
+    private static javax.net.ssl.SSLContext trustAll() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Mode mode() {
         return mode;
     }
 
-    /** {@code 127.0.0.1:PORT}. */
+    /** {@code 127.0.0.1:PORT} (or {@code ADDRESS:PORT} when started on an external address). */
     public String host() {
-        return "127.0.0.1:" + port;
+        return bindHost + ":" + port;
+    }
+
+    public boolean tls() {
+        return tls;
     }
 
     public int port() {
