@@ -52,7 +52,7 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     private RegistryClient(String host, String displayHost, RegistryOptions options, Credentials credentials) {
-        this.transport = new Transport(host, options, credentials);
+        this.transport = new Transport(host, displayHost, options, credentials);
         this.displayHost = displayHost;
         this.optionsRetryAttempts = options.retry().attempts();
         this.retry = options.retry();
@@ -94,6 +94,11 @@ public final class RegistryClient implements AutoCloseable {
                         + "re-push the image with a current client");
             }
             Digest actual = Digest.sha256(bytes);
+            Optional<String> served = resp.header("Docker-Content-Digest");
+            if (served.isPresent() && served.get().startsWith("sha256:") && !served.get().equals(actual.toString())) {
+                throw new IntegrityException("manifest " + displayHost + "/" + repo + ":" + tagOrDigest
+                        + ": the registry says digest " + served.get() + " but the bytes have " + actual);
+            }
             if (isDigest(tagOrDigest)) {
                 Digest wanted = Digest.parse(tagOrDigest);
                 Digest check = wanted.algorithm().equals("sha256") ? actual : digestOf(wanted, bytes);
@@ -270,6 +275,9 @@ public final class RegistryClient implements AutoCloseable {
      */
     public void uploadBlob(String repo, Descriptor d, IOSupplier<InputStream> content) {
         Digest digest = d.parsedDigest();
+        if (d.size() < 0) {
+            throw new IllegalArgumentException("an upload needs the blob's size");
+        }
         if (blobExists(repo, digest, push(repo))) {
             return;
         }

@@ -67,6 +67,8 @@ final class Transport implements AutoCloseable {
     private record Token(String value, Instant expires) { }
 
     private final String host;
+    /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
+    private final String shown;
     /** Schemes to try, in order: https; http for loopback; https (unverified) then http when insecure. */
     private final List<String> schemes;
     private volatile URI base;
@@ -78,8 +80,9 @@ final class Transport implements AutoCloseable {
     private volatile AuthScheme auth;
 
     /** @param credentials null for anonymous */
-    Transport(String host, RegistryOptions options, Credentials credentials) {
+    Transport(String host, String shown, RegistryOptions options, Credentials credentials) {
         this.host = host;
+        this.shown = shown;
         this.options = options;
         this.credentials = credentials;
         this.schemes = options.insecure() ? List.of("https", "http")
@@ -194,15 +197,15 @@ final class Transport implements AutoCloseable {
                     } else if (challenges.stream().anyMatch(c -> c.isScheme("Basic"))) {
                         auth = new BasicAuth();
                     } else {
-                        throw new AuthException("registry " + host + " asks for an unsupported authentication scheme: "
+                        throw new AuthException("registry " + shown + " asks for an unsupported authentication scheme: "
                                 + challenges.stream().map(AuthChallenge::scheme).collect(Collectors.joining(", ")));
                     }
                 } else if (resp.status() >= 200 && resp.status() < 300) {
                     auth = new NoAuth();
                 } else if (resp.status() == 404) {
-                    throw new RegistryException(host + " is not a container registry (/v2/ answered 404)");
+                    throw new RegistryException(shown + " is not a container registry (/v2/ answered 404)");
                 } else {
-                    throw new RegistryException("registry " + host + " answered " + resp.status() + " to /v2/");
+                    throw new RegistryException("registry " + shown + " answered " + resp.status() + " to /v2/");
                 }
             }
             return auth;
@@ -249,7 +252,7 @@ final class Transport implements AutoCloseable {
         try {
             realm = URI.create(bearer.realm());
         } catch (IllegalArgumentException e) {
-            throw new AuthException("registry " + host + " sent an invalid token realm");
+            throw new AuthException("registry " + shown + " sent an invalid token realm");
         }
         StringBuilder query = new StringBuilder();
         if (bearer.service() != null) {
@@ -280,24 +283,24 @@ final class Transport implements AutoCloseable {
             throw network(realm.getAuthority(), e);
         }
         if (resp.status() == 401 || resp.status() == 403) {
-            throw credentials != null ? new AuthException("wrong username or password for " + host)
-                    : new AuthException("authentication required for " + host + " (the token service refused anonymous access)");
+            throw credentials != null ? new AuthException("wrong username or password for " + shown)
+                    : new AuthException("authentication required for " + shown + " (the token service refused anonymous access)");
         }
         if (resp.status() != 200) {
-            throw new RegistryException("token service of " + host + " answered " + resp.status() + errorDetail(body));
+            throw new RegistryException("token service of " + shown + " answered " + resp.status() + errorDetail(body));
         }
         JsonNode json;
         try {
             json = Json.readTree(body, "token response");
         } catch (KrgoException e) {
-            throw new RegistryException("token service of " + host + " sent an invalid response");
+            throw new RegistryException("token service of " + shown + " sent an invalid response");
         }
         String token = json.path("token").asText("");
         if (token.isEmpty()) {
             token = json.path("access_token").asText("");
         }
         if (token.isEmpty()) {
-            throw new RegistryException("token service of " + host + " sent no token");
+            throw new RegistryException("token service of " + shown + " sent no token");
         }
         long expiresIn = json.path("expires_in").asLong(60);
         if (expiresIn <= 0) {
@@ -333,32 +336,34 @@ final class Transport implements AutoCloseable {
                     return resp;
                 }
                 Duration delay = retryAfter(resp).orElse(policy.backoff(attempt, ThreadLocalRandom.current().nextDouble()));
-                resp.close();
-                if (!sleepWithin(start, delay, policy)) {
-                    // out of time: one more try would overrun; re-send once without waiting and return whatever comes
-                    return followingRedirects(method, uri, headers, body, followRedirects);
+                if (!fitsWithin(start, delay, policy)) {
+                    return resp; // waiting as asked would overrun the policy: report this answer
                 }
+                resp.close();
+                sleep(delay);
             } catch (IOException e) {
                 if (!mayRetry || !isTransient(e)) {
                     throw network(uri.getAuthority(), e);
                 }
-                if (!sleepWithin(start, policy.backoff(attempt, ThreadLocalRandom.current().nextDouble()), policy)) {
+                Duration delay = policy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
+                if (!fitsWithin(start, delay, policy)) {
                     throw network(uri.getAuthority(), e);
                 }
+                sleep(delay);
             }
         }
     }
 
-    private boolean sleepWithin(Instant start, Duration delay, RetryPolicy policy) {
-        if (Duration.between(start, Instant.now()).plus(delay).compareTo(policy.maxTotal()) > 0) {
-            return false;
-        }
+    private static boolean fitsWithin(Instant start, Duration delay, RetryPolicy policy) {
+        return Duration.between(start, Instant.now()).plus(delay).compareTo(policy.maxTotal()) <= 0;
+    }
+
+    private void sleep(Duration delay) {
         try {
             Thread.sleep(delay.toMillis());
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RegistryException("interrupted while waiting to retry a request to " + host);
+            throw new RegistryException("interrupted while waiting to retry a request to " + shown);
         }
     }
 
@@ -519,16 +524,16 @@ final class Transport implements AutoCloseable {
         int s = resp.status();
         if (s == 401) {
             return credentials == null
-                    ? new AuthException("authentication required for " + repo + " at " + host)
+                    ? new AuthException("authentication required for " + repo + " at " + shown)
                     : auth instanceof BasicAuth
-                        ? new AuthException("wrong username or password for " + host)
-                        : new AuthException("access denied to " + repo + " at " + host + " for user "
+                        ? new AuthException("wrong username or password for " + shown)
+                        : new AuthException("access denied to " + repo + " at " + shown + " for user "
                                 + credentials.username() + detail);
         }
         if (s == 403) {
-            return new AuthException("access denied to " + repo + " at " + host + detail);
+            return new AuthException("access denied to " + repo + " at " + shown + detail);
         }
-        String message = "registry " + host + " answered " + s + " to " + what + detail;
+        String message = "registry " + shown + " answered " + s + " to " + what + detail;
         return RETRY_STATUSES.contains(s) ? new RegistryException(message, new TransientStatus(s))
                 : new RegistryException(message);
     }
