@@ -131,6 +131,16 @@ class RegistryAuthTest {
     }
 
     @Test
+    void anIdentityTokenIsExchangedWithARefreshTokenGrant() {
+        try (RegistryClient c = client(token, Credentials.identityToken("", io.krgo.testing.TokenIssuer.REFRESH_TOKEN))) {
+            assertThat(c.getManifest("private/app", "v1").manifest().layers()).hasSize(1);
+        }
+        try (RegistryClient c = client(token, Credentials.identityToken("", "stale-token"))) {
+            assertThatThrownBy(() -> c.getManifest("private/app", "v1")).isInstanceOf(AuthException.class);
+        }
+    }
+
+    @Test
     void tokenAuthWithAWrongPasswordFailsAtTheTokenService() {
         try (RegistryClient c = client(token, Credentials.basic(token.username(), "nope-nope"))) {
             assertThatThrownBy(() -> c.getManifest("private/app", "v1"))
