@@ -168,6 +168,30 @@ class RegistryAuthTest {
     }
 
     @Test
+    void manyThreadsShareOneClient() throws Exception {
+        try (RegistryClient c = client(token, good(token))) {
+            RawManifest m = c.getManifest("private/app", "v1");
+            Descriptor layer = m.manifest().layers().get(0);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    reads.add(pool.submit(() -> {
+                        try (InputStream in = c.openBlob("private/app", layer)) {
+                            return in.readAllBytes();
+                        }
+                    }));
+                }
+                for (var f : reads) {
+                    assertThat(Digest.sha256(f.get()).toString()).isEqualTo(layer.digest());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void anonymousPushToATokenRegistryIsRefused() {
         byte[] blob = "x".getBytes(StandardCharsets.UTF_8);
         Descriptor d = new Descriptor(MediaTypes.OCI_LAYER, Digest.sha256(blob), blob.length);

@@ -116,6 +116,24 @@ class RegistryTransportTest {
     }
 
     @Test
+    void aTamperedBlobFailsItsDigestCheck() {
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!isBlobGet(ex)) {
+                     return false;
+                 }
+                 LoopbackProxy.Upstream up = self.fetch(ex);
+                 byte[] body = up.body().clone();
+                 body[body.length / 2] ^= 1;
+                 self.respond(ex, up, body);
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> readBlob(c)).isInstanceOf(io.krgo.error.IntegrityException.class)
+                    .hasMessageContaining("digest mismatch");
+        }
+    }
+
+    @Test
     void redirectLoopIsARegistryError() {
         try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
                  if (!isBlobGet(ex)) {
