@@ -601,9 +601,11 @@ final class Transport implements AutoCloseable {
     public void close() {
         HttpClient c = client;
         client = null;
-        // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable.
+        // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable. close() waits
+        // for exchanges still running (e.g. a body nobody read to the end), so abort those first.
         if (c instanceof AutoCloseable closeable) {
             try {
+                HttpClient.class.getMethod("shutdownNow").invoke(c);
                 closeable.close();
             } catch (Exception ignored) {
                 // nothing left to release
