@@ -48,6 +48,7 @@ import java.util.stream.Collectors;
  */
 final class Transport implements AutoCloseable {
     private static final int MAX_REDIRECTS = 10;
+    private static final long SLOWEST_UPLOAD_BYTES_PER_SECOND = 32 * 1024;
     private static final int ERROR_BODY_LIMIT = 64 * 1024;
     private static final Set<Integer> RETRY_STATUSES = Set.of(408, 429, 500, 502, 503, 504);
 
@@ -446,10 +447,17 @@ final class Transport implements AutoCloseable {
 
     private Response once(String method, URI uri, Map<String, String> headers,
                           Supplier<HttpRequest.BodyPublisher> body) throws IOException {
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody() : body.get();
+        // The JDK's request timeout runs until the response headers, so it includes sending the body:
+        // allow an upload time for it at a slow but not stalled rate.
+        Duration timeout = options.readTimeout();
+        if (publisher.contentLength() > 0) {
+            timeout = timeout.plusSeconds(publisher.contentLength() / SLOWEST_UPLOAD_BYTES_PER_SECOND);
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .timeout(options.readTimeout())
+                .timeout(timeout)
                 .header("User-Agent", options.userAgent())
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body.get());
+                .method(method, publisher);
         headers.forEach(b::header);
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =

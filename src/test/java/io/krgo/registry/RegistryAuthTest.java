@@ -131,6 +131,16 @@ class RegistryAuthTest {
     }
 
     @Test
+    void anIdentityTokenIsExchangedWithARefreshTokenGrant() {
+        try (RegistryClient c = client(token, Credentials.identityToken("", io.krgo.testing.TokenIssuer.REFRESH_TOKEN))) {
+            assertThat(c.getManifest("private/app", "v1").manifest().layers()).hasSize(1);
+        }
+        try (RegistryClient c = client(token, Credentials.identityToken("", "stale-token"))) {
+            assertThatThrownBy(() -> c.getManifest("private/app", "v1")).isInstanceOf(AuthException.class);
+        }
+    }
+
+    @Test
     void tokenAuthWithAWrongPasswordFailsAtTheTokenService() {
         try (RegistryClient c = client(token, Credentials.basic(token.username(), "nope-nope"))) {
             assertThatThrownBy(() -> c.getManifest("private/app", "v1"))
@@ -154,6 +164,30 @@ class RegistryAuthTest {
             assertThat(c.blobExists("private/mounted", d.parsedDigest())).isTrue();
         } catch (java.io.IOException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void manyThreadsShareOneClient() throws Exception {
+        try (RegistryClient c = client(token, good(token))) {
+            RawManifest m = c.getManifest("private/app", "v1");
+            Descriptor layer = m.manifest().layers().get(0);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    reads.add(pool.submit(() -> {
+                        try (InputStream in = c.openBlob("private/app", layer)) {
+                            return in.readAllBytes();
+                        }
+                    }));
+                }
+                for (var f : reads) {
+                    assertThat(Digest.sha256(f.get()).toString()).isEqualTo(layer.digest());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 

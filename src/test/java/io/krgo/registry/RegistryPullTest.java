@@ -47,6 +47,10 @@ class RegistryPullTest {
         OciFixtures.pushIndex(registry, work, "demo/multi:latest", List.of(
                 new PlatformImage("linux", "amd64", List.of(l1)),
                 new PlatformImage("linux", "arm64", List.of(l2))));
+        // a layer of its own: skopeo would reuse an already pushed gzip blob of the same content instead
+        Path lz = OciFixtures.tar(work.resolve("lz.tar"), Map.of("z.txt", "zstd " + System.nanoTime() + "\n"));
+        OciFixtures.pushImage(registry, work, "demo/zstd:v1", new PlatformImage("linux", "amd64", List.of(lz)),
+                "--dest-compress-format", "zstd");
         client = new RegistryClient(registry.host(), RegistryOptions.defaults(), null);
     }
 
@@ -95,6 +99,19 @@ class RegistryPullTest {
         }
         assertThat(Digest.sha256(tar)).isEqualTo(first.diffId().orElseThrow());
         assertThat(new String(tar, StandardCharsets.UTF_8)).contains("hello from layer one");
+    }
+
+    @Test
+    void zstdLayersPushedBySkopeoArePulledVerified() throws Exception {
+        RegistryImage image = RegistryImage.resolve(client, Reference.parse(registry.host() + "/demo/zstd:v1"),
+                Platform.parse("linux/amd64"));
+        Layer layer = image.layers().get(0);
+        assertThat(layer.descriptor().mediaType()).isEqualTo(MediaTypes.OCI_LAYER_ZSTD);
+        byte[] tar;
+        try (InputStream in = new com.github.luben.zstd.ZstdInputStream(layer.open())) {
+            tar = in.readAllBytes();
+        }
+        assertThat(Digest.sha256(tar)).isEqualTo(layer.diffId().orElseThrow());
     }
 
     @Test

@@ -116,6 +116,24 @@ class RegistryTransportTest {
     }
 
     @Test
+    void aTamperedBlobFailsItsDigestCheck() {
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!isBlobGet(ex)) {
+                     return false;
+                 }
+                 LoopbackProxy.Upstream up = self.fetch(ex);
+                 byte[] body = up.body().clone();
+                 body[body.length / 2] ^= 1;
+                 self.respond(ex, up, body);
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> readBlob(c)).isInstanceOf(io.krgo.error.IntegrityException.class)
+                    .hasMessageContaining("digest mismatch");
+        }
+    }
+
+    @Test
     void redirectLoopIsARegistryError() {
         try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
                  if (!isBlobGet(ex)) {
@@ -295,6 +313,80 @@ class RegistryTransportTest {
             }
         }
         return otherwise;
+    }
+
+    /** A proxy answering manifest GETs with {@code body} and {@code contentType}, status 200. */
+    private LoopbackProxy manifestServing(byte[] body, String contentType) {
+        return LoopbackProxy.start(registry.host(), (ex, self) -> {
+            if (!ex.getRequestURI().getPath().contains("/manifests/")) {
+                return false;
+            }
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            return true;
+        });
+    }
+
+    @Test
+    void schema1ManifestsAreRefusedAsUnsupported() {
+        byte[] schema1 = "{\"schemaVersion\":1,\"name\":\"t/app\",\"tag\":\"v1\",\"fsLayers\":[]}".getBytes(StandardCharsets.UTF_8);
+        try (LoopbackProxy front = manifestServing(schema1, MediaTypes.DOCKER_SCHEMA1_SIGNED);
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1"))
+                    .isInstanceOf(io.krgo.error.UnsafeImageException.class).hasMessageContaining("schema 1");
+        }
+        try (LoopbackProxy front = manifestServing(schema1, "application/json");
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1"))
+                    .isInstanceOf(io.krgo.error.UnsafeImageException.class).hasMessageContaining("schema 1");
+        }
+    }
+
+    @Test
+    void manifestsOverFourMebibytesAreRefused() {
+        byte[] huge = new byte[4 * 1024 * 1024 + 10];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        try (LoopbackProxy front = manifestServing(huge, MediaTypes.OCI_MANIFEST);
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1"))
+                    .isInstanceOf(io.krgo.error.UnsafeImageException.class).hasMessageContaining("4 MiB");
+        }
+    }
+
+    @Test
+    void aManifestNotMatchingTheDigestAskedForIsAnIntegrityError() {
+        String digest;
+        try (RegistryClient direct = new RegistryClient(registry.host(), RegistryOptions.defaults(), creds)) {
+            digest = direct.getManifest("t/app", "v1").digest().toString();
+        }
+        byte[] other = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":1},\"layers\":[]}"
+                .formatted("1".repeat(64)).getBytes(StandardCharsets.UTF_8);
+        try (LoopbackProxy front = manifestServing(other, MediaTypes.OCI_MANIFEST);
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> c.getManifest("t/app", digest))
+                    .isInstanceOf(io.krgo.error.IntegrityException.class).hasMessageContaining("digest mismatch");
+        }
+    }
+
+    @Test
+    void forbiddenIsAccessDeniedWithTheRegistryMessage() {
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!ex.getRequestURI().getPath().contains("/manifests/")) {
+                     return false;
+                 }
+                 byte[] body = "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"requested access to the resource is denied\"}]}"
+                         .getBytes(StandardCharsets.UTF_8);
+                 ex.sendResponseHeaders(403, body.length);
+                 ex.getResponseBody().write(body);
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults())) {
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1"))
+                    .isInstanceOf(io.krgo.error.AuthException.class)
+                    .hasMessage("access denied to t/app at " + front.host()
+                            + " (DENIED: requested access to the resource is denied)");
+        }
     }
 
     @Test

@@ -47,7 +47,11 @@ public final class OciFixtures {
         Umoci.run("config", "--image", ref, "--os", image.os(), "--architecture", image.architecture());
     }
 
-    /** Builds an image with umoci and pushes it with skopeo to {@code repoAndTag} on {@code registry}. */
+    /**
+     * Builds an image with umoci and pushes it with skopeo to {@code repoAndTag} on {@code registry}. Extra
+     * skopeo options go before the names, e.g. {@code "--dest-compress-format", "zstd"} (skopeo 1.9 supports
+     * it; use layer content not pushed before, or skopeo reuses the existing gzip blob).
+     */
     public static void pushImage(RegistryHarness registry, Path workDir, String repoAndTag, PlatformImage image,
                                  String... skopeoOptions) {
         Path layout = workDir.resolve("layout-" + repoAndTag.replaceAll("[^a-zA-Z0-9]", "_"));

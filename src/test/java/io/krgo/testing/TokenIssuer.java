@@ -28,7 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Docker token service for the test registry: checks Basic credentials and hands out RS256 JWTs
+ * A Docker token service for the test registry: checks Basic credentials (or an identity token POSTed as an OAuth2 refresh-token grant) and hands out RS256 JWTs
  * whose x5c header carries a self-signed certificate (made with openssl at start) that the registry
  * trusts via {@code rootcertbundle}. With valid credentials every requested action is granted;
  * anonymously only {@code pull} on repositories under {@code public/}; wrong credentials get 401.
@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TokenIssuer implements AutoCloseable {
     public static final String SERVICE = "krgo-test-registry";
     public static final String ISSUER = "krgo-test-issuer";
+    /** The identity (refresh) token the issuer accepts in an OAuth2 {@code grant_type=refresh_token} POST. */
+    public static final String REFRESH_TOKEN = "krgo-test-refresh-token";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
@@ -107,7 +109,16 @@ public final class TokenIssuer implements AutoCloseable {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             boolean authenticated = false;
-            if (auth != null) {
+            String query = ex.getRequestURI().getRawQuery();
+            if (ex.getRequestMethod().equals("POST")) {
+                // OAuth2 refresh-token grant, as clients do with an identity token from config.json
+                query = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                if (!query.contains("grant_type=refresh_token") || !query.contains("refresh_token=" + REFRESH_TOKEN)) {
+                    send(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad refresh token\"}]}");
+                    return;
+                }
+                authenticated = true;
+            } else if (auth != null) {
                 String expected = "Basic " + Base64.getEncoder().encodeToString(
                         (username + ":" + password).getBytes(StandardCharsets.UTF_8));
                 if (!auth.equals(expected)) {
@@ -117,7 +128,6 @@ public final class TokenIssuer implements AutoCloseable {
                 authenticated = true;
             }
             List<String> scopes = new ArrayList<>();
-            String query = ex.getRequestURI().getRawQuery();
             String service = null;
             if (query != null) {
                 for (String kv : query.split("&")) {
