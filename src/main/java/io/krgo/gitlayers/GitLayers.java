@@ -474,19 +474,23 @@ public final class GitLayers implements LayerListener {
     // ---------------------------------------------------------------- git plumbing
 
     private Repository openRepository(boolean create) throws IOException {
-        Repository repo = new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setWorkTree(dir.toFile())
-                .setMustExist(!create).build();
         if (create) {
-            repo.create(false);
-            StoredConfig cfg = repo.getConfig();
-            // Relative, so moving DIR together with its metadata keeps `git --git-dir=... status` working.
-            cfg.setString("core", null, "worktree", "../../" + dir.getFileName());
-            cfg.setBoolean("core", null, "filemode", true);
-            cfg.setBoolean("core", null, "symlinks", true);
-            cfg.setBoolean("gc", null, "auto", false);
-            cfg.save();
+            // Created bare, then pointed at DIR: creating a non-bare repository would create DIR itself,
+            // which a pull only creates by its final rename.
+            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setBare().build()) {
+                bare.create(true);
+                StoredConfig cfg = bare.getConfig();
+                cfg.setBoolean("core", null, "bare", false);
+                // Relative, so moving DIR together with its metadata keeps `git --git-dir=... status` working.
+                cfg.setString("core", null, "worktree", "../../" + dir.getFileName());
+                cfg.setBoolean("core", null, "filemode", true);
+                cfg.setBoolean("core", null, "symlinks", true);
+                cfg.setBoolean("gc", null, "auto", false);
+                cfg.save();
+            }
         }
-        return repo;
+        return new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setWorkTree(dir.toFile())
+                .setMustExist(true).build();
     }
 
     private static PackInserter packInserter(Repository repo) {

@@ -2,6 +2,7 @@ package io.krgo.gitlayers;
 
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
+import io.krgo.testing.ExternalTool;
 import io.krgo.image.Image;
 import io.krgo.image.MediaTypes;
 import io.krgo.layer.LayerWriter;
@@ -211,9 +212,9 @@ class GitLayersCommitTest {
     void devicesAndFifo() throws Exception {
         Committed c = commitAndCheck(d -> {
             Files.createDirectories(d.resolve("dev"));
-            Proc.run("mknod", d.resolve("dev/null").toString(), "c", "1", "3");
-            Proc.run("mknod", d.resolve("dev/loop9").toString(), "b", "7", "9");
-            Proc.run("mkfifo", d.resolve("dev/fifo").toString());
+            ExternalTool.run("mknod", d.resolve("dev/null").toString(), "c", "1", "3");
+            ExternalTool.run("mknod", d.resolve("dev/loop9").toString(), "b", "7", "9");
+            ExternalTool.run("mkfifo", d.resolve("dev/fifo").toString());
         });
         assertThat(c.entries()).containsExactly("dev/", "dev/fifo", "dev/loop9", "dev/null");
     }
@@ -278,6 +279,35 @@ class GitLayersCommitTest {
             byte[] tar = in.readAllBytes();
             assertThat(io.krgo.image.Digest.sha256(tar)).isEqualTo(r.diffId());
         }
+    }
+
+    @Test
+    void sameTreeCommittedTwiceGivesTheSameLayer() throws Exception {
+        Change change = d -> {
+            Files.writeString(d.resolve("etc/new"), "same");
+            FileTime t = FileTime.from(Instant.parse("2023-05-06T07:08:09.123456789Z"));
+            Files.setLastModifiedTime(d.resolve("etc/new"), t);
+            Files.setLastModifiedTime(d.resolve("etc"), t);
+        };
+        change.apply(dir);
+        CommitResult first = layers.commit("m", CommitOptions.defaults());
+
+        Path src = tmp.resolve("src2");
+        buildBase(src);
+        Path tmp2 = Files.createDirectories(tmp.resolve("second"));
+        OciFixture oci2 = OciFixture.create(tmp2.resolve("oci"), src, tmp2);
+        Image base2 = oci2.image("base");
+        Path dir2 = oci2.unpack("base", tmp2.resolve("bundle0"));
+        GitLayers layers2 = new GitLayers(oci2.store, dir2);
+        layers2.begin(base2);
+        layers2.layerApplied(0, base2.layers().get(0), dir2, OciFixture.everything(dir2));
+        layers2.pullFinished(dir2);
+        change.apply(dir2);
+        CommitResult second = layers2.commit("m", new CommitOptions(
+                new LayerWriter.Options(Compression.GZIP, 6, 1), null));
+
+        assertThat(second.diffId()).isEqualTo(first.diffId());
+        assertThat(second.layerDigest()).isEqualTo(first.layerDigest()); // gzip output is thread-independent
     }
 
     static void deleteTree(Path p) throws IOException {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.image.Descriptor;
+import io.krgo.testing.ExternalTool;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.ImageConfig;
@@ -39,17 +40,17 @@ final class OciFixture {
 
     static OciFixture create(Path layout, Path baseTree, Path tmp) throws IOException {
         Path tar = tmp.resolve("base.tar");
-        Proc.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
+        ExternalTool.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
                 "-C", baseTree.toString(), ".");
-        Proc.run("umoci", "init", "--layout", layout.toString());
-        Proc.run("umoci", "new", "--image", layout + ":base");
-        Proc.run("umoci", "raw", "add-layer", "--image", layout + ":base", tar.toString());
+        ExternalTool.run("umoci", "init", "--layout", layout.toString());
+        ExternalTool.run("umoci", "new", "--image", layout + ":base");
+        ExternalTool.run("umoci", "raw", "add-layer", "--image", layout + ":base", tar.toString());
         return new OciFixture(layout);
     }
 
     /** Unpacks {@code tag} with umoci and returns the rootfs. */
     Path unpack(String tag, Path bundle) {
-        Proc.run("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString());
+        ExternalTool.run("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString());
         return bundle.resolve("rootfs");
     }
 

@@ -1,4 +1,4 @@
-package io.krgo.gitlayers;
+package io.krgo.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -10,11 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /** Runs a real peer tool; a missing binary fails the test with how to install it. */
-final class Proc {
-    private Proc() {
+public final class ExternalTool {
+    private ExternalTool() {
     }
 
-    static String run(String... cmd) {
+    public static String run(String... cmd) {
         requireBinary(cmd[0]);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -30,7 +30,7 @@ final class Proc {
         }
     }
 
-    static void requireBinary(String name) {
+    public static void requireBinary(String name) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, name))) {
                 return;
