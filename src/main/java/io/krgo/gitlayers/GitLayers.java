@@ -157,8 +157,15 @@ public final class GitLayers implements LayerListener {
                 if (path.isEmpty() || path.equals(".")) {
                     continue;
                 }
+                if (!Files.exists(root.resolve(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    removeSubtree(pullState, path); // written, then removed again later in the same layer
+                    continue;
+                }
                 addMissingAncestors(root, path);
                 FileInfo f = FileInfo.read(root, path, xattrs);
+                if (f.type() == FileInfo.Type.SOCKET) {
+                    continue; // not representable in a layer
+                }
                 if (f.type() != FileInfo.Type.DIR) {
                     removeSubtree(pullState, path);
                 }
@@ -368,6 +375,9 @@ public final class GitLayers implements LayerListener {
         });
         for (String path : paths) {
             FileInfo f = FileInfo.read(dir, path, xattrs);
+            if (f.type() == FileInfo.Type.SOCKET) {
+                continue; // a tar cannot hold a socket; a running container's sockets are not image content
+            }
             Recorded before = old.get(path);
             String blob = null;
             if (f.type() == FileInfo.Type.FILE) {

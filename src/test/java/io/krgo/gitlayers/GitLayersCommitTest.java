@@ -148,8 +148,12 @@ class GitLayersCommitTest {
 
     @Test
     void chown() throws Exception {
-        Committed c = commitAndCheck(d -> Files.setAttribute(d.resolve("etc/passwd"), "unix:uid", 4242));
-        assertThat(c.entries()).containsExactly("etc/passwd");
+        Committed c = commitAndCheck(d -> {
+            Files.setAttribute(d.resolve("etc/passwd"), "unix:uid", 4242);
+            Files.setAttribute(d.resolve("etc/owned"), "unix:uid", 3_000_000); // beyond ustar's octal: PAX
+            Files.setAttribute(d.resolve("etc/owned"), "unix:gid", 3_000_001);
+        });
+        assertThat(c.entries()).containsExactly("etc/owned", "etc/passwd");
     }
 
     @Test
@@ -217,6 +221,16 @@ class GitLayersCommitTest {
             ExternalTool.run("mkfifo", d.resolve("dev/fifo").toString());
         });
         assertThat(c.entries()).containsExactly("dev/", "dev/fifo", "dev/loop9", "dev/null");
+    }
+
+    @Test
+    void socketsAreNotImageContent() throws Exception {
+        // A running container's socket in DIR (here at the untracked root) cannot go into a tar.
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(dir.resolve("app.sock")));
+            assertThatThrownBy(() -> layers.commit("socket", CommitOptions.defaults()))
+                    .isInstanceOf(UsageException.class).hasMessageContaining("nothing to commit");
+        }
     }
 
     @Test
