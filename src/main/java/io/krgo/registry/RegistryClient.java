@@ -69,6 +69,11 @@ public final class RegistryClient implements AutoCloseable {
         return new RegistryClient(ref.endpointHost(), ref.registry(), options, creds);
     }
 
+    /** The registry's name as references write it (e.g. {@code docker.io}), for matching mount sources. */
+    public String registry() {
+        return displayHost;
+    }
+
     /** The API host this client talks to. */
     public String host() {
         return transport.host();

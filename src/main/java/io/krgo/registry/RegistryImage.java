@@ -1,6 +1,7 @@
 package io.krgo.registry;
 
 import io.krgo.error.UnsafeImageException;
+import io.krgo.image.BlobLocation;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
@@ -125,6 +126,11 @@ public final class RegistryImage implements Image {
         @Override
         public InputStream open() {
             return client.openBlob(repo, descriptor);
+        }
+
+        @Override
+        public Optional<BlobLocation> origin() {
+            return Optional.of(new BlobLocation(client.registry(), repo));
         }
 
         @Override

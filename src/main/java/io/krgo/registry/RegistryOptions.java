@@ -42,6 +42,10 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
         return new RegistryOptions(c, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize);
     }
 
+    public RegistryOptions withInsecure(boolean allow) {
+        return new RegistryOptions(credentials, allow, retry, userAgent, connectTimeout, readTimeout, chunkSize);
+    }
+
     public RegistryOptions withRetry(RetryPolicy r) {
         return new RegistryOptions(credentials, insecure, r, userAgent, connectTimeout, readTimeout, chunkSize);
     }

@@ -17,4 +17,13 @@ public interface LayerListener {
      * @param changes what this layer did
      */
     void layerApplied(int index, Layer layer, Path root, AppliedChanges changes) throws IOException;
+
+    /**
+     * Told once after the last layer, when the tree has its final name and its final metadata (e.g. the
+     * directory mtimes a sink restores at the end), so a listener can record the settled state.
+     *
+     * @param target the final directory
+     */
+    default void pullFinished(Path target) throws IOException {
+    }
 }

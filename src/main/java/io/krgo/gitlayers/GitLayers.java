@@ -1,0 +1,627 @@
+package io.krgo.gitlayers;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.UsageException;
+import io.krgo.image.Compression;
+import io.krgo.image.Descriptor;
+import io.krgo.image.Digest;
+import io.krgo.image.Image;
+import io.krgo.image.ImageConfig;
+import io.krgo.image.Json;
+import io.krgo.image.Layer;
+import io.krgo.image.Manifest;
+import io.krgo.image.MediaTypes;
+import io.krgo.layer.AppliedChanges;
+import io.krgo.layer.FileInfo;
+import io.krgo.layer.LayerBlob;
+import io.krgo.layer.LayerChange;
+import io.krgo.layer.LayerWriter;
+import io.krgo.layer.XattrReader;
+import io.krgo.rootfs.LayerListener;
+import io.krgo.store.BlobStore;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.PackInserter;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TimeZone;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A rootfs directory kept as git branches, one per layer ({@code pull -g}), and {@code commit} of its
+ * changes as a new layer.
+ *
+ * <p>Everything lives beside the rootfs, never inside it: {@code DIR/../.DIR.krgo/}
+ * <ul>
+ *   <li>{@code git/} — the repository (work tree = DIR, via a relative {@code core.worktree}); branch
+ *       {@code layer_<n>_<12 hex of the layer digest>} per layer, each child of the previous, HEAD on the last.
+ *       Branch numbers are not zero-padded; {@link #branches()} lists them in layer order.</li>
+ *   <li>{@code layers/<n>.tsv} — the full tree state after layer n with everything git cannot hold
+ *       (owners, modes, empty dirs, devices, fifos, xattrs, hardlink groups, mtimes); see {@link MetaFile}.</li>
+ *   <li>{@code layers/<n>.json} — layer n's descriptor (digest, size, media type) and diff_id.</li>
+ *   <li>{@code manifest.json}, {@code config.json} — the current image, exactly as pulled or committed; the
+ *       layer blobs themselves are in the {@link BlobStore}.</li>
+ * </ul>
+ * A {@code .git} file or directory inside the image cannot be in a git tree (git and JGit refuse the
+ * path component), so it is left out of the branches' trees; it is still recorded in the layer
+ * metadata, stays in DIR and is carried by {@code commit} and {@code push} like any other path.
+ * {@code .gitignore} files are ordinary content: the index is built by krgo, never by git's ignore rules.
+ * The root directory itself is not tracked.
+ *
+ * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially).
+ */
+public final class GitLayers implements LayerListener {
+    private static final Pattern BRANCH = Pattern.compile("layer_(\\d+)_([0-9a-f]{12})");
+    private static final PersonIdent IDENT_TEMPLATE = new PersonIdent("krgo", "krgo@localhost");
+
+    private final BlobStore store;
+    private final Path dir;
+    private final Path meta;
+    private final XattrReader xattrs = new XattrReader();
+
+    /** Tree state during a pull, carried from one layer to the next. */
+    private TreeMap<String, Recorded> pullState;
+    private ObjectId pullHead;
+
+    public GitLayers(BlobStore store, Path dir) {
+        this.store = store;
+        this.dir = dir.toAbsolutePath().normalize();
+        this.meta = metadataDir(this.dir);
+    }
+
+    /** {@code DIR/../.DIR.krgo}: krgo's metadata for a rootfs, beside it so nothing leaks into layers. */
+    public static Path metadataDir(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        return abs.resolveSibling("." + abs.getFileName() + ".krgo");
+    }
+
+    public Path gitDir() {
+        return meta.resolve("git");
+    }
+
+    /** True when DIR was pulled with git layers. */
+    public boolean exists() {
+        return Files.isDirectory(gitDir()) && Files.isRegularFile(meta.resolve("manifest.json"));
+    }
+
+    // ---------------------------------------------------------------- pull
+
+    /**
+     * Starts recording a pull of {@code image}: replaces any earlier repository and metadata, keeps the
+     * manifest and config exactly as given. Call before the first {@link #layerApplied}.
+     */
+    public void begin(Image image) {
+        try {
+            deleteTree(gitDir());
+            deleteTree(meta.resolve("layers"));
+            Files.createDirectories(meta);
+            try (Repository repo = openRepository(true)) {
+                // nothing else: creating is the point
+            }
+            writeAtomically(meta.resolve("manifest.json"), image.rawManifest());
+            writeAtomically(meta.resolve("config.json"), image.rawConfig());
+            pullState = new TreeMap<>();
+            pullHead = null;
+        } catch (IOException e) {
+            throw new FilesystemException("cannot create the git repository in " + meta + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void layerApplied(int index, Layer layer, Path root, AppliedChanges changes) throws IOException {
+        if (pullState == null) {
+            throw new IllegalStateException("begin(image) must be called before the first layer");
+        }
+        try (Repository repo = openRepository(false); PackInserter ins = packInserter(repo)) {
+            for (String removed : changes.removed()) {
+                removeSubtree(pullState, removed);
+            }
+            Map<String, String> blobOfInode = new HashMap<>();
+            for (String path : new LinkedHashSet<>(changes.written())) {
+                if (path.isEmpty() || path.equals(".")) {
+                    continue;
+                }
+                if (!Files.exists(root.resolve(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    removeSubtree(pullState, path); // written, then removed again later in the same layer
+                    continue;
+                }
+                addMissingAncestors(root, path);
+                FileInfo f = FileInfo.read(root, path, xattrs);
+                if (f.type() == FileInfo.Type.SOCKET) {
+                    continue; // not representable in a layer
+                }
+                if (f.type() != FileInfo.Type.DIR) {
+                    removeSubtree(pullState, path);
+                }
+                String blob = null;
+                if (f.type() == FileInfo.Type.FILE) {
+                    String key = f.dev() + ":" + f.ino() + ":" + f.ctime() + ":" + f.size();
+                    blob = f.hardlinked() ? blobOfInode.get(key) : null;
+                    if (blob == null) {
+                        blob = insertFile(ins, root.resolve(path), f.size());
+                        if (f.hardlinked()) {
+                            blobOfInode.put(key, blob);
+                        }
+                    }
+                } else if (f.type() == FileInfo.Type.SYMLINK) {
+                    blob = ins.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
+                }
+                pullState.put(path, new Recorded(f, blob));
+            }
+            Digest digest = layer.descriptor().parsedDigest();
+            String branch = "layer_" + index + "_" + digest.shortHex();
+            pullHead = commitTree(repo, ins, pullState, pullHead, branch,
+                    "layer " + index + ": " + digest + "\n", Instant.now());
+            writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
+            MetaFile.write(meta.resolve("layers").resolve(index + ".tsv"), pullState);
+        }
+    }
+
+    /**
+     * Re-reads the directories of the last layer's state from the final DIR: a pull sink sets directory
+     * mtimes after the last layer (and renames the staging directory), so what was seen per layer is
+     * stale for directories only. Files keep their inode across the rename, so their records stay valid.
+     */
+    @Override
+    public void pullFinished(Path target) throws IOException {
+        if (pullState == null || pullState.isEmpty() && pullHead == null) {
+            return;
+        }
+        int last = -1;
+        try (Stream<Path> files = Files.list(meta.resolve("layers"))) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".tsv")) {
+                    last = Math.max(last, Integer.parseInt(name.substring(0, name.length() - 4)));
+                }
+            }
+        }
+        for (Map.Entry<String, Recorded> e : pullState.entrySet()) {
+            if (e.getValue().info().type() == FileInfo.Type.DIR) {
+                e.setValue(new Recorded(FileInfo.read(target, e.getKey(), xattrs), null));
+            }
+        }
+        MetaFile.write(meta.resolve("layers").resolve(last + ".tsv"), pullState);
+    }
+
+    private void addMissingAncestors(Path root, String path) {
+        int slash = path.indexOf('/');
+        while (slash > 0) {
+            String parent = path.substring(0, slash);
+            if (!pullState.containsKey(parent)) {
+                pullState.put(parent, new Recorded(FileInfo.read(root, parent, xattrs), null));
+            }
+            slash = path.indexOf('/', slash + 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** The layer branches in layer order (numeric, so layer_10 follows layer_9). */
+    public List<String> branches() {
+        try (Repository repo = openRepository(false)) {
+            List<String> names = new ArrayList<>();
+            for (Ref r : repo.getRefDatabase().getRefsByPrefix(Constants.R_HEADS)) {
+                String name = r.getName().substring(Constants.R_HEADS.length());
+                if (BRANCH.matcher(name).matches()) {
+                    names.add(name);
+                }
+            }
+            names.sort(Comparator.comparingInt(GitLayers::layerNumber));
+            return List.copyOf(names);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read the git repository " + gitDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The checked-out branch (HEAD's target). */
+    public String currentBranch() {
+        try (Repository repo = openRepository(false)) {
+            return repo.getBranch();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read the git repository " + gitDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The image as recorded: original layers and committed ones, for push. */
+    public GitLayersImage image() {
+        requireExists();
+        return new GitLayersImage(store, read(meta.resolve("manifest.json")), read(meta.resolve("config.json")));
+    }
+
+    private static int layerNumber(String branch) {
+        Matcher m = BRANCH.matcher(branch);
+        if (!m.matches()) {
+            throw new UsageException("branch '" + branch + "' is not a krgo layer branch (layer_N_HEX)");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    // ---------------------------------------------------------------- commit
+
+    /**
+     * Turns DIR's changes since the checked-out (last) layer into a new layer: written into the content
+     * store, appended to config and manifest, recorded as branch {@code layer_<n+1>_<hex>} (checked out).
+     *
+     * @throws UsageException when nothing changed, when DIR has no git layers, or HEAD is not the last layer
+     */
+    public CommitResult commit(String message, CommitOptions options) throws IOException {
+        requireExists();
+        byte[] rawManifest = read(meta.resolve("manifest.json"));
+        byte[] rawConfig = read(meta.resolve("config.json"));
+        Manifest manifest = Manifest.parse(rawManifest, null);
+        int last = manifest.layers().size() - 1;
+        String head = currentBranch();
+        int n = layerNumber(head);
+        if (n != last) {
+            throw new UsageException("HEAD is on " + head + " but the image's last layer is " + last
+                    + "; check out the last layer branch before committing");
+        }
+        TreeMap<String, Recorded> old = MetaFile.read(meta.resolve("layers").resolve(n + ".tsv"));
+        try (Repository repo = openRepository(false); PackInserter ins = packInserter(repo)) {
+            TreeMap<String, Recorded> now = scan(old, ins);
+            List<LayerChange> changes = diff(old, now);
+            if (changes.isEmpty()) {
+                throw new UsageException("nothing to commit: " + dir.getFileName() + " is unchanged since " + head);
+            }
+            String layerType = layerMediaType(manifest.mediaType(), options.layer().compression());
+            LayerBlob blob = new LayerWriter(store, xattrs).write(dir, changes, options.layer());
+
+            Instant created = options.created() != null ? options.created() : Instant.now();
+            String createdText = DateTimeFormatter.ISO_INSTANT.format(created.atOffset(ZoneOffset.UTC));
+            ImageConfig config = ImageConfig.parse(rawConfig).withLayer(blob.diffId(), createdText, "krgo commit",
+                    message);
+            byte[] newConfig = config.toJson();
+            Digest configDigest = Digest.sha256(newConfig);
+            store.put(configDigest, newConfig.length, new java.io.ByteArrayInputStream(newConfig));
+            Descriptor layerDesc = new Descriptor(layerType, blob.digest(), blob.size());
+            List<Descriptor> layers = new ArrayList<>(manifest.layers());
+            layers.add(layerDesc);
+            Descriptor configDesc = new Descriptor(manifest.config().mediaType(), configDigest, newConfig.length);
+            Manifest newManifest = new Manifest(2, manifest.mediaType(), manifest.artifactType(), configDesc, layers,
+                    null, manifest.annotations());
+            byte[] newRaw = newManifest.toJson();
+            Digest manifestDigest = Digest.sha256(newRaw);
+            store.put(manifestDigest, newRaw.length, new java.io.ByteArrayInputStream(newRaw));
+
+            String branch = "layer_" + (n + 1) + "_" + blob.digest().shortHex();
+            ObjectId parent = repo.resolve(Constants.HEAD);
+            commitTree(repo, ins, now, parent, branch, message + "\n", created);
+            writeLayerRecord(n + 1, layerDesc, blob.diffId());
+            MetaFile.write(meta.resolve("layers").resolve((n + 1) + ".tsv"), now);
+            // The image files last: until they change, the previous image is still the recorded one.
+            writeAtomically(meta.resolve("config.json"), newConfig);
+            writeAtomically(meta.resolve("manifest.json"), newRaw);
+            return new CommitResult(branch, configDigest, manifest.config().parsedDigest(), blob.digest(),
+                    blob.size(), blob.diffId());
+        }
+    }
+
+    private static String layerMediaType(String manifestType, Compression c) {
+        boolean docker = MediaTypes.DOCKER_MANIFEST.equals(manifestType);
+        return switch (c) {
+            case GZIP -> docker ? MediaTypes.DOCKER_LAYER_GZIP : MediaTypes.OCI_LAYER_GZIP;
+            case NONE -> docker ? "application/vnd.docker.image.rootfs.diff.tar" : MediaTypes.OCI_LAYER;
+            case ZSTD -> {
+                if (docker) {
+                    throw new UsageException("zstd layers need an OCI image; this image has a Docker manifest, "
+                            + "use gzip");
+                }
+                yield MediaTypes.OCI_LAYER_ZSTD;
+            }
+            default -> throw new UsageException("choose a layer compression: gzip, zstd or none");
+        };
+    }
+
+    /** DIR's current state; content is hashed only where the cheap stat comparison says it may differ. */
+    private TreeMap<String, Recorded> scan(TreeMap<String, Recorded> old, ObjectInserter ins) throws IOException {
+        TreeMap<String, Recorded> now = new TreeMap<>();
+        List<String> paths = new ArrayList<>();
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                if (!d.equals(dir)) {
+                    paths.add(relative(d));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                paths.add(relative(file));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                throw exc;
+            }
+        });
+        for (String path : paths) {
+            FileInfo f = FileInfo.read(dir, path, xattrs);
+            if (f.type() == FileInfo.Type.SOCKET) {
+                continue; // a tar cannot hold a socket; a running container's sockets are not image content
+            }
+            Recorded before = old.get(path);
+            String blob = null;
+            if (f.type() == FileInfo.Type.FILE) {
+                blob = before != null && before.blob() != null && before.info().sameStat(f)
+                        ? before.blob() : insertFile(ins, dir.resolve(path), f.size());
+            } else if (f.type() == FileInfo.Type.SYMLINK) {
+                blob = ins.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
+            }
+            now.put(path, new Recorded(f, blob));
+        }
+        return now;
+    }
+
+    private String relative(Path p) {
+        return dir.relativize(p).toString();
+    }
+
+    /** The layer entries that turn {@code old} into {@code now}. */
+    static List<LayerChange> diff(SortedMap<String, Recorded> old, SortedMap<String, Recorded> now) {
+        Set<String> added = new TreeSet<>();
+        Set<String> whiteouts = new TreeSet<>();
+        for (Map.Entry<String, Recorded> e : now.entrySet()) {
+            Recorded before = old.get(e.getKey());
+            FileInfo f = e.getValue().info();
+            if (before == null) {
+                added.add(e.getKey());
+            } else if (before.info().type() != f.type()) {
+                whiteouts.add(e.getKey()); // the old object (maybe a whole directory) goes first
+                added.add(e.getKey());
+            } else if (!f.sameMetadata(before.info())
+                    || !java.util.Objects.equals(before.blob(), e.getValue().blob())) {
+                // Directories too: a changed mtime (a child came or went) is part of reproducing DIR exactly.
+                added.add(e.getKey());
+            }
+        }
+        for (String path : old.keySet()) {
+            if (!now.containsKey(path)) {
+                whiteouts.add(path);
+            }
+        }
+        // A whiteout below an already whited-out (deleted or replaced) path is redundant.
+        whiteouts.removeIf(p -> hasAncestorIn(p, whiteouts));
+
+        // Opaque directory: every old child of a surviving directory is gone and at least two would need
+        // whiteouts; one marker is smaller and also says "replaced wholesale".
+        Map<String, List<String>> oldChildren = new HashMap<>();
+        for (String p : old.keySet()) {
+            oldChildren.computeIfAbsent(parent(p), k -> new ArrayList<>()).add(p);
+        }
+        Set<String> opaque = new TreeSet<>();
+        for (Map.Entry<String, List<String>> e : oldChildren.entrySet()) {
+            String d = e.getKey();
+            if (d.isEmpty() || whiteouts.contains(d) || hasAncestorIn(d, whiteouts)) {
+                continue;
+            }
+            Recorded nowDir = now.get(d);
+            if (nowDir == null || nowDir.info().type() != FileInfo.Type.DIR) {
+                continue;
+            }
+            List<String> kids = e.getValue();
+            if (kids.size() >= 2 && kids.stream().noneMatch(now::containsKey)
+                    && kids.stream().allMatch(whiteouts::contains)) {
+                opaque.add(d);
+            }
+        }
+        whiteouts.removeIf(p -> opaque.contains(parent(p)));
+
+        // Hardlink groups: a link in the layer needs every name of its inode in the layer too.
+        Map<String, List<String>> namesOfInode = new HashMap<>();
+        for (Recorded r : now.values()) {
+            if (r.info().hardlinked()) {
+                namesOfInode.computeIfAbsent(r.info().dev() + ":" + r.info().ino(), k -> new ArrayList<>())
+                        .add(r.info().path());
+            }
+        }
+        for (String p : new ArrayList<>(added)) {
+            FileInfo f = now.get(p).info();
+            if (f.hardlinked()) {
+                added.addAll(namesOfInode.getOrDefault(f.dev() + ":" + f.ino(), List.of()));
+            }
+        }
+
+        List<LayerChange> out = new ArrayList<>();
+        opaque.forEach(p -> out.add(new LayerChange.Opaque(p)));
+        whiteouts.forEach(p -> out.add(new LayerChange.Whiteout(p)));
+        added.forEach(p -> out.add(new LayerChange.Add(p)));
+        return out;
+    }
+
+    private static boolean hasAncestorIn(String path, Set<String> set) {
+        for (String p = parent(path); !p.isEmpty(); p = parent(p)) {
+            if (set.contains(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    // ---------------------------------------------------------------- git plumbing
+
+    private Repository openRepository(boolean create) throws IOException {
+        if (create) {
+            // Created bare, then pointed at DIR: creating a non-bare repository would create DIR itself,
+            // which a pull only creates by its final rename.
+            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setBare().build()) {
+                bare.create(true);
+                StoredConfig cfg = bare.getConfig();
+                cfg.setBoolean("core", null, "bare", false);
+                // Relative, so moving DIR together with its metadata keeps `git --git-dir=... status` working.
+                cfg.setString("core", null, "worktree", "../../" + dir.getFileName());
+                cfg.setBoolean("core", null, "filemode", true);
+                cfg.setBoolean("core", null, "symlinks", true);
+                cfg.setBoolean("gc", null, "auto", false);
+                cfg.save();
+            }
+        }
+        return new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setWorkTree(dir.toFile())
+                .setMustExist(true).build();
+    }
+
+    private static PackInserter packInserter(Repository repo) {
+        // One pack per layer instead of one loose object file per path: far fewer files and syscalls.
+        PackInserter ins = ((FileRepository) repo).getObjectDatabase().newPackInserter();
+        ins.checkExisting(true);
+        ins.setCompressionLevel(1);
+        return ins;
+    }
+
+    private static String insertFile(ObjectInserter ins, Path file, long size) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return ins.insert(Constants.OBJ_BLOB, size, in).name();
+        }
+    }
+
+    /** Builds the index from {@code state}, writes tree + commit, points {@code branch} and HEAD at it. */
+    private ObjectId commitTree(Repository repo, ObjectInserter ins, SortedMap<String, Recorded> state,
+                                ObjectId parent, String branch, String message, Instant when) throws IOException {
+        DirCache index = DirCache.lock(repo.getIndexFile(), repo.getFS());
+        try {
+            DirCacheBuilder builder = index.builder();
+            for (Recorded r : state.values()) {
+                if (r.blob() == null) {
+                    continue;
+                }
+                DirCacheEntry e;
+                try {
+                    e = new DirCacheEntry(r.info().path());
+                } catch (IllegalArgumentException invalid) {
+                    continue; // e.g. a .git path component: kept in the metadata only (see class comment)
+                }
+                FileInfo f = r.info();
+                e.setFileMode(f.type() == FileInfo.Type.SYMLINK ? FileMode.SYMLINK
+                        : (f.mode() & 0100) != 0 ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
+                e.setObjectId(ObjectId.fromString(r.blob()));
+                e.setLength(f.type() == FileInfo.Type.FILE ? f.size() : f.linkTarget().getBytes(StandardCharsets.UTF_8).length);
+                e.setLastModified(Instant.ofEpochSecond(0, f.mtime()));
+                builder.add(e);
+            }
+            builder.finish();
+            ObjectId tree = index.writeTree(ins);
+            CommitBuilder c = new CommitBuilder();
+            c.setTreeId(tree);
+            if (parent != null) {
+                c.setParentId(parent);
+            }
+            PersonIdent ident = new PersonIdent(IDENT_TEMPLATE, java.util.Date.from(when), TimeZone.getTimeZone("UTC"));
+            c.setAuthor(ident);
+            c.setCommitter(ident);
+            c.setMessage(message);
+            ObjectId commit = ins.insert(c);
+            ins.flush();
+            index.write();
+            if (!index.commit()) {
+                throw new FilesystemException("cannot update the git index in " + gitDir());
+            }
+            RefUpdate ru = repo.updateRef(Constants.R_HEADS + branch);
+            ru.setNewObjectId(commit);
+            ru.setRefLogMessage("krgo: " + branch, false);
+            check(ru.forceUpdate(), branch);
+            RefUpdate head = repo.updateRef(Constants.HEAD);
+            check(head.link(Constants.R_HEADS + branch), "HEAD");
+            return commit;
+        } finally {
+            index.unlock();
+        }
+    }
+
+    private void check(RefUpdate.Result r, String what) {
+        switch (r) {
+            case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> { }
+            default -> throw new FilesystemException("cannot update " + what + " in " + gitDir() + ": " + r);
+        }
+    }
+
+    private void writeLayerRecord(int index, Descriptor descriptor, Digest diffId) throws IOException {
+        Map<String, Object> rec = new java.util.LinkedHashMap<>();
+        rec.put("descriptor", descriptor);
+        if (diffId != null) {
+            rec.put("diffId", diffId.toString());
+        }
+        Path f = meta.resolve("layers").resolve(index + ".json");
+        Files.createDirectories(f.getParent());
+        writeAtomically(f, Json.write(rec));
+    }
+
+    private static void removeSubtree(TreeMap<String, Recorded> state, String path) {
+        state.remove(path);
+        state.subMap(path + "/", path + "0").clear(); // '0' is the character after '/'
+    }
+
+    private void requireExists() {
+        if (!exists()) {
+            throw new UsageException(dir + " was not pulled with git layers (-g); nothing is recorded in " + meta);
+        }
+    }
+
+    private static byte[] read(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path p, byte[] bytes) throws IOException {
+        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.krgo.layer;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import io.krgo.error.UsageException;
+import io.krgo.image.Compression;
+import io.krgo.image.Digest;
+import io.krgo.store.BlobStore;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Writes a change list as a deterministic layer tar, compressed, straight into the content store while
+ * computing diff_id (sha256 of the tar) and digest (sha256 of the blob) in the same pass. Entries are in
+ * tree order: a directory before its children; inside a directory the opaque marker, then whiteouts,
+ * then the other names sorted. Hardlinks: the first name (in that order) of an inode is written as a
+ * file, the others as hardlinks to it.
+ */
+public final class LayerWriter {
+    private final BlobStore store;
+    private final XattrReader xattrs;
+
+    /**
+     * @param level   compression level (gzip 1..9, zstd 1..19)
+     * @param threads compression threads
+     */
+    public record Options(Compression compression, int level, int threads) {
+        public Options {
+            if (compression == Compression.UNKNOWN) {
+                throw new UsageException("choose a layer compression: gzip, zstd or none");
+            }
+            threads = Math.max(1, threads);
+        }
+
+        /** gzip at level 6: measured ~2x smaller-time-cost tradeoff, see LayerWriter tests. */
+        public static Options defaults() {
+            return new Options(Compression.GZIP, 6, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        }
+    }
+
+    public LayerWriter(BlobStore store, XattrReader xattrs) {
+        this.store = store;
+        this.xattrs = xattrs;
+    }
+
+    public LayerBlob write(Path root, List<LayerChange> changes, Options options) throws IOException {
+        List<LayerChange> sorted = new ArrayList<>(changes);
+        sorted.sort(Comparator.comparing(LayerWriter::sortKey, LayerWriter::compareKeys));
+        Path tmp = store.newTempFile(null);
+        MessageDigest blobHash = Digest.newSha256();
+        MessageDigest tarHash = Digest.newSha256();
+        long[] blobSize = new long[1];
+        ExecutorService pool = options.compression() == Compression.GZIP
+                ? Executors.newFixedThreadPool(options.threads(), r -> {
+                    Thread t = new Thread(r, "krgo-gzip");
+                    t.setDaemon(true);
+                    return t;
+                }) : null;
+        try {
+            OutputStream file = Files.newOutputStream(tmp);
+            OutputStream counted = new FilterOutputStream(new DigestOutputStream(file, blobHash)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    blobSize[0] += len;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    blobSize[0]++;
+                }
+            };
+            OutputStream compressed = switch (options.compression()) {
+                case GZIP -> new ParallelGzipOutputStream(counted, pool, options.threads(), options.level(),
+                        ParallelGzipOutputStream.DEFAULT_BLOCK);
+                case ZSTD -> {
+                    ZstdOutputStream z = new ZstdOutputStream(counted, options.level());
+                    if (options.threads() > 1) {
+                        z.setWorkers(options.threads());
+                    }
+                    yield z;
+                }
+                default -> counted;
+            };
+            try (TarWriter tar = new TarWriter(new BufferedOutputStream(new DigestOutputStream(compressed, tarHash),
+                    1 << 16))) {
+                writeEntries(root, sorted, tar);
+            }
+            Digest digest = new Digest("sha256", HexFormat.of().formatHex(blobHash.digest()));
+            Digest diffId = new Digest("sha256", HexFormat.of().formatHex(tarHash.digest()));
+            store.commit(tmp, digest);
+            return new LayerBlob(digest, blobSize[0], diffId, options.compression());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private void writeEntries(Path root, List<LayerChange> sorted, TarWriter tar) throws IOException {
+        Map<String, String> firstNameOfInode = new HashMap<>();
+        for (LayerChange c : sorted) {
+            if (c instanceof LayerChange.Whiteout w) {
+                tar.writeHeader(marker(parentPrefix(w.path()) + ".wh." + name(w.path())));
+                continue;
+            }
+            if (c instanceof LayerChange.Opaque o) {
+                tar.writeHeader(marker(o.path() + "/.wh..wh..opq"));
+                continue;
+            }
+            {
+                    FileInfo f = FileInfo.read(root, c.path(), xattrs);
+                    if (f.type() == FileInfo.Type.SOCKET) {
+                        continue; // a tar cannot hold a socket; runtimes recreate them
+                    }
+                    if (f.hardlinked()) {
+                        String key = f.dev() + ":" + f.ino();
+                        String first = firstNameOfInode.putIfAbsent(key, f.path());
+                        if (first != null) {
+                            tar.writeHeader(header(f, TarWriter.LINK, 0, first));
+                            continue;
+                        }
+                    }
+                    switch (f.type()) {
+                        case FILE -> {
+                            tar.writeHeader(header(f, TarWriter.REG, f.size(), null));
+                            try (InputStream in = Files.newInputStream(root.resolve(f.path()))) {
+                                tar.writeContent(in, f.size());
+                            }
+                        }
+                        case DIR -> tar.writeHeader(header(f, TarWriter.DIR, 0, null));
+                        case SYMLINK -> tar.writeHeader(header(f, TarWriter.SYMLINK, 0, f.linkTarget()));
+                        case CHAR -> tar.writeHeader(header(f, TarWriter.CHAR, 0, null));
+                        case BLOCK -> tar.writeHeader(header(f, TarWriter.BLOCK, 0, null));
+                        case FIFO -> tar.writeHeader(header(f, TarWriter.FIFO, 0, null));
+                        default -> throw new IllegalStateException("unreachable");
+                    }
+            }
+        }
+    }
+
+    private static TarWriter.Header header(FileInfo f, byte type, long size, String link) {
+        return new TarWriter.Header(f.path(), type, f.mode(), f.uid(), f.gid(), size, f.mtime(), link,
+                f.devMajor(), f.devMinor(), f.xattrs());
+    }
+
+    private static TarWriter.Header marker(String path) {
+        return new TarWriter.Header(path, TarWriter.REG, 0, 0, 0, 0, 0, null, 0, 0, Map.of());
+    }
+
+    private static String parentPrefix(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash + 1);
+    }
+
+    private static String name(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** Path components; the last is ranked 0 (opaque marker), 1 (whiteout) or 2 (entry). */
+    private static List<Object[]> sortKey(LayerChange c) {
+        String[] parts = c.path().split("/", -1);
+        List<Object[]> key = new ArrayList<>();
+        for (int i = 0; i < parts.length; i++) {
+            int rank = i < parts.length - 1 || c instanceof LayerChange.Add ? 2 : 1;
+            key.add(new Object[]{rank, parts[i]});
+        }
+        if (c instanceof LayerChange.Opaque) {
+            key.set(key.size() - 1, new Object[]{2, parts[parts.length - 1]});
+            key.add(new Object[]{0, ""});
+        }
+        return key;
+    }
+
+    private static int compareKeys(List<Object[]> a, List<Object[]> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int r = Integer.compare((Integer) a.get(i)[0], (Integer) b.get(i)[0]);
+            if (r != 0) {
+                return r;
+            }
+            r = ((String) a.get(i)[1]).compareTo((String) b.get(i)[1]);
+            if (r != 0) {
+                return r;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
+    }
+}

@@ -1,0 +1,135 @@
+package io.krgo.gitlayers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.krgo.image.Descriptor;
+import io.krgo.testing.ExternalTool;
+import io.krgo.image.Digest;
+import io.krgo.image.Image;
+import io.krgo.image.ImageConfig;
+import io.krgo.image.Json;
+import io.krgo.image.Layer;
+import io.krgo.image.Manifest;
+import io.krgo.layer.AppliedChanges;
+import io.krgo.store.BlobStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * An OCI layout driven by the real umoci: the base image is GNU tar's archive of a tree, added with
+ * {@code umoci raw add-layer} and unpacked with {@code umoci unpack}, as a pull would leave it. The
+ * layout's blob directory doubles as krgo's {@link BlobStore} (same shape), so a committed image can be
+ * tagged in index.json and unpacked by umoci.
+ */
+final class OciFixture {
+    final Path layout;
+    final BlobStore store;
+
+    OciFixture(Path layout) {
+        this.layout = layout;
+        this.store = new BlobStore(layout);
+    }
+
+    static OciFixture create(Path layout, Path baseTree, Path tmp) throws IOException {
+        Path tar = tmp.resolve("base.tar");
+        ExternalTool.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
+                "-C", baseTree.toString(), ".");
+        ExternalTool.run("umoci", "init", "--layout", layout.toString());
+        ExternalTool.run("umoci", "new", "--image", layout + ":base");
+        ExternalTool.run("umoci", "raw", "add-layer", "--image", layout + ":base", tar.toString());
+        return new OciFixture(layout);
+    }
+
+    /** Unpacks {@code tag} with umoci and returns the rootfs. */
+    Path unpack(String tag, Path bundle) {
+        ExternalTool.run("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString());
+        return bundle.resolve("rootfs");
+    }
+
+    Image image(String tag) throws IOException {
+        JsonNode index = Json.MAPPER.readTree(layout.resolve("index.json").toFile());
+        for (JsonNode m : index.path("manifests")) {
+            if (tag.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
+                Digest d = Digest.parse(m.path("digest").asText());
+                return image(Files.readAllBytes(store.path(d)));
+            }
+        }
+        throw new AssertionError("no tag " + tag);
+    }
+
+    Image image(byte[] rawManifest) throws IOException {
+        Manifest manifest = Manifest.parse(rawManifest, null);
+        byte[] rawConfig = Files.readAllBytes(store.path(manifest.config().parsedDigest()));
+        ImageConfig config = ImageConfig.parse(rawConfig);
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Descriptor d = manifest.layers().get(i);
+            Digest diffId = config.diffIds().get(i);
+            layers.add(new Layer() {
+                public Descriptor descriptor() {
+                    return d;
+                }
+
+                public Optional<Digest> diffId() {
+                    return Optional.of(diffId);
+                }
+
+                public InputStream open() {
+                    return store.open(d.parsedDigest(), d.size()).orElseThrow();
+                }
+            });
+        }
+        return new Image() {
+            public Descriptor descriptor() {
+                return new Descriptor(manifest.mediaType(), Digest.sha256(rawManifest), rawManifest.length);
+            }
+
+            public byte[] rawManifest() {
+                return rawManifest;
+            }
+
+            public Manifest manifest() {
+                return manifest;
+            }
+
+            public byte[] rawConfig() {
+                return rawConfig;
+            }
+
+            public ImageConfig config() {
+                return config;
+            }
+
+            public List<Layer> layers() {
+                return layers;
+            }
+        };
+    }
+
+    /** Adds {@code image}'s manifest to index.json as {@code tag}. */
+    void tag(Image image, String tag) throws IOException {
+        ObjectNode index = (ObjectNode) Json.MAPPER.readTree(layout.resolve("index.json").toFile());
+        ObjectNode m = ((ArrayNode) index.get("manifests")).addObject();
+        m.put("mediaType", image.descriptor().mediaType());
+        m.put("digest", image.descriptor().digest());
+        m.put("size", image.descriptor().size());
+        m.putObject("annotations").put("org.opencontainers.image.ref.name", tag);
+        Files.write(layout.resolve("index.json"), Json.write(index));
+    }
+
+    /** What a full extraction of a tree reports: every path written, in tree order. */
+    static AppliedChanges everything(Path root) throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            return new AppliedChanges(walk.filter(p -> !p.equals(root)).map(p -> root.relativize(p).toString())
+                    .sorted().toList(), List.of());
+        }
+    }
+}

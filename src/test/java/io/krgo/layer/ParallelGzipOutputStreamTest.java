@@ -1,0 +1,90 @@
+package io.krgo.layer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ParallelGzipOutputStreamTest {
+    private static final int BLOCK = ParallelGzipOutputStream.DEFAULT_BLOCK;
+    private static ExecutorService pool;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        pool = Executors.newFixedThreadPool(4);
+    }
+
+    @AfterAll
+    static void stop() {
+        pool.shutdownNow();
+    }
+
+    /** Half random (incompressible), half repetitive text, so blocks both shrink and do not. */
+    static byte[] data(int size) {
+        byte[] b = new byte[size];
+        Random r = new Random(size);
+        for (int i = 0; i < size; i++) {
+            b[i] = (i / 4096) % 2 == 0 ? (byte) r.nextInt() : (byte) ("krgo layer " + (i % 97)).charAt(i % 11);
+        }
+        return b;
+    }
+
+    static byte[] gzip(byte[] input, int threads, int level, int chunk) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(out, pool, threads, level, BLOCK)) {
+            for (int off = 0; off < input.length; off += chunk) {
+                gz.write(input, off, Math.min(chunk, input.length - off));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 7, 10 * 1024 * 1024})
+    void producesOneValidGzipStreamThatGzipAccepts(int size) throws Exception {
+        byte[] input = data(size);
+        byte[] gz = gzip(input, 4, 6, 8191);
+
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+            assertThat(in.readAllBytes()).isEqualTo(input);
+        }
+        Path f = tmp.resolve("x.gz");
+        Files.write(f, gz);
+        Process t = new ProcessBuilder("gzip", "-t", f.toString()).redirectErrorStream(true).start();
+        String msg = new String(t.getInputStream().readAllBytes());
+        assertThat(t.waitFor()).as("gzip -t: " + msg).isZero();
+        Process d = new ProcessBuilder("gzip", "-dc", f.toString()).start();
+        byte[] out = d.getInputStream().readAllBytes();
+        assertThat(d.waitFor()).isZero();
+        assertThat(out).isEqualTo(input);
+    }
+
+    @Test
+    void outputDoesNotDependOnThreadsOrWriteSizes() throws Exception {
+        byte[] input = data(5 * BLOCK + 123);
+        assertThat(gzip(input, 1, 6, 1000)).isEqualTo(gzip(input, 4, 6, 65536));
+    }
+
+    @Test
+    void compressesRepetitiveData() throws Exception {
+        byte[] input = new byte[4 * BLOCK];
+        assertThat(gzip(input, 2, 6, 65536).length).isLessThan(input.length / 100);
+    }
+}
