@@ -96,6 +96,9 @@ public final class RootfsWriter {
                 int index = i;
                 downloads.add(pool.submit(() -> download(index, layers.get(index), prog)));
             }
+            if (listener != null) {
+                listener.pullStarted(image, meta);
+            }
             LayerApplier applier = new LayerApplier(rootfs, opts.apply());
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
@@ -122,6 +125,9 @@ public final class RootfsWriter {
 
             moveIntoPlace(rootfs, target);
             replaceMeta(layout, meta);
+            if (listener != null) {
+                listener.pullFinished(target);
+            }
             List<String> warnings = new ArrayList<>();
             if (totals.devicesSkipped() > 0) {
                 warnings.add(totals.devicesSkipped() + " device node(s) were not created (not running as root)");
