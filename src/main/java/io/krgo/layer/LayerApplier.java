@@ -433,6 +433,8 @@ public final class LayerApplier {
             FileTime atime = e.getLastAccessTime() != null ? e.getLastAccessTime() : mtime;
             if (dir) {
                 dirMeta.put(r.rel(), new DirMeta(mode, mtime, atime));
+            } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+                NativeFs.lutimes(p, atime, mtime); // the JDK would open() the node: blocks on a FIFO
             } else {
                 Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(mtime, atime, null);
