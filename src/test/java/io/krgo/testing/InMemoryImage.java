@@ -61,14 +61,31 @@ public record InMemoryImage(Descriptor descriptor, byte[] rawManifest, Manifest 
                 }
             });
         }
-        byte[] rawConfig = io.krgo.image.Json.write(io.krgo.image.Json.MAPPER.createObjectNode()
-                .put("os", "linux").put("architecture", "amd64").put("seq", System.nanoTime()));
+        com.fasterxml.jackson.databind.node.ObjectNode cfg = io.krgo.image.Json.MAPPER.createObjectNode()
+                .put("os", "linux").put("architecture", "amd64").put("created", "2020-01-01T00:00:00Z")
+                .put("seq", System.nanoTime()); // distinct images even with equal layers
+        com.fasterxml.jackson.databind.node.ObjectNode rootfs = cfg.putObject("rootfs").put("type", "layers");
+        com.fasterxml.jackson.databind.node.ArrayNode diffIds = rootfs.putArray("diff_ids");
+        for (Blob b : blobs) {
+            diffIds.add(diffId(b).toString());
+        }
+        byte[] rawConfig = io.krgo.image.Json.write(cfg);
         ImageConfig config = ImageConfig.parse(rawConfig);
         Manifest m = new Manifest(MediaTypes.OCI_MANIFEST,
                 new Descriptor(MediaTypes.OCI_CONFIG, Digest.sha256(rawConfig), rawConfig.length), descs);
         byte[] rawManifest = m.toJson();
         return new InMemoryImage(new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(rawManifest), rawManifest.length),
                 rawManifest, m, rawConfig, config, List.copyOf(layers));
+    }
+
+    private static Digest diffId(Blob b) {
+        try (InputStream in = b.mediaType().endsWith("gzip")
+                ? new java.util.zip.GZIPInputStream(new ByteArrayInputStream(b.bytes()))
+                : new ByteArrayInputStream(b.bytes())) {
+            return Digest.sha256(in.readAllBytes());
+        } catch (java.io.IOException e) {
+            return Digest.sha256(b.bytes()); // a deliberately broken blob: any diff id will do
+        }
     }
 
     public static Platform platform() {
