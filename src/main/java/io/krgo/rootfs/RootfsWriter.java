@@ -1,6 +1,7 @@
 package io.krgo.rootfs;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;
 import io.krgo.image.Descriptor;
@@ -76,7 +77,7 @@ public final class RootfsWriter {
         }
 
         Path staging = layout.newStagingDir();
-        Thread cleanup = new Thread(() -> Trees.deleteQuietly(staging), "krgo-staging-cleanup");
+        Thread cleanup = new Thread(() -> removeStaging(staging), "krgo-staging-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<Layer> layers = image.layers();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
@@ -110,6 +111,15 @@ public final class RootfsWriter {
                         : store.open(digest, layer.descriptor().size())
                             .orElseThrow(() -> new FilesystemException("blob " + digest + " vanished from the cache"))) {
                     result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                } catch (KrgoException failed) {
+                    // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
+                    // every later pull: drop it so the next one downloads it again.
+                    if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
+                        Files.deleteIfExists(store.path(digest));
+                        throw new IntegrityException("cached layer " + digest + " was corrupt and has been removed "
+                                + "from the cache; run the command again", failed);
+                    }
+                    throw failed;
                 }
                 if (listener != null) {
                     listener.layerApplied(i, layer, rootfs, result.changes());
@@ -145,6 +155,36 @@ public final class RootfsWriter {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or will run: it deletes the same directory
+            }
+        }
+    }
+
+    private boolean storedBlobIntact(Descriptor d) {
+        try (InputStream in = store.open(d.parsedDigest(), d.size()).orElse(null)) {
+            if (in == null) {
+                return false;
+            }
+            in.transferTo(OutputStream.nullOutputStream());
+            return true;
+        } catch (IOException | KrgoException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Removes the staging directory from a shutdown hook. The extracting thread keeps running while hooks
+     * run and may still add files, so a failed pass is retried.
+     */
+    private static void removeStaging(Path staging) {
+        for (int attempt = 0; attempt < 20 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); attempt++) {
+            Trees.deleteQuietly(staging);
+            if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }

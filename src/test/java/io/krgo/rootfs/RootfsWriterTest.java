@@ -147,4 +147,20 @@ class RootfsWriterTest {
         assertThat(events).containsExactlyInAnyOrder("0:false", "1:false", "0:true", "1:true");
         assertThat(Files.readString(tmp.resolve("two/etc/version"))).isEqualTo("1");
     }
+
+    @Test
+    void aCorruptCachedBlobIsRefusedAndEvicted() throws Exception {
+        BlobStore store = new BlobStore(tmp.resolve("cache"));
+        InMemoryImage img = image("1");
+        new RootfsWriter(store).write(img, tmp.resolve("one"), RootfsOptions.defaults(), null, null);
+        io.krgo.image.Digest d = img.layers().get(1).descriptor().parsedDigest();
+        byte[] b = Files.readAllBytes(store.path(d));
+        b[600] ^= 1; // in the second entry's header: the tar parser notices before the digest check
+        Files.write(store.path(d), b);
+        assertThatThrownBy(() -> new RootfsWriter(store).write(img, tmp.resolve("two"), RootfsOptions.defaults(), null, null))
+                .isInstanceOf(io.krgo.error.IntegrityException.class).hasMessageContaining("removed from the cache");
+        assertThat(Files.exists(tmp.resolve("two"))).isFalse();
+        new RootfsWriter(store).write(img, tmp.resolve("two"), RootfsOptions.defaults(), null, null);
+        assertThat(Files.readString(tmp.resolve("two/usr/readme"))).isEqualTo("hi");
+    }
 }
