@@ -3,7 +3,6 @@ package io.krgo.rootfs;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
-import io.krgo.error.RegistryException;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
@@ -17,7 +16,6 @@ import io.krgo.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -25,11 +23,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The pull-into-directory sink. Layers download concurrently (bounded) into the blob store and are
@@ -92,10 +87,19 @@ public final class RootfsWriter {
             Files.createDirectories(rootfs);
             Files.createDirectories(meta);
 
-            List<Future<Boolean>> downloads = new ArrayList<>();
+            List<LayerDownload> downloads = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 int index = i;
-                downloads.add(pool.submit(() -> download(index, layers.get(index), prog)));
+                LayerDownload d = new LayerDownload(layers.get(i), store);
+                downloads.add(d);
+                pool.submit(() -> {
+                    try {
+                        boolean fresh = d.run();
+                        prog.layerDownloaded(index, layers.get(index).descriptor(), !fresh);
+                    } catch (Throwable t) {
+                        d.fail(t);
+                    }
+                });
             }
             if (listener != null) {
                 listener.pullStarted(image, meta);
@@ -103,15 +107,14 @@ public final class RootfsWriter {
             LayerApplier applier = new LayerApplier(rootfs, opts.apply());
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
-                boolean freshlyDownloaded = await(downloads.get(i));
+                LayerDownload download = downloads.get(i);
                 Digest digest = layer.descriptor().parsedDigest();
                 LayerResult result;
-                try (InputStream blob = freshlyDownloaded
-                        ? Files.newInputStream(store.path(digest)) // verified a moment ago
-                        : store.open(digest, layer.descriptor().size())
-                            .orElseThrow(() -> new FilesystemException("blob " + digest + " vanished from the cache"))) {
+                // Applying starts while the blob is still arriving; see LayerDownload.
+                try (InputStream blob = download.open()) {
                     result = applier.applyBlob(blob, layer.descriptor().mediaType());
                 } catch (KrgoException failed) {
+                    boolean freshlyDownloaded = !download.cached();
                     // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
                     // every later pull: drop it so the next one downloads it again.
                     if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
@@ -186,49 +189,6 @@ public final class RootfsWriter {
                     return;
                 }
             }
-        }
-    }
-
-    /** Makes the layer's blob complete in the store; true when it was downloaded now (not cached). */
-    private boolean download(int index, Layer layer, ProgressListener progress) throws IOException {
-        Digest digest = layer.descriptor().parsedDigest();
-        if (store.has(digest)) {
-            progress.layerDownloaded(index, layer.descriptor(), true);
-            return false;
-        }
-        Path tmp = store.newTempFile(digest);
-        try (InputStream in = layer.open(); OutputStream out = Files.newOutputStream(tmp)) {
-            // Layer.open() verifies size and digest at EOF, so the store gets only verified bytes.
-            in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        store.commit(tmp, digest);
-        progress.layerDownloaded(index, layer.descriptor(), false);
-        return true;
-    }
-
-    private static boolean await(Future<Boolean> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FilesystemException("interrupted");
-        } catch (CancellationException e) {
-            throw new FilesystemException("download cancelled");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof KrgoException k) {
-                throw k;
-            }
-            if (c instanceof IOException io) {
-                throw new RegistryException("cannot download layer: " + io.getMessage(), io);
-            }
-            if (c instanceof UncheckedIOException u) {
-                throw new RegistryException("cannot download layer: " + u.getCause().getMessage(), u);
-            }
-            throw new IllegalStateException(c);
         }
     }
 
