@@ -158,11 +158,13 @@ public final class GitLayers implements LayerListener {
         }
         try (Repository repo = openRepository(false); PackInserter ins = packInserter(repo)) {
             for (String removed : changes.removed()) {
-                removeSubtree(pullState, removed);
+                removeSubtree(pullState, normalize(removed));
             }
             Map<String, String> blobOfInode = new HashMap<>();
-            for (String path : new LinkedHashSet<>(changes.written())) {
-                if (path.isEmpty() || path.equals(".")) {
+            Set<String> written = new LinkedHashSet<>();
+            changes.written().forEach(p -> written.add(normalize(p)));
+            for (String path : written) {
+                if (path.isEmpty()) {
                     continue;
                 }
                 if (!Files.exists(root.resolve(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -226,6 +228,18 @@ public final class GitLayers implements LayerListener {
             }
         }
         MetaFile.write(meta.resolve("layers").resolve(last + ".tsv"), pullState);
+    }
+
+    /** Tolerates tar-style spellings ("./a", "a/") of the contract's plain relative paths. */
+    private static String normalize(String path) {
+        String p = path;
+        while (p.startsWith("./")) {
+            p = p.substring(2);
+        }
+        while (p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p.equals(".") ? "" : p;
     }
 
     private void addMissingAncestors(Path root, String path) {

@@ -104,6 +104,10 @@ class GitLayersCommitTest {
         assertThat(committed.config().diffIds()).last().isEqualTo(r.diffId());
         assertThat(committed.manifest().layers()).last()
                 .satisfies(d -> assertThat(d.mediaType()).isEqualTo(MediaTypes.OCI_LAYER_GZIP));
+        // Push reads the layers from the content store through the recorded image, verified.
+        try (InputStream in = committed.layers().get(committed.layers().size() - 1).open()) {
+            assertThat(io.krgo.image.Digest.sha256(in.readAllBytes())).isEqualTo(r.layerDigest());
+        }
         return new Committed(r, entries(r));
     }
 
@@ -279,6 +283,15 @@ class GitLayersCommitTest {
         assertThat(second.result().parentConfigDigest()).isEqualTo(first.result().configDigest());
         assertThat(layers.branches()).hasSize(3);
         assertThatThrownBy(() -> layers.commit("again", CommitOptions.defaults())).isInstanceOf(UsageException.class);
+
+        // Committing on top of an older layer would fork the image: refused.
+        try (var repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(layers.gitDir().toFile())
+                .setMustExist(true).build()) {
+            repo.updateRef(org.eclipse.jgit.lib.Constants.HEAD).link("refs/heads/" + layers.branches().get(1));
+        }
+        Files.writeString(dir.resolve("etc/two"), "2");
+        assertThatThrownBy(() -> layers.commit("fork", CommitOptions.defaults())).isInstanceOf(UsageException.class)
+                .hasMessageContaining("last layer");
     }
 
     @Test
