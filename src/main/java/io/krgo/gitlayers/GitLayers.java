@@ -100,7 +100,8 @@ public final class GitLayers implements LayerListener {
 
     private final BlobStore store;
     private final Path dir;
-    private final Path meta;
+    /** The metadata directory: the final one, or the staged one while a pull is in progress. */
+    private Path meta;
     private final XattrReader xattrs = new XattrReader();
 
     /** Tree state during a pull, carried from one layer to the next. */
@@ -134,6 +135,12 @@ public final class GitLayers implements LayerListener {
      * Starts recording a pull of {@code image}: replaces any earlier repository and metadata, keeps the
      * manifest and config exactly as given. Call before the first {@link #layerApplied}.
      */
+    @Override
+    public void pullStarted(Image image, Path stagedMetaDir) {
+        meta = stagedMetaDir.toAbsolutePath().normalize();
+        begin(image);
+    }
+
     public void begin(Image image) {
         try {
             deleteTree(gitDir());
@@ -210,6 +217,7 @@ public final class GitLayers implements LayerListener {
      */
     @Override
     public void pullFinished(Path target) throws IOException {
+        meta = metadataDir(target);
         if (pullState == null || pullState.isEmpty() && pullHead == null) {
             return;
         }

@@ -18,4 +18,9 @@ public interface Layer {
      * consumer must read to EOF before trusting what it made from the bytes.
      */
     InputStream open() throws IOException;
+
+    /** A registry repository known to hold this blob (a push to that registry can mount it), if any. */
+    default Optional<BlobLocation> origin() {
+        return Optional.empty();
+    }
 }

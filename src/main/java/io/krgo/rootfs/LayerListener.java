@@ -12,6 +12,16 @@ import java.nio.file.Path;
  */
 public interface LayerListener {
     /**
+     * Told once before the first layer.
+     *
+     * @param stagedMetaDir krgo's metadata directory for this pull, still in staging: it replaces
+     *                      {@code RootfsLayout.metaDir()} together with the rootfs at the end, so a
+     *                      listener keeps what it records there (e.g. the git repository)
+     */
+    default void pullStarted(io.krgo.image.Image image, Path stagedMetaDir) throws IOException {
+    }
+
+    /**
      * @param index   0 for the oldest layer
      * @param root    the tree being built (the staging directory, renamed to the target at the end)
      * @param changes what this layer did

@@ -1,0 +1,101 @@
+package io.krgo.cli;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.KrgoException;
+import io.krgo.error.RegistryException;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+
+/**
+ * The one place where failures become exit codes and one-line messages.
+ *
+ * <pre>
+ * 0 ok · 1 usage · 2 not found · 3 authentication/authorisation · 4 network/registry
+ * 5 integrity · 6 local filesystem · 7 unsafe or malformed image · 130 interrupted
+ * </pre>
+ */
+public final class ExitCodes {
+    public static final int OK = 0;
+    public static final int USAGE = 1;
+    public static final int INTERRUPTED = 130;
+    /** A bug in krgo: an exception that no layer turned into a user-facing error. */
+    public static final int INTERNAL = 70;
+
+    private ExitCodes() {
+    }
+
+    static int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+        KrgoException mapped = map(ex);
+        boolean debug = parsed != null && Boolean.TRUE.equals(
+                parsed.commandSpec().root().findOption("--debug") == null ? null
+                        : parsed.commandSpec().root().findOption("--debug").getValue());
+        if (mapped == null) {
+            if (ex instanceof InterruptedException) {
+                cmd.getErr().println("krgo: interrupted");
+                return INTERRUPTED;
+            }
+            cmd.getErr().println("krgo: internal error: " + ex);
+            if (debug) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return INTERNAL;
+        }
+        cmd.getErr().println("krgo: " + oneLine(mapped.getMessage()));
+        if (debug) {
+            ex.printStackTrace(cmd.getErr());
+        }
+        return mapped.exitCode();
+    }
+
+    static int handleParameterException(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        cmd.getErr().println("krgo: " + oneLine(ex.getMessage()));
+        cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return USAGE;
+    }
+
+    /** Turns JDK exceptions that reach the top into krgo's typed errors; null when it is a bug. */
+    static KrgoException map(Throwable ex) {
+        Throwable t = ex;
+        while (t != null) {
+            if (t instanceof KrgoException k) {
+                return k;
+            }
+            if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpTimeoutException
+                    || t instanceof java.net.UnknownHostException) {
+                return new RegistryException("network error: " + t.getMessage(), t);
+            }
+            if (t instanceof AccessDeniedException a) {
+                return new FilesystemException("permission denied: " + a.getFile(), a);
+            }
+            if (t instanceof FileSystemException f) {
+                String reason = f.getReason() == null ? f.getClass().getSimpleName() : f.getReason();
+                return new FilesystemException(reason + ": " + f.getFile(), f);
+            }
+            if (t instanceof IOException io && io.getMessage() != null
+                    && io.getMessage().contains("No space left on device")) {
+                return new FilesystemException("disk full: " + io.getMessage(), io);
+            }
+            if (t instanceof UncheckedIOException u) {
+                t = u.getCause();
+                continue;
+            }
+            t = t.getCause();
+        }
+        if (ex instanceof IOException io) {
+            return new FilesystemException(io.getClass().getSimpleName() + ": " + io.getMessage(), io);
+        }
+        return null;
+    }
+
+    static String oneLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        return s.replace('\n', ' ').replace('\r', ' ').strip();
+    }
+}

@@ -1,0 +1,28 @@
+package io.krgo.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The top-level {@code krgo} command: only a shell over the {@link io.krgo.Krgo} library facade. */
+@Command(name = "krgo",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Container images without a container engine: pull an image into a root file system,"
+                + " keep its layers as git branches, commit changes as a new layer, push it back.",
+        subcommands = {PullCommand.class, CommitCommand.class, PushCommand.class, VersionCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 usage, 2 not found, 3 authentication, 4 network/registry,"
+                + " 5 integrity, 6 local file system, 7 unsafe or malformed image."})
+final class KrgoCommand implements Runnable {
+
+    @Option(names = "--debug", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Print HTTP requests (secrets redacted) and stack traces of errors.")
+    boolean debug;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

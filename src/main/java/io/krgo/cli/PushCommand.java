@@ -1,0 +1,80 @@
+package io.krgo.cli;
+
+import io.krgo.Krgo;
+import io.krgo.PushRequest;
+import io.krgo.error.UsageException;
+import io.krgo.image.MediaTypes;
+import io.krgo.image.Platform;
+import io.krgo.reference.Reference;
+import io.krgo.registry.ImagePusher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "push", sortOptions = false,
+        description = "Push a rootfs to IMAGE: the recorded layers of a -g rootfs (unchanged ones reused),"
+                + " or a plain directory as a one-layer image.",
+        footer = {"", "Examples:",
+                "  krgo push registry.example.com/me/debian:custom -r debian -u me --password-stdin",
+                "  krgo push 127.0.0.1:5000/tools/static:1 -r ./some-dir --platform linux/arm64"})
+final class PushCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Where to push: [REGISTRY/]REPOSITORY[:TAG].")
+    String image;
+
+    @Option(names = {"-r", "--rootfs"}, paramLabel = "DIR", defaultValue = "rootfs",
+            description = "The rootfs to push (default: ${DEFAULT-VALUE}).")
+    Path rootfs;
+
+    @Option(names = "--format", paramLabel = "oci|docker",
+            description = "Manifest format. Default: the pulled image's format for a -g rootfs, oci for a plain"
+                    + " directory.")
+    String format;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "Platform written in the config when pushing a plain directory (default: this machine's).")
+    String platform;
+
+    @Option(names = "--compression", paramLabel = "gzip|zstd", defaultValue = "gzip",
+            description = "Compression of the layer made from a plain directory (default: ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only errors and the final digest.")
+    boolean quiet;
+
+    @Mixin
+    RegistryFlags registry;
+
+    @Override
+    public Integer call() {
+        Reference ref = Reference.parse(image);
+        if (ref.digest() != null) {
+            throw new UsageException("push needs a tag, not a digest: " + image);
+        }
+        String manifestType = format == null ? null : switch (format.toLowerCase(java.util.Locale.ROOT)) {
+            case "oci" -> MediaTypes.OCI_MANIFEST;
+            case "docker" -> MediaTypes.DOCKER_MANIFEST;
+            default -> throw new UsageException("--format must be oci or docker, not '" + format + "'");
+        };
+        io.krgo.image.Compression c = switch (compression.toLowerCase(java.util.Locale.ROOT)) {
+            case "gzip" -> io.krgo.image.Compression.GZIP;
+            case "zstd" -> io.krgo.image.Compression.ZSTD;
+            default -> throw new UsageException("--compression must be gzip or zstd, not '" + compression + "'");
+        };
+        Platform p = platform == null ? Platform.host() : Platform.parse(platform);
+        Output out = Output.forStdout(quiet);
+        PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
+        ImagePusher.Result result;
+        try (Krgo krgo = Krgo.withDefaults()) {
+            result = krgo.push(request, out.pushProgress());
+        }
+        out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " uploaded, "
+                + result.count(ImagePusher.BlobAction.MOUNTED) + " mounted, "
+                + result.count(ImagePusher.BlobAction.EXISTED) + " already there");
+        out.always("Pushed " + ref + " " + result.manifest().digest());
+        return ExitCodes.OK;
+    }
+}

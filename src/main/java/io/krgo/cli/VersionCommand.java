@@ -1,0 +1,14 @@
+package io.krgo.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code krgo version}, as the 2015 tool had it; same output as {@code --version}. */
+@Command(name = "version", description = "Print krgo's version.")
+final class VersionCommand implements Runnable {
+    @Override
+    public void run() {
+        for (String line : new VersionProvider().getVersion()) {
+            System.out.println(line);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.krgo.image;
+
+import io.krgo.error.UsageException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Compositions over {@link Image}s that need no I/O of their own. */
+public final class Images {
+    private Images() {
+    }
+
+    /**
+     * The same image with its manifest written in another format ({@link MediaTypes#OCI_MANIFEST} or
+     * {@link MediaTypes#DOCKER_MANIFEST}): blobs stay byte for byte, only media types change, so the
+     * manifest digest changes. Returns {@code image} itself when it already has that format.
+     */
+    public static Image withManifestFormat(Image image, String manifestMediaType) {
+        Manifest m = image.manifest();
+        if (manifestMediaType.equals(m.mediaType())) {
+            return image;
+        }
+        boolean docker = MediaTypes.DOCKER_MANIFEST.equals(manifestMediaType);
+        if (!docker && !MediaTypes.OCI_MANIFEST.equals(manifestMediaType)) {
+            throw new UsageException("unsupported manifest format " + manifestMediaType);
+        }
+        Descriptor cfg = retype(m.config(), docker ? MediaTypes.DOCKER_CONFIG : MediaTypes.OCI_CONFIG);
+        List<Descriptor> layers = new ArrayList<>();
+        for (Descriptor l : m.layers()) {
+            Compression c = MediaTypes.layerCompression(l.mediaType());
+            String type = switch (c) {
+                case GZIP, UNKNOWN -> docker ? MediaTypes.DOCKER_LAYER_GZIP : MediaTypes.OCI_LAYER_GZIP;
+                case NONE -> docker ? "application/vnd.docker.image.rootfs.diff.tar" : MediaTypes.OCI_LAYER;
+                case ZSTD -> {
+                    if (docker) {
+                        throw new UsageException("zstd layers cannot be described by a Docker schema 2 manifest;"
+                                + " use --format oci");
+                    }
+                    yield MediaTypes.OCI_LAYER_ZSTD;
+                }
+            };
+            layers.add(retype(l, type));
+        }
+        Manifest converted = new Manifest(2, manifestMediaType, docker ? null : m.artifactType(), cfg, layers,
+                docker ? null : m.subject(), docker ? null : m.annotations());
+        byte[] raw = converted.toJson();
+        Descriptor desc = new Descriptor(manifestMediaType, Digest.sha256(raw), raw.length);
+        return new Image() {
+            @Override
+            public Descriptor descriptor() {
+                return desc;
+            }
+
+            @Override
+            public byte[] rawManifest() {
+                return raw.clone();
+            }
+
+            @Override
+            public Manifest manifest() {
+                return converted;
+            }
+
+            @Override
+            public byte[] rawConfig() {
+                return image.rawConfig();
+            }
+
+            @Override
+            public ImageConfig config() {
+                return image.config();
+            }
+
+            @Override
+            public List<Layer> layers() {
+                return image.layers();
+            }
+        };
+    }
+
+    private static Descriptor retype(Descriptor d, String mediaType) {
+        return new Descriptor(mediaType, d.digest(), d.size(), d.urls(), d.annotations(), d.platform(),
+                d.artifactType());
+    }
+}

@@ -1,0 +1,613 @@
+package io.krgo.layer;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.KrgoException;
+import io.krgo.error.UnsafeImageException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Applies layer tar streams, oldest first, to a root directory with OCI changeset semantics (umoci's
+ * behaviour is the reference): whiteouts, opaque directories, type replacement, hardlinks resolved
+ * inside the root, devices, owners, full modes, xattrs and times. Every path goes through
+ * {@link SafeRoot}. One instance per tree; call {@link #finish()} after the last layer, which sets
+ * directory modes and mtimes in one pass (writing into a directory changes its mtime, so they can only be
+ * final at the end). Not thread-safe.
+ */
+public final class LayerApplier {
+    private static final String WHITEOUT = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private static final String ROOTLESS_XATTR = "rootlesscontainers";
+    private static final int BUFFER = 1 << 20;
+
+    private final SafeRoot root;
+    private final ApplyOptions options;
+    private final boolean unicodeNames;
+    private final byte[] buffer = new byte[BUFFER];
+    /** Directory metadata to apply at the end, by root-relative path; the last declaration wins. */
+    private final TreeMap<String, DirMeta> dirMeta = new TreeMap<>();
+    private LayerStats total = LayerStats.ZERO;
+    private long expandedBytes;
+
+    private record DirMeta(int mode, FileTime mtime, FileTime atime) {
+    }
+
+    public LayerApplier(Path root, ApplyOptions options) {
+        this.root = new SafeRoot(root);
+        this.options = options;
+        this.unicodeNames = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    }
+
+    /** Counters summed over every layer applied so far. */
+    public LayerStats totals() {
+        return total;
+    }
+
+    /**
+     * Applies one layer blob: decompresses it (media type, else magic bytes) and reads the blob stream
+     * to its end, so a verifying stream checks the digest before this returns.
+     */
+    public LayerResult applyBlob(InputStream blob, String mediaType) throws IOException {
+        try (InputStream tar = Decompression.open(blob, mediaType)) {
+            LayerResult r = apply(tar);
+            // Trailing bytes after the tar's end marker still belong to the digest.
+            while (tar.read(buffer) >= 0) {
+                // drain
+            }
+            return r;
+        }
+    }
+
+    /** Applies one uncompressed tar stream. */
+    public LayerResult apply(InputStream tarStream) throws IOException {
+        Layer layer = new Layer(tarStream);
+        layer.run();
+        LayerStats stats = new LayerStats(layer.entries, layer.counting.position, layer.devicesSkipped,
+                layer.xattrsSkipped);
+        total = total.plus(stats);
+        return new LayerResult(new AppliedChanges(layer.written, layer.removed), stats);
+    }
+
+    /** Sets directory modes and times, deepest first; call once after the last layer. */
+    public void finish() throws IOException {
+        for (Map.Entry<String, DirMeta> e : dirMeta.descendingMap().entrySet()) {
+            Path p = root.root().resolve(e.getKey());
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                continue;
+            }
+            if (!a.isDirectory()) {
+                continue;
+            }
+            DirMeta m = e.getValue();
+            if (!options.privileged()) {
+                Files.setAttribute(p, "unix:mode", m.mode());
+            }
+            Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setTimes(m.mtime(), m.atime(), null);
+        }
+        dirMeta.clear();
+    }
+
+    /** State of the layer being applied. */
+    private final class Layer {
+        final CountingStream counting;
+        final List<String> written = new ArrayList<>();
+        final Set<String> writtenSet = new HashSet<>();
+        /** Every ancestor of a written path: what an opaque directory must keep. */
+        final Set<String> writtenAncestors = new HashSet<>();
+        final List<String> removed = new ArrayList<>();
+        final List<String> createdDirs = new ArrayList<>();
+        long entries;
+        long devicesSkipped;
+        long xattrsSkipped;
+        String current = "";
+
+        Layer(InputStream in) {
+            this.counting = new CountingStream(in);
+        }
+
+        void run() throws IOException {
+            TarArchiveInputStream tar = new TarArchiveInputStream(counting, StandardCharsets.UTF_8.name());
+            TarArchiveEntry e;
+            long nextHeader = 0;
+            while (true) {
+                counting.watch(nextHeader);
+                try {
+                    e = tar.getNextEntry();
+                } catch (IOException ex) {
+                    throw new UnsafeImageException("layer tar is malformed: " + ex.getMessage(), ex);
+                }
+                if (e == null) {
+                    break;
+                }
+                entries++;
+                current = e.getName();
+                try {
+                    entry(tar, e);
+                } catch (KrgoException ex) {
+                    throw ex;
+                } catch (IOException ex) {
+                    throw new FilesystemException("entry '" + SafeRoot.printable(current) + "': " + ex, ex);
+                }
+                long dataStart = counting.position - (e.isFile() ? consumedData : 0);
+                nextHeader = dataStart + ((e.isFile() ? e.getSize() : 0) + 511) / 512 * 512;
+                consumedData = 0;
+            }
+            if (!counting.watchedZero) {
+                throw new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
+            }
+        }
+
+        long consumedData;
+
+        void entry(TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
+            String name = e.getName();
+            if (!unicodeNames && !isAscii(name)) {
+                throw new FilesystemException("cannot create non-ASCII file name '" + name
+                        + "': the JVM's file name encoding is not UTF-8; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
+            }
+            List<String> comps = SafeRoot.components(name);
+            String base = comps.isEmpty() ? "" : comps.get(comps.size() - 1);
+            if (base.startsWith(WHITEOUT)) {
+                String dir = String.join("/", comps.subList(0, comps.size() - 1));
+                if (base.equals(OPAQUE)) {
+                    opaque(name);
+                } else if (!base.startsWith(WHITEOUT + WHITEOUT)) {
+                    whiteout(name, dir, base.substring(WHITEOUT.length()));
+                }
+                // Other .wh..wh.* names are aufs bookkeeping (hardlink dirs): nothing to apply.
+                return;
+            }
+            if (e.isGNUSparse() || e.isGlobalPaxHeader() || e.isPaxHeader()) {
+                throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': unsupported tar entry type (sparse)");
+            }
+            createdDirs.clear();
+            SafeRoot.Resolved r = root.resolve(name, true, createdDirs);
+            for (String d : createdDirs) {
+                markWritten(d);
+            }
+            if (r.isRoot()) {
+                if (!e.isDirectory()) {
+                    throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "' would replace the root directory");
+                }
+                return; // the root's own metadata is the target directory's, not the image's
+            }
+            Path p = r.path();
+            boolean created;
+            if (e.isDirectory()) {
+                created = makeDir(r);
+            } else if (e.isSymbolicLink()) {
+                String target = e.getLinkName();
+                if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
+                    throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': invalid symlink target");
+                }
+                created = create(r, () -> Files.createSymbolicLink(p, Path.of(target)));
+            } else if (e.isLink()) {
+                hardlink(r, e);
+                markWritten(r.rel());
+                return; // a hardlink shares its target's inode and metadata
+            } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+                if (!options.privileged()) {
+                    devicesSkipped++;
+                    return;
+                }
+                int type = e.isCharacterDevice() ? NativeFs.S_IFCHR : NativeFs.S_IFBLK;
+                created = create(r, () -> NativeFs.mknod(p, type, e.getMode(), e.getDevMajor(), e.getDevMinor()));
+            } else if (e.isFIFO()) {
+                created = create(r, () -> NativeFs.mknod(p, NativeFs.S_IFIFO, e.getMode(), 0, 0));
+            } else if (e.isFile()) {
+                created = create(r, () -> writeFile(p, tar, e.getSize()));
+            } else {
+                throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': unsupported tar entry type '"
+                        + (char) typeFlag(e) + "'");
+            }
+            markWritten(r.rel());
+            metadata(r, e, created);
+        }
+
+        void writeFile(Path p, TarArchiveInputStream tar, long size) throws IOException {
+            try (FileChannel ch = FileChannel.open(p, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+                long left = size;
+                while (left > 0) {
+                    int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (n < 0) {
+                        throw new UnsafeImageException("layer tar is truncated inside entry '"
+                                + SafeRoot.printable(current) + "'");
+                    }
+                    ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                    while (bb.hasRemaining()) {
+                        ch.write(bb);
+                    }
+                    left -= n;
+                    consumedData += n;
+                }
+            } catch (IOException ex) {
+                if (ex.getMessage() != null && ex.getMessage().contains("Truncated TAR archive")) {
+                    throw new UnsafeImageException("layer tar is truncated inside entry '"
+                            + SafeRoot.printable(current) + "'", ex);
+                }
+                throw ex;
+            }
+        }
+
+        /** Creates a non-directory; whatever is there already (file, link or directory tree) is replaced. */
+        boolean create(SafeRoot.Resolved r, IoAction make) throws IOException {
+            try {
+                make.run();
+                return true;
+            } catch (FileAlreadyExistsException exists) {
+                replaceExisting(r);
+                make.run();
+                return true;
+            }
+        }
+
+        void replaceExisting(SafeRoot.Resolved r) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(r.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isDirectory()) {
+                Trees.deleteRecursively(r.path());
+                forgetDirs(r.rel());
+                removed.add(r.rel());
+            } else {
+                Files.delete(r.path());
+            }
+            root.invalidate();
+        }
+
+        boolean makeDir(SafeRoot.Resolved r) throws IOException {
+            try {
+                Files.createDirectory(r.path());
+                root.noteDirectory(r.rel());
+                return true;
+            } catch (FileAlreadyExistsException exists) {
+                if (Files.isDirectory(r.path(), LinkOption.NOFOLLOW_LINKS)) {
+                    return false; // re-declared: keep the contents, update the metadata
+                }
+                Files.delete(r.path());
+                root.invalidate();
+                removed.add(r.rel());
+                Files.createDirectory(r.path());
+                root.noteDirectory(r.rel());
+                return true;
+            }
+        }
+
+        void hardlink(SafeRoot.Resolved r, TarArchiveEntry e) throws IOException {
+            String linkName = e.getLinkName();
+            if (linkName == null || linkName.isEmpty()) {
+                throw new UnsafeImageException("entry '" + SafeRoot.printable(current) + "': hardlink without a target");
+            }
+            SafeRoot.Resolved target = root.resolve(linkName, false, null);
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(target.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException missing) {
+                throw new UnsafeImageException("entry '" + SafeRoot.printable(current) + "': hardlink target '"
+                        + SafeRoot.printable(linkName) + "' does not exist in the image");
+            }
+            if (a.isDirectory() || target.isRoot()) {
+                throw new UnsafeImageException("entry '" + SafeRoot.printable(current) + "': hardlink to a directory");
+            }
+            if (target.rel().equals(r.rel())) {
+                return; // a link to itself: nothing to do
+            }
+            create(r, () -> Files.createLink(r.path(), target.path()));
+        }
+
+        void whiteout(String name, String dir, String victim) throws IOException {
+            if (victim.isEmpty() || victim.equals(".") || victim.equals("..")) {
+                throw new UnsafeImageException("whiteout entry '" + SafeRoot.printable(name) + "' names no file");
+            }
+            SafeRoot.Resolved r;
+            try {
+                r = root.resolve(dir.isEmpty() ? victim : dir + "/" + victim, false, null);
+            } catch (UnsafeImageException notADirectory) {
+                return; // nothing below a non-directory to remove
+            }
+            if (r.isRoot() || writtenSet.contains(r.rel())) {
+                return; // whiteouts hide lower layers only
+            }
+            if (!Files.exists(r.path(), LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            Trees.deleteRecursively(r.path());
+            root.invalidate();
+            forgetDirs(r.rel());
+            removed.add(r.rel());
+        }
+
+        /** Clears what lower layers put in the directory; keeps what this layer wrote, whatever the tar order. */
+        void opaque(String markerName) throws IOException {
+            SafeRoot.Resolved marker;
+            try {
+                marker = root.resolve(markerName, false, null);
+            } catch (UnsafeImageException notADirectory) {
+                return;
+            }
+            Path dir = marker.path().getParent();
+            String dirRel = marker.rel().contains("/") ? marker.rel().substring(0, marker.rel().lastIndexOf('/')) : "";
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            clearLower(dir, dirRel);
+            root.invalidate();
+        }
+
+        void clearLower(Path dir, String dirRel) throws IOException {
+            List<Path> children = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                ds.forEach(children::add);
+            }
+            for (Path child : children) {
+                String rel = dirRel.isEmpty() ? child.getFileName().toString() : dirRel + "/" + child.getFileName();
+                if (writtenSet.contains(rel) || writtenAncestors.contains(rel)) {
+                    if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                        clearLower(child, rel);
+                    }
+                } else {
+                    Trees.deleteRecursively(child);
+                    forgetDirs(rel);
+                    removed.add(rel);
+                }
+            }
+        }
+
+        void markWritten(String rel) {
+            if (writtenSet.add(rel)) {
+                written.add(rel);
+            }
+            int slash = rel.lastIndexOf('/');
+            while (slash > 0) {
+                rel = rel.substring(0, slash);
+                if (!writtenAncestors.add(rel)) {
+                    break;
+                }
+                slash = rel.lastIndexOf('/');
+            }
+        }
+
+        void metadata(SafeRoot.Resolved r, TarArchiveEntry e, boolean created) throws IOException {
+            Path p = r.path();
+            boolean symlink = e.isSymbolicLink();
+            boolean dir = e.isDirectory();
+            int uid = (int) e.getLongUserId();
+            int gid = (int) e.getLongGroupId();
+            int mode = e.getMode() & 07777;
+            UserDefinedFileAttributeView user = null;
+            // 1. owner (chown clears setuid/setgid and security.capability, so it comes first)
+            if (options.privileged()) {
+                if (!created || uid != 0 || gid != 0) {
+                    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+                }
+            } else if (!symlink) {
+                // Rootless: the files are ours; umoci's convention keeps the image's owner in the
+                // user.rootlesscontainers xattr, a protobuf message {uint32 uid = 1; uint32 gid = 2;},
+                // so a later commit/push can restore it. Absent means 0:0.
+                user = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                if (uid != 0 || gid != 0) {
+                    user.write(ROOTLESS_XATTR, ByteBuffer.wrap(rootlessOwner(uid, gid)));
+                } else if (!created && user.list().contains(ROOTLESS_XATTR)) {
+                    user.delete(ROOTLESS_XATTR);
+                }
+            }
+            // 2. mode, with setuid/setgid/sticky ("unix:mode" keeps them; setPosixFilePermissions does not)
+            if (!symlink) {
+                int now = dir && !options.privileged() ? mode | 0700 : mode; // rootless: stay writable until finish()
+                Files.setAttribute(p, "unix:mode", now);
+            }
+            // 3. xattrs
+            xattrs(p, e, symlink, created);
+            // 4. times
+            FileTime mtime = e.getLastModifiedTime();
+            FileTime atime = e.getLastAccessTime() != null ? e.getLastAccessTime() : mtime;
+            if (dir) {
+                dirMeta.put(r.rel(), new DirMeta(mode, mtime, atime));
+            } else {
+                Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(mtime, atime, null);
+            }
+        }
+
+        void xattrs(Path p, TarArchiveEntry e, boolean symlink, boolean created) throws IOException {
+            Map<String, String> pax = e.getExtraPaxHeaders();
+            if (!created && !symlink) {
+                // A re-declared entry carries its full xattr set: drop user xattrs it no longer has.
+                UserDefinedFileAttributeView view = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                for (String n : view.list()) {
+                    if (!n.equals(ROOTLESS_XATTR) && !pax.containsKey("SCHILY.xattr.user." + n)) {
+                        view.delete(n);
+                    }
+                }
+            }
+            if (pax.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, String> x : pax.entrySet()) {
+                String key = x.getKey();
+                String name;
+                byte[] value;
+                if (key.startsWith("SCHILY.xattr.")) {
+                    name = key.substring("SCHILY.xattr.".length());
+                    // Commons Compress decodes PAX values as UTF-8; binary values that are not valid
+                    // UTF-8 cannot be recovered exactly.
+                    value = x.getValue().getBytes(StandardCharsets.UTF_8);
+                } else if (key.startsWith("LIBARCHIVE.xattr.")) {
+                    name = java.net.URLDecoder.decode(key.substring("LIBARCHIVE.xattr.".length()), StandardCharsets.UTF_8);
+                    value = Base64.getDecoder().decode(x.getValue());
+                } else {
+                    continue;
+                }
+                setXattr(p, name, value, symlink);
+            }
+        }
+
+        void setXattr(Path p, String name, byte[] value, boolean symlink) throws IOException {
+            if (name.startsWith("user.")) {
+                if (symlink) {
+                    return; // Linux allows no user.* xattrs on symlinks
+                }
+                String n = name.substring("user.".length());
+                if (!options.privileged() && n.equals(ROOTLESS_XATTR)) {
+                    return; // ours, set from the entry's owner
+                }
+                Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .write(n, ByteBuffer.wrap(value));
+            } else if (name.startsWith("security.") || name.startsWith("trusted.") || name.startsWith("system.")) {
+                if (!options.privileged()) {
+                    xattrsSkipped++;
+                    return;
+                }
+                NativeFs.lsetxattr(p, name, value);
+            }
+            // other namespaces do not exist on Linux
+        }
+    }
+
+    private void forgetDirs(String rel) {
+        dirMeta.remove(rel);
+        dirMeta.subMap(rel + "/", rel + "0").clear(); // '0' follows '/' in ASCII: exactly the subtree
+    }
+
+    /** Encodes {uint32 uid = 1; uint32 gid = 2;} as protobuf; proto3 omits zero fields. */
+    static byte[] rootlessOwner(int uid, int gid) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (uid != 0) {
+            out.write(0x08);
+            varint(out, uid & 0xffffffffL);
+        }
+        if (gid != 0) {
+            out.write(0x10);
+            varint(out, gid & 0xffffffffL);
+        }
+        return out.toByteArray();
+    }
+
+    private static void varint(ByteArrayOutputStream out, long v) {
+        while ((v & ~0x7fL) != 0) {
+            out.write((int) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int typeFlag(TarArchiveEntry e) {
+        try {
+            java.lang.reflect.Field f = TarArchiveEntry.class.getDeclaredField("linkFlag");
+            f.setAccessible(true);
+            return f.getByte(e);
+        } catch (ReflectiveOperationException | RuntimeException ex) {
+            return '?';
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    /**
+     * Counts tar bytes (enforcing the expansion limit) and notes whether the 512-byte record where the
+     * next header is due is all zeros: a tar that simply stops at a record boundary must not pass for a
+     * complete one, and Commons Compress reports both as "no more entries".
+     */
+    private final class CountingStream extends FilterInputStream {
+        long position;
+        long watchAt = -1;
+        boolean watchedZero;
+        long watchSeen;
+        boolean watchNonZero;
+
+        CountingStream(InputStream in) {
+            super(in);
+        }
+
+        void watch(long at) {
+            watchAt = at;
+            watchedZero = false;
+            watchSeen = 0;
+            watchNonZero = false;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n <= 0) {
+                return n;
+            }
+            long from = Math.max(position, watchAt);
+            long to = Math.min(position + n, watchAt + 512);
+            if (watchAt >= 0 && from < to) {
+                for (long i = from; i < to; i++) {
+                    if (b[off + (int) (i - position)] != 0) {
+                        watchNonZero = true;
+                        break;
+                    }
+                }
+                watchSeen += to - from;
+                watchedZero = watchSeen == 512 && !watchNonZero;
+            }
+            position += n;
+            expandedBytes += n;
+            if (expandedBytes > options.maxExpandedBytes()) {
+                throw new UnsafeImageException("layers expand to more than the limit of " + options.maxExpandedBytes()
+                        + " bytes (a decompression bomb?)");
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] sink = new byte[(int) Math.min(n, 65536)];
+            int r = read(sink, 0, sink.length);
+            return Math.max(r, 0);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.krgo.layer;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Removing trees without following symlinks, also when a (rootless) image made directories read-only. */
+public final class Trees {
+    private Trees() {
+    }
+
+    /** Deletes {@code path} and everything below it; a missing path is fine. Never follows symlinks. */
+    public static void deleteRecursively(Path path) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (!a.isDirectory()) {
+            Files.delete(path);
+            return;
+        }
+        Files.walkFileTree(path, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                makeWritable(dir);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** Deletes quietly (cleanup paths where a second failure must not hide the first). */
+    public static void deleteQuietly(Path path) {
+        try {
+            deleteRecursively(path);
+        } catch (IOException | RuntimeException ignored) {
+            // best effort
+        }
+    }
+
+    private static void makeWritable(Path dir) throws IOException {
+        if (Files.isWritable(dir) && Files.isExecutable(dir) && Files.isReadable(dir)) {
+            return;
+        }
+        try {
+            Set<PosixFilePermission> p = EnumSet.noneOf(PosixFilePermission.class);
+            p.addAll(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+            p.addAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE));
+            Files.setPosixFilePermissions(dir, p);
+        } catch (AccessDeniedException e) {
+            // not ours: the delete will report it
+        }
+    }
+}

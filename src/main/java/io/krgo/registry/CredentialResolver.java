@@ -1,0 +1,195 @@
+package io.krgo.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.krgo.error.AuthException;
+import io.krgo.image.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds credentials for a registry the way Docker does: explicit ones first (given by the caller), then
+ * {@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}: {@code credHelpers[host]},
+ * {@code credsStore}, then {@code auths}. Environment and home directory are injected, so tests need not
+ * touch the real ones; credential helpers are looked up on the injected environment's {@code PATH}.
+ */
+public final class CredentialResolver {
+    /** Docker Hub's key in config.json and for credential helpers. */
+    public static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
+
+    private final Map<String, String> env;
+    private final Path home;
+
+    public CredentialResolver(Map<String, String> env, Path home) {
+        this.env = Map.copyOf(env);
+        this.home = home;
+    }
+
+    /** The resolver for this process's real environment. */
+    public static CredentialResolver fromSystem() {
+        return new CredentialResolver(System.getenv(), Path.of(System.getProperty("user.home", "/")));
+    }
+
+    /**
+     * Credentials for {@code registry} (as in a reference: {@code docker.io}, {@code host:port}).
+     * {@code explicit} wins when not null; empty means anonymous.
+     */
+    public Optional<Credentials> resolve(String registry, Credentials explicit) {
+        if (explicit != null) {
+            return Optional.of(explicit);
+        }
+        Path config = configFile();
+        if (!Files.isRegularFile(config)) {
+            return Optional.empty();
+        }
+        JsonNode root;
+        try {
+            root = Json.readTree(Files.readAllBytes(config), "docker config " + config.getFileName());
+        } catch (IOException e) {
+            throw new AuthException("cannot read docker config: " + e.getMessage());
+        }
+        List<String> keys = keysFor(registry);
+        JsonNode helpers = root.path("credHelpers");
+        for (String key : keys) {
+            if (helpers.hasNonNull(key)) {
+                return runHelper(helpers.get(key).asText(), serverUrl(registry, key));
+            }
+        }
+        JsonNode auths = root.path("auths");
+        if (root.hasNonNull("credsStore") && !root.get("credsStore").asText().isEmpty()) {
+            Optional<Credentials> fromStore = runHelper(root.get("credsStore").asText(), serverUrl(registry, keys.get(0)));
+            if (fromStore.isPresent()) {
+                return fromStore;
+            }
+        }
+        for (String key : keys) {
+            JsonNode entry = auths.get(key);
+            if (entry != null && entry.isObject()) {
+                Optional<Credentials> c = fromAuthEntry(entry, registry);
+                if (c.isPresent()) {
+                    return c;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    Path configFile() {
+        String dir = env.get("DOCKER_CONFIG");
+        if (dir != null && !dir.isEmpty()) {
+            return Path.of(dir, "config.json");
+        }
+        return home.resolve(".docker").resolve("config.json");
+    }
+
+    /** The keys a registry may be stored under, most specific first. */
+    static List<String> keysFor(String registry) {
+        if (registry.equals("docker.io") || registry.equals("index.docker.io") || registry.equals("registry-1.docker.io")) {
+            return List.of(DOCKER_HUB_KEY, "index.docker.io", "docker.io", "https://index.docker.io",
+                    "registry-1.docker.io", "https://registry-1.docker.io");
+        }
+        return List.of(registry, "https://" + registry, "http://" + registry, "https://" + registry + "/v1/",
+                "https://" + registry + "/v2/", "http://" + registry + "/v1/", "http://" + registry + "/v2/");
+    }
+
+    private static String serverUrl(String registry, String matchedKey) {
+        return matchedKey.equals(DOCKER_HUB_KEY) || registry.equals("docker.io") ? DOCKER_HUB_KEY : registry;
+    }
+
+    private static Optional<Credentials> fromAuthEntry(JsonNode entry, String registry) {
+        String identity = entry.path("identitytoken").asText("");
+        String user = entry.path("username").asText("");
+        String pass = entry.path("password").asText("");
+        String auth = entry.path("auth").asText("");
+        if (!auth.isEmpty()) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(auth.trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new AuthException("docker config: the auth entry for " + registry + " is not valid base64");
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                throw new AuthException("docker config: the auth entry for " + registry + " is not USER:PASSWORD");
+            }
+            user = decoded.substring(0, colon);
+            pass = decoded.substring(colon + 1);
+        }
+        if (!identity.isEmpty()) {
+            return Optional.of(Credentials.identityToken(user, identity));
+        }
+        if (!user.isEmpty() || !pass.isEmpty()) {
+            return Optional.of(Credentials.basic(user, pass));
+        }
+        return Optional.empty();
+    }
+
+    /** Runs {@code docker-credential-NAME get}; "credentials not found" means anonymous. */
+    private Optional<Credentials> runHelper(String name, String serverUrl) {
+        String program = "docker-credential-" + name;
+        Path exe = findOnPath(program)
+                .orElseThrow(() -> new AuthException("credential helper " + program + " not found on PATH"));
+        ProcessBuilder pb = new ProcessBuilder(exe.toString(), "get");
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        try {
+            Process p = pb.start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
+            }
+            byte[] out;
+            try (InputStream stdout = p.getInputStream()) {
+                out = stdout.readNBytes(1024 * 1024);
+            }
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AuthException("credential helper " + program + " did not finish within 30 s");
+            }
+            String text = new String(out, StandardCharsets.UTF_8).trim();
+            if (p.exitValue() != 0) {
+                if (text.toLowerCase(java.util.Locale.ROOT).contains("credentials not found")) {
+                    return Optional.empty();
+                }
+                // The helper's output may echo secrets: report only the exit status.
+                throw new AuthException("credential helper " + program + " failed with exit status " + p.exitValue());
+            }
+            JsonNode node = Json.readTree(out, "output of " + program);
+            String user = node.path("Username").asText("");
+            String secret = node.path("Secret").asText("");
+            if (secret.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(user.equals("<token>") ? Credentials.identityToken("", secret)
+                    : Credentials.basic(user, secret));
+        } catch (IOException e) {
+            throw new AuthException("cannot run credential helper " + program + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AuthException("interrupted while running credential helper " + program);
+        } catch (io.krgo.error.UnsafeImageException e) {
+            throw new AuthException("credential helper " + program + " printed no valid JSON");
+        }
+    }
+
+    private Optional<Path> findOnPath(String program) {
+        String path = env.getOrDefault("PATH", "");
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                candidates.add(Path.of(dir, program));
+            }
+        }
+        return candidates.stream().filter(Files::isExecutable).findFirst();
+    }
+}

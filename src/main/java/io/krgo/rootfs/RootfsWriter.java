@@ -1,0 +1,234 @@
+package io.krgo.rootfs;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.KrgoException;
+import io.krgo.error.RegistryException;
+import io.krgo.image.Descriptor;
+import io.krgo.image.Digest;
+import io.krgo.image.Image;
+import io.krgo.image.Layer;
+import io.krgo.layer.LayerApplier;
+import io.krgo.layer.LayerResult;
+import io.krgo.layer.LayerStats;
+import io.krgo.layer.Trees;
+import io.krgo.store.BlobStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The pull-into-directory sink. Layers download concurrently (bounded) into the blob store and are
+ * applied in order, each as soon as it is complete, into a staging directory beside DIR; DIR changes
+ * only by renames at the end. On any failure or interruption (also Ctrl-C, via a shutdown hook) the
+ * staging directory is removed and DIR stays as it was.
+ */
+public final class RootfsWriter {
+    private final BlobStore store;
+
+    public RootfsWriter(BlobStore store) {
+        this.store = store;
+    }
+
+    /** {@link #write(Image, String, Path, RootfsOptions, LayerListener, ProgressListener)} without a reference. */
+    public PullResult write(Image image, Path dir, RootfsOptions opts, LayerListener listener,
+                            ProgressListener progress) {
+        return write(image, null, dir, opts, listener, progress);
+    }
+
+    /**
+     * Writes {@code image} as a root filesystem into {@code dir}.
+     *
+     * @param reference recorded in the metadata (what the user asked for); may be null
+     * @param listener  told after each layer (e.g. the git-layers sink); may be null
+     * @param progress  may be null
+     */
+    public PullResult write(Image image, String reference, Path dir, RootfsOptions opts, LayerListener listener,
+                            ProgressListener progress) {
+        ProgressListener prog = progress == null ? ProgressListener.NONE : progress;
+        RootfsLayout layout = RootfsLayout.of(dir);
+        Digest manifestDigest = image.descriptor().parsedDigest();
+        Path target = layout.dir();
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FilesystemException(target + " exists and is not a directory");
+        }
+        boolean nonEmpty = !isEmptyOrAbsent(target);
+        if (nonEmpty && !opts.force()) {
+            boolean same = ImageRecord.read(layout.imageJson())
+                    .map(r -> manifestDigest.toString().equals(r.manifestDigest())).orElse(false);
+            if (same) {
+                return new PullResult(manifestDigest, true, image.layers().size(), 0, 0, List.of());
+            }
+            throw new FilesystemException(target + " is not empty (use --force to replace it)");
+        }
+
+        Path staging = layout.newStagingDir();
+        Thread cleanup = new Thread(() -> Trees.deleteQuietly(staging), "krgo-staging-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        List<Layer> layers = image.layers();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
+                r -> {
+                    Thread t = new Thread(r, "krgo-layer-download");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            Path rootfs = staging.resolve("rootfs");
+            Path meta = staging.resolve("meta");
+            Files.createDirectories(rootfs);
+            Files.createDirectories(meta);
+
+            List<Future<Boolean>> downloads = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                int index = i;
+                downloads.add(pool.submit(() -> download(index, layers.get(index), prog)));
+            }
+            if (listener != null) {
+                listener.pullStarted(image, meta);
+            }
+            LayerApplier applier = new LayerApplier(rootfs, opts.apply());
+            for (int i = 0; i < layers.size(); i++) {
+                Layer layer = layers.get(i);
+                boolean freshlyDownloaded = await(downloads.get(i));
+                Digest digest = layer.descriptor().parsedDigest();
+                LayerResult result;
+                try (InputStream blob = freshlyDownloaded
+                        ? Files.newInputStream(store.path(digest)) // verified a moment ago
+                        : store.open(digest, layer.descriptor().size())
+                            .orElseThrow(() -> new FilesystemException("blob " + digest + " vanished from the cache"))) {
+                    result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                }
+                if (listener != null) {
+                    listener.layerApplied(i, layer, rootfs, result.changes());
+                }
+                prog.layerApplied(i, layer.descriptor(), result.stats().entries(), result.stats().bytes());
+            }
+            applier.finish();
+            LayerStats totals = applier.totals();
+
+            Descriptor config = image.manifest().config();
+            new ImageRecord(reference, manifestDigest.toString(), config.digest(), image.config().platform(),
+                    image.manifest().layers()).write(meta.resolve("image.json"));
+
+            moveIntoPlace(rootfs, target);
+            replaceMeta(layout, meta);
+            if (listener != null) {
+                listener.pullFinished(target);
+            }
+            List<String> warnings = new ArrayList<>();
+            if (totals.devicesSkipped() > 0) {
+                warnings.add(totals.devicesSkipped() + " device node(s) were not created (not running as root)");
+            }
+            if (totals.xattrsSkipped() > 0) {
+                warnings.add(totals.xattrsSkipped() + " security/trusted/system xattr(s) were not set (not running as root)");
+            }
+            return new PullResult(manifestDigest, false, layers.size(), totals.bytes(), totals.devicesSkipped(), warnings);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            pool.shutdownNow();
+            Trees.deleteQuietly(staging);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or will run: it deletes the same directory
+            }
+        }
+    }
+
+    /** Makes the layer's blob complete in the store; true when it was downloaded now (not cached). */
+    private boolean download(int index, Layer layer, ProgressListener progress) throws IOException {
+        Digest digest = layer.descriptor().parsedDigest();
+        if (store.has(digest)) {
+            progress.layerDownloaded(index, layer.descriptor(), true);
+            return false;
+        }
+        Path tmp = store.newTempFile(digest);
+        try (InputStream in = layer.open(); OutputStream out = Files.newOutputStream(tmp)) {
+            // Layer.open() verifies size and digest at EOF, so the store gets only verified bytes.
+            in.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        store.commit(tmp, digest);
+        progress.layerDownloaded(index, layer.descriptor(), false);
+        return true;
+    }
+
+    private static boolean await(Future<Boolean> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FilesystemException("interrupted");
+        } catch (CancellationException e) {
+            throw new FilesystemException("download cancelled");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof KrgoException k) {
+                throw k;
+            }
+            if (c instanceof IOException io) {
+                throw new RegistryException("cannot download layer: " + io.getMessage(), io);
+            }
+            if (c instanceof UncheckedIOException u) {
+                throw new RegistryException("cannot download layer: " + u.getCause().getMessage(), u);
+            }
+            throw new IllegalStateException(c);
+        }
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            return !ds.iterator().hasNext();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** DIR absent or empty: one rename (it replaces an empty directory). Otherwise old aside, new in, old deleted. */
+    private static void moveIntoPlace(Path staged, Path target) throws IOException {
+        if (isEmptyOrAbsent(target)) {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        Path aside = RootfsLayout.of(target).newAsideDir();
+        Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+            throw e;
+        }
+        Trees.deleteQuietly(aside);
+    }
+
+    private static void replaceMeta(RootfsLayout layout, Path stagedMeta) throws IOException {
+        Path metaDir = layout.metaDir();
+        if (!Files.exists(metaDir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(stagedMeta, metaDir, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        Path aside = layout.parent().resolve(metaDir.getFileName() + "-old-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        Files.move(metaDir, aside, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(stagedMeta, metaDir, StandardCopyOption.ATOMIC_MOVE);
+        Trees.deleteQuietly(aside);
+    }
+}

@@ -1,0 +1,163 @@
+package io.krgo.testing;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * An HTTP listener on 127.0.0.1 that forwards to a real registry (or serves by itself), recording every
+ * request. An {@link Interceptor} may answer a request instead, to inject what a real registry seldom
+ * does on demand: redirects to a storage host, broken or stalled bodies, 503s, tag pagination.
+ */
+public final class LoopbackProxy implements AutoCloseable {
+    private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "transfer-encoding",
+            "expect", "upgrade", "keep-alive");
+
+    /** A request as the proxy received it. */
+    public record Recorded(String method, String uri, Map<String, List<String>> headers) {
+        public boolean hasHeader(String name) {
+            return headers.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(name));
+        }
+    }
+
+    /** Answers a request itself (returning true) or lets it be forwarded (false). */
+    @FunctionalInterface
+    public interface Interceptor {
+        boolean handle(HttpExchange exchange, LoopbackProxy proxy) throws IOException;
+    }
+
+    /** An upstream response read whole (tests only proxy small things). */
+    public record Upstream(int status, Map<String, List<String>> headers, byte[] body) {
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final String upstream;
+    private final HttpClient client;
+    private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+
+    private LoopbackProxy(HttpServer server, ExecutorService executor, String upstream) {
+        this.server = server;
+        this.executor = executor;
+        this.upstream = upstream;
+        this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** @param upstreamHost {@code host:port} to forward to, or null for a listener that only intercepts */
+    public static LoopbackProxy start(String upstreamHost, Interceptor interceptor) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            ExecutorService executor = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "loopback-proxy");
+                t.setDaemon(true);
+                return t;
+            });
+            server.setExecutor(executor);
+            LoopbackProxy proxy = new LoopbackProxy(server, executor, upstreamHost);
+            server.createContext("/", ex -> {
+                try (ex) {
+                    proxy.requests.add(new Recorded(ex.getRequestMethod(), ex.getRequestURI().toString(),
+                            Map.copyOf(ex.getRequestHeaders())));
+                    if (interceptor != null && interceptor.handle(ex, proxy)) {
+                        return;
+                    }
+                    if (upstreamHost == null) {
+                        ex.sendResponseHeaders(404, -1);
+                        return;
+                    }
+                    proxy.forward(ex);
+                } catch (IOException | RuntimeException e) {
+                    // the client sees a broken connection, which some tests want
+                }
+            });
+            server.start();
+            return proxy;
+        } catch (IOException e) {
+            throw new AssertionError("cannot start a loopback proxy: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code 127.0.0.1:PORT}. */
+    public String host() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public List<Recorded> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** Fetches from upstream what this request asks for (method, path, headers; no body). */
+    public Upstream fetch(HttpExchange ex) throws IOException {
+        return fetch(ex.getRequestMethod(), ex.getRequestURI().toString(), ex.getRequestHeaders(), null);
+    }
+
+    public Upstream fetch(String method, String uri, Headers headers, byte[] body) throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + upstream + uri))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach((k, vs) -> {
+            if (!HOP_HEADERS.contains(k.toLowerCase())) {
+                vs.forEach(v -> b.header(k, v));
+            }
+        });
+        try {
+            HttpResponse<byte[]> r = client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Upstream(r.statusCode(), r.headers().map(), r.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+
+    private void forward(HttpExchange ex) throws IOException {
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        Upstream up = fetch(ex.getRequestMethod(), ex.getRequestURI().toString(), ex.getRequestHeaders(),
+                body.length == 0 ? null : body);
+        respond(ex, up, up.body());
+    }
+
+    /** Sends an upstream response (with its Location/Link rewritten to point at this proxy). */
+    public void respond(HttpExchange ex, Upstream up, byte[] body) throws IOException {
+        up.headers().forEach((k, vs) -> {
+            if (!HOP_HEADERS.contains(k.toLowerCase()) && !k.startsWith(":")) {
+                vs.forEach(v -> ex.getResponseHeaders().add(k, v.replace(upstream, host())));
+            }
+        });
+        boolean noBody = ex.getRequestMethod().equals("HEAD") || up.status() == 204 || up.status() == 304;
+        if (noBody) {
+            up.headers().getOrDefault("content-length", List.of()).forEach(v -> ex.getResponseHeaders().set("Content-Length", v));
+            ex.sendResponseHeaders(up.status(), -1);
+            return;
+        }
+        ex.sendResponseHeaders(up.status(), body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
