@@ -97,7 +97,7 @@ class GitLayersCommitTest {
         Image committed = layers.image();
         oci.tag(committed, "new" + layers.branches().size());
         Path unpacked = oci.unpack("new" + layers.branches().size(), tmp.resolve("bundle" + layers.branches().size()));
-        assertThat(Snapshot.of(unpacked)).isEqualTo(Snapshot.of(dir));
+        Snapshot.assertSame(unpacked, dir);
         assertThat(layers.currentBranch()).isEqualTo(r.branch());
         assertThat(layers.branches()).last().isEqualTo(r.branch());
         assertThat(r.branch()).isEqualTo("layer_" + (layers.branches().size() - 1) + "_" + r.layerDigest().shortHex());
