@@ -313,6 +313,26 @@ public final class GitLayers implements LayerListener {
      */
     public CommitResult commit(String message, CommitOptions options) throws IOException {
         requireExists();
+        // One commit at a time per rootfs: two would both build on the same parent and race for the image files.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(meta.resolve("commit.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock lock = tryLock(ch)) {
+            if (lock == null) {
+                throw new FilesystemException("another krgo commit is running on " + dir);
+            }
+            return commitLocked(message, options);
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(java.nio.channels.FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
+            return null;
+        }
+    }
+
+    private CommitResult commitLocked(String message, CommitOptions options) throws IOException {
         byte[] rawManifest = read(meta.resolve("manifest.json"));
         byte[] rawConfig = read(meta.resolve("config.json"));
         Manifest manifest = Manifest.parse(rawManifest, null);

@@ -276,6 +276,18 @@ class GitLayersCommitTest {
     }
 
     @Test
+    void concurrentCommitIsRefused() throws Exception {
+        Files.writeString(dir.resolve("etc/x"), "x");
+        Path lockFile = GitLayers.metadataDir(dir).resolve("commit.lock");
+        try (var ch = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var lock = ch.lock()) {
+            assertThatThrownBy(() -> layers.commit("m", CommitOptions.defaults()))
+                    .isInstanceOf(io.krgo.error.FilesystemException.class).hasMessageContaining("another krgo commit");
+        }
+        assertThat(layers.commit("m", CommitOptions.defaults()).branch()).startsWith("layer_1_");
+    }
+
+    @Test
     void committingTwiceInARow() throws Exception {
         Committed first = commitAndCheck(d -> Files.writeString(d.resolve("etc/one"), "1"));
         Committed second = commitAndCheck(d -> Files.delete(d.resolve("etc/one")));
