@@ -116,8 +116,7 @@ public final class GitLayers implements LayerListener {
 
     /** {@code DIR/../.DIR.krgo}: krgo's metadata for a rootfs, beside it so nothing leaks into layers. */
     public static Path metadataDir(Path dir) {
-        Path abs = dir.toAbsolutePath().normalize();
-        return abs.resolveSibling("." + abs.getFileName() + ".krgo");
+        return io.krgo.rootfs.RootfsLayout.of(dir).metaDir();
     }
 
     public Path gitDir() {
@@ -132,8 +131,8 @@ public final class GitLayers implements LayerListener {
     // ---------------------------------------------------------------- pull
 
     /**
-     * Starts recording a pull of {@code image}: replaces any earlier repository and metadata, keeps the
-     * manifest and config exactly as given. Call before the first {@link #layerApplied}.
+     * The pull sink's start: records into the staged metadata directory, which the sink moves to
+     * {@code DIR/../.DIR.krgo} together with the rootfs; {@link #pullFinished} switches back to the final one.
      */
     @Override
     public void pullStarted(Image image, Path stagedMetaDir) {
@@ -141,6 +140,10 @@ public final class GitLayers implements LayerListener {
         begin(image);
     }
 
+    /**
+     * Starts recording a pull of {@code image}: replaces any earlier repository and metadata, keeps the
+     * manifest and config exactly as given. Call before the first {@link #layerApplied}.
+     */
     public void begin(Image image) {
         try {
             deleteTree(gitDir());
