@@ -207,6 +207,15 @@ class GitLayersCommitTest {
     }
 
     @Test
+    void changingAHardlinkedFileKeepsTheGroup() throws Exception {
+        Committed c = commitAndCheck(d -> {
+            Files.writeString(d.resolve("h/one"), "changed through one name");
+            Files.setAttribute(d.resolve("link"), "unix:uid", 77, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        });
+        assertThat(c.entries()).containsExactly("h/one", "h/two => h/one", "link");
+    }
+
+    @Test
     void newSymlinks() throws Exception {
         Committed c = commitAndCheck(d -> {
             Files.createSymbolicLink(d.resolve("etc/rel"), Path.of("hosts"));
