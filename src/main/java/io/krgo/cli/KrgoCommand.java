@@ -15,7 +15,15 @@ import picocli.CommandLine.Option;
 final class KrgoCommand implements Runnable {
 
     @Option(names = "--debug", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Print HTTP requests (secrets redacted) and stack traces of errors.")
+            description = "Print HTTP requests (method, URL without query, status, time; no headers) and"
+                    + " stack traces of errors, on stderr.")
+    void setDebug(boolean on) {
+        if (on) {
+            DebugLog.enable();
+        }
+        debug = on;
+    }
+
     boolean debug;
 
     @picocli.CommandLine.Spec

@@ -35,6 +35,8 @@ public final class RegistryHarness implements AutoCloseable {
     private final boolean tls;
     private final Path logFile;
     private final TokenIssuer issuer;
+    /** Stops the registry if the test JVM exits without closing the harness. */
+    private final Thread shutdownHook;
 
     private RegistryHarness(Mode mode, Path dir, Process process, String bindHost, int port, boolean tls, Path logFile,
                             TokenIssuer issuer) {
@@ -46,6 +48,8 @@ public final class RegistryHarness implements AutoCloseable {
         this.port = port;
         this.logFile = logFile;
         this.issuer = issuer;
+        this.shutdownHook = new Thread(process::destroyForcibly, "registry-harness-stop");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** A registry on 127.0.0.1 (plain HTTP, which krgo allows for loopback hosts). */
@@ -266,6 +270,11 @@ public final class RegistryHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs anyway
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
