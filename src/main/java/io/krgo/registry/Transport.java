@@ -73,7 +73,7 @@ final class Transport implements AutoCloseable {
     private final String host;
     /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
     private final String shown;
-    /** Schemes to try, in order: https; http for loopback; https (unverified) then http when insecure. */
+    /** Schemes to try, in order: https; http for loopback (unless disabled); https (unverified) then http when insecure. */
     private final List<String> schemes;
     private volatile URI base;
     private final RegistryOptions options;
@@ -90,7 +90,7 @@ final class Transport implements AutoCloseable {
         this.options = options;
         this.credentials = credentials;
         this.schemes = options.insecure() ? List.of("https", "http")
-                : isLoopback(host) ? List.of("http") : List.of("https");
+                : isLoopback(host) && options.plainHttpOnLoopback() ? List.of("http") : List.of("https");
     }
 
     String host() {

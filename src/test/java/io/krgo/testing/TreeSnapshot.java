@@ -97,7 +97,7 @@ public final class TreeSnapshot {
                         type.equals("file") ? (Long) a.get("size") : 0,
                         type.equals("file") ? sha256(p) : null,
                         type.equals("symlink") ? Files.readSymbolicLink(p).toString() : null,
-                        group, xattrs, device, (FileTime) a.get("lastModifiedTime")));
+                        group, xattrs, device, mtimeOf(type, (FileTime) a.get("lastModifiedTime"))));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -107,6 +107,17 @@ public final class TreeSnapshot {
                 ? new Node(n.type(), n.mode(), n.uid(), n.gid(), n.size(), n.sha256(), n.linkTarget(), null,
                 n.xattrs(), n.device(), n.mtime()) : n);
         return new TreeSnapshot(out);
+    }
+
+    /**
+     * Symlink times are kept to the microsecond: umoci and the JDK set them with lutimes(2), which has
+     * microsecond resolution, so nanoseconds of a symlink's mtime are not portable between tools.
+     */
+    private static FileTime mtimeOf(String type, FileTime t) {
+        if (!type.equals("symlink")) {
+            return t;
+        }
+        return FileTime.from(t.to(java.util.concurrent.TimeUnit.MICROSECONDS), java.util.concurrent.TimeUnit.MICROSECONDS);
     }
 
     private static long inodeOf(Map<Long, String> firstByInode, String group) {
