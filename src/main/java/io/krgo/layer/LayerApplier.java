@@ -46,6 +46,8 @@ public final class LayerApplier {
     private static final String OPAQUE = ".wh..wh..opq";
     private static final String ROOTLESS_XATTR = "rootlesscontainers";
     private static final int BUFFER = 1 << 20;
+    /** Chunks of BUFFER bytes decompressed ahead of the tar reader. */
+    private static final int READ_AHEAD_CHUNKS = 4;
     private static final long NOOP_ID = 0xffffffffL;
 
     private final SafeRoot root;
@@ -76,7 +78,9 @@ public final class LayerApplier {
      * to its end, so a verifying stream checks the digest before this returns.
      */
     public LayerResult applyBlob(InputStream blob, String mediaType) throws IOException {
-        try (InputStream tar = Decompression.open(blob, mediaType)) {
+        // Decompression (and the blob's digest check) on a second thread: both cores busy.
+        try (InputStream tar = new ReadAheadStream(() -> Decompression.open(blob, mediaType), BUFFER, READ_AHEAD_CHUNKS,
+                "krgo-decompress")) {
             LayerResult r = apply(tar);
             // Trailing bytes after the tar's end marker still belong to the digest.
             while (tar.read(buffer) >= 0) {
