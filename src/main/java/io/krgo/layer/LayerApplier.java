@@ -58,11 +58,27 @@ public final class LayerApplier {
     private final TreeMap<String, DirMeta> dirMeta = new TreeMap<>();
     private LayerStats total = LayerStats.ZERO;
     private long expandedBytes;
+    /** What upper layers hide (null: write everything, e.g. when each layer's own state matters). */
+    private final HiddenPaths hidden;
+    /** Non-directories skipped because an upper layer hides them: a hardlink to one cannot be made. */
+    private final Set<String> skippedFiles = new HashSet<>();
+    private int layerIndex = -1;
 
     private record DirMeta(int mode, FileTime mtime, FileTime atime) {
     }
 
     public LayerApplier(Path root, ApplyOptions options) {
+        this(root, options, null);
+    }
+
+    /**
+     * @param hidden what upper layers will remove or replace, filled concurrently by a scanner; entries it
+     *               hides are not written. Only for applying all layers of an image in order, when nobody
+     *               looks at the tree between layers. A hardlink to a skipped file throws
+     *               {@link HiddenPaths.SkippedLinkTarget}: apply again without.
+     */
+    public LayerApplier(Path root, ApplyOptions options, HiddenPaths hidden) {
+        this.hidden = hidden;
         this.root = new SafeRoot(root);
         this.options = options;
         this.unicodeNames = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
@@ -92,6 +108,10 @@ public final class LayerApplier {
 
     /** Applies one uncompressed tar stream. */
     public LayerResult apply(InputStream tarStream) throws IOException {
+        layerIndex++;
+        if (hidden != null) {
+            hidden.applying(layerIndex);
+        }
         Layer layer = new Layer(tarStream);
         layer.run();
         LayerStats stats = new LayerStats(layer.entries, layer.counting.position, layer.devicesSkipped,
@@ -197,6 +217,9 @@ public final class LayerApplier {
             if (e.isGNUSparse() || e.isGlobalPaxHeader() || e.isPaxHeader()) {
                 throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': unsupported tar entry type (sparse)");
             }
+            if (hidden != null && !e.isSymbolicLink() && skipHidden(name, comps, e)) {
+                return;
+            }
             createdDirs.clear();
             SafeRoot.Resolved r = root.resolve(name, true, createdDirs);
             for (String d : createdDirs) {
@@ -239,6 +262,40 @@ public final class LayerApplier {
             }
             markWritten(r.rel());
             metadata(r, e, created);
+        }
+
+        /**
+         * Skips an entry an upper layer removes or replaces anyway. Only when its name resolves without a
+         * symlink (then the upper layer's name means the same file); symlinks are never skipped, as a later
+         * entry may write through one to a place nobody hides. The directories above what the upper layer
+         * removes are created as applying would, so the result is the same.
+         */
+        boolean skipHidden(String name, List<String> comps, TarArchiveEntry e) {
+            String keep = hidden.keepIfHidden(comps, layerIndex);
+            if (keep == null) {
+                return false;
+            }
+            SafeRoot.Resolved probe;
+            try {
+                probe = root.resolve(name, false, null);
+            } catch (UnsafeImageException notADirectory) {
+                return false; // applying reports it
+            }
+            String textual = String.join("/", comps);
+            if (!probe.rel().equals(textual)) {
+                return false;
+            }
+            if (!keep.isEmpty()) {
+                createdDirs.clear();
+                root.resolve(keep + "/-", true, createdDirs);
+                for (String d : createdDirs) {
+                    markWritten(d);
+                }
+            }
+            if (!e.isDirectory()) {
+                skippedFiles.add(textual);
+            }
+            return true;
         }
 
         void writeFile(Path p, TarArchiveInputStream tar, long size) throws IOException {
@@ -314,6 +371,9 @@ public final class LayerApplier {
                 throw new UnsafeImageException("entry '" + SafeRoot.printable(current) + "': hardlink without a target");
             }
             SafeRoot.Resolved target = root.resolve(linkName, false, null);
+            if (skippedFiles.contains(target.rel())) {
+                throw new HiddenPaths.SkippedLinkTarget();
+            }
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(target.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -389,6 +449,9 @@ public final class LayerApplier {
         }
 
         void markWritten(String rel) {
+            if (!skippedFiles.isEmpty()) {
+                skippedFiles.remove(rel); // written again: a link to it is fine
+            }
             if (writtenSet.add(rel)) {
                 written.add(rel);
             }

@@ -111,6 +111,21 @@ final class LayerDownload {
         return new Growing(FileChannel.open(tmp, StandardOpenOption.READ));
     }
 
+    /**
+     * Opens the blob without verifying it, for reading ahead (e.g. scanning tar headers): only what
+     * {@link #open()} returns may decide what is written.
+     */
+    synchronized InputStream openUnverified() throws IOException {
+        while (tmp == null && !done && failure == null) {
+            waitHere();
+        }
+        throwIfFailed();
+        if (done) {
+            return Files.newInputStream(store.path(digest));
+        }
+        return new Growing(FileChannel.open(tmp, StandardOpenOption.READ));
+    }
+
     private void throwIfFailed() {
         if (failure == null) {
             return;

@@ -7,6 +7,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.Layer;
+import io.krgo.layer.HiddenPaths;
 import io.krgo.layer.LayerApplier;
 import io.krgo.layer.LayerResult;
 import io.krgo.layer.LayerStats;
@@ -75,6 +76,7 @@ public final class RootfsWriter {
         Thread cleanup = new Thread(() -> removeStaging(staging), "krgo-staging-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<Layer> layers = image.layers();
+        Thread scanner = null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
                 r -> {
                     Thread t = new Thread(r, "krgo-layer-download");
@@ -104,32 +106,21 @@ public final class RootfsWriter {
             if (listener != null) {
                 listener.pullStarted(image, meta);
             }
-            LayerApplier applier = new LayerApplier(rootfs, opts.apply());
-            for (int i = 0; i < layers.size(); i++) {
-                Layer layer = layers.get(i);
-                LayerDownload download = downloads.get(i);
-                Digest digest = layer.descriptor().parsedDigest();
-                LayerResult result;
-                // Applying starts while the blob is still arriving; see LayerDownload.
-                try (InputStream blob = download.open()) {
-                    result = applier.applyBlob(blob, layer.descriptor().mediaType());
-                } catch (KrgoException failed) {
-                    boolean freshlyDownloaded = !download.cached();
-                    // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
-                    // every later pull: drop it so the next one downloads it again.
-                    if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
-                        Files.deleteIfExists(store.path(digest));
-                        throw new IntegrityException("cached layer " + digest + " was corrupt and has been removed "
-                                + "from the cache; run the command again", failed);
-                    }
-                    throw failed;
-                }
-                if (listener != null) {
-                    listener.layerApplied(i, layer, rootfs, result.changes());
-                }
-                prog.layerApplied(i, layer.descriptor(), result.stats().entries(), result.stats().bytes());
+            // Without a listener nobody sees the tree between layers: files that an upper layer removes or
+            // replaces need not be written at all. A scanner reads the upper layers' headers ahead.
+            HiddenPaths hidden = listener == null && layers.size() > 1 ? new HiddenPaths() : null;
+            if (hidden != null) {
+                scanner = startScanner(hidden, layers, downloads, opts.apply().privileged());
             }
-            applier.finish();
+            LayerApplier applier;
+            try {
+                applier = applyAll(layers, downloads, rootfs, opts, hidden, listener, prog);
+            } catch (HiddenPaths.SkippedLinkTarget rare) {
+                scanner.interrupt();
+                Trees.deleteRecursively(rootfs);
+                Files.createDirectories(rootfs);
+                applier = applyAll(layers, downloads, rootfs, opts, null, listener, prog);
+            }
             LayerStats totals = applier.totals();
 
             Descriptor config = image.manifest().config();
@@ -152,6 +143,9 @@ public final class RootfsWriter {
         } catch (IOException e) {
             throw new FilesystemException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
+            if (scanner != null) {
+                scanner.interrupt();
+            }
             pool.shutdownNow();
             Trees.deleteQuietly(staging);
             try {
@@ -160,6 +154,55 @@ public final class RootfsWriter {
                 // the hook is running or will run: it deletes the same directory
             }
         }
+    }
+
+    /** Applies every layer in order, each as soon as its download has begun; returns the finished applier. */
+    private LayerApplier applyAll(List<Layer> layers, List<LayerDownload> downloads, Path rootfs, RootfsOptions opts,
+                                  HiddenPaths hidden, LayerListener listener, ProgressListener prog) throws IOException {
+        LayerApplier applier = new LayerApplier(rootfs, opts.apply(), hidden);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            LayerDownload download = downloads.get(i);
+            Digest digest = layer.descriptor().parsedDigest();
+            LayerResult result;
+            // Applying starts while the blob is still arriving; see LayerDownload.
+            try (InputStream blob = download.open()) {
+                result = applier.applyBlob(blob, layer.descriptor().mediaType());
+            } catch (KrgoException failed) {
+                boolean freshlyDownloaded = !download.cached();
+                // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
+                // every later pull: drop it so the next one downloads it again.
+                if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
+                    Files.deleteIfExists(store.path(digest));
+                    throw new IntegrityException("cached layer " + digest + " was corrupt and has been removed "
+                            + "from the cache; run the command again", failed);
+                }
+                throw failed;
+            }
+            if (listener != null) {
+                listener.layerApplied(i, layer, rootfs, result.changes());
+            }
+            prog.layerApplied(i, layer.descriptor(), result.stats().entries(), result.stats().bytes());
+        }
+        applier.finish();
+        return applier;
+    }
+
+    /** Reads the upper layers' headers, top layer first, while the lower ones are applied. */
+    private static Thread startScanner(HiddenPaths hidden, List<Layer> layers, List<LayerDownload> downloads,
+                                       boolean privileged) {
+        Thread t = new Thread(() -> {
+            for (int k = layers.size() - 1; k > 0 && hidden.applyingLayer() < k; k--) {
+                try (InputStream blob = downloads.get(k).openUnverified()) {
+                    hidden.scan(k, blob, layers.get(k).descriptor().mediaType(), privileged);
+                } catch (IOException | RuntimeException stopped) {
+                    return; // an optimisation only; applying reports real problems
+                }
+            }
+        }, "krgo-layer-scan");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     private boolean storedBlobIntact(Descriptor d) {
