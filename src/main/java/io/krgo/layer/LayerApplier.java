@@ -63,6 +63,7 @@ public final class LayerApplier {
     /** Non-directories skipped because an upper layer hides them: a hardlink to one cannot be made. */
     private final Set<String> skippedFiles = new HashSet<>();
     private int layerIndex = -1;
+    private long hiddenSkipped;
 
     private record DirMeta(int mode, FileTime mtime, FileTime atime) {
     }
@@ -82,6 +83,11 @@ public final class LayerApplier {
         this.root = new SafeRoot(root);
         this.options = options;
         this.unicodeNames = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    }
+
+    /** Entries not written because an upper layer hides them (see {@link HiddenPaths}). */
+    public long hiddenSkipped() {
+        return hiddenSkipped;
     }
 
     /** Counters summed over every layer applied so far. */
@@ -295,6 +301,7 @@ public final class LayerApplier {
             if (!e.isDirectory()) {
                 skippedFiles.add(textual);
             }
+            hiddenSkipped++;
             return true;
         }
 
