@@ -22,11 +22,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,9 @@ public final class LayerApplier {
     /** Chunks of BUFFER bytes decompressed ahead of the tar reader. */
     private static final int READ_AHEAD_CHUNKS = 4;
     private static final long NOOP_ID = 0xffffffffL;
+    private static final Set<StandardOpenOption> CREATE_NEW_WRITE =
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static final FileAttribute<?>[] NO_ATTRIBUTES = new FileAttribute<?>[0];
 
     private final SafeRoot root;
     private final ApplyOptions options;
@@ -63,6 +70,12 @@ public final class LayerApplier {
     /** Non-directories skipped because an upper layer hides them: a hardlink to one cannot be made. */
     private final Set<String> skippedFiles = new HashSet<>();
     private int layerIndex = -1;
+    /**
+     * The permission bits a file created here keeps from the mode asked for at creation (umask, or a
+     * default ACL): -1 until probed, 0 once unusable. A file whose mode passes it unchanged needs no chmod.
+     */
+    private int createMask = -1;
+    private final Map<Integer, FileAttribute<Set<PosixFilePermission>>> createModes = new HashMap<>();
     private long hiddenSkipped;
 
     private record DirMeta(int mode, FileTime mtime, FileTime atime) {
@@ -261,7 +274,13 @@ public final class LayerApplier {
             } else if (e.isFIFO()) {
                 created = create(r, () -> NativeFs.mknod(p, NativeFs.S_IFIFO, e.getMode(), 0, 0));
             } else if (e.isFile()) {
-                created = create(r, () -> writeFile(p, tar, e.getSize()));
+                FileAttribute<?>[] mode = modeAtCreation(e.getMode());
+                created = create(r, () -> writeFile(p, tar, e.getSize(), mode));
+                if (mode.length > 0) {
+                    markWritten(r.rel());
+                    metadataOfNewFile(p, e);
+                    return;
+                }
             } else {
                 throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': unsupported tar entry type '"
                         + (char) typeFlag(e) + "'");
@@ -305,8 +324,67 @@ public final class LayerApplier {
             return true;
         }
 
-        void writeFile(Path p, TarArchiveInputStream tar, long size) throws IOException {
-            try (FileChannel ch = FileChannel.open(p, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))) {
+        /**
+         * The mode to create a regular file with so that no chmod is needed, or none. Never for
+         * setuid/setgid/sticky (a later chown would clear them) and only when creation keeps the bits.
+         */
+        FileAttribute<?>[] modeAtCreation(int tarMode) throws IOException {
+            int mode = tarMode & 07777;
+            if ((mode & 07000) != 0 || createMask == 0) {
+                return NO_ATTRIBUTES;
+            }
+            if (createMask < 0) {
+                createMask = probeCreateMask();
+                if (createMask == 0) {
+                    return NO_ATTRIBUTES;
+                }
+            }
+            if ((mode & ~createMask) != 0) {
+                return NO_ATTRIBUTES;
+            }
+            return new FileAttribute<?>[] {createModes.computeIfAbsent(mode,
+                    m -> PosixFilePermissions.asFileAttribute(permissions(m)))};
+        }
+
+        /**
+         * Creates a file asking for 0777 and reads what it got: umask and default ACLs both act as a fixed
+         * mask on the bits asked for, so this one probe tells which modes survive creation.
+         */
+        int probeCreateMask() throws IOException {
+            Path probe = root.root().resolve(".krgo-mode-probe-" + System.nanoTime());
+            try {
+                Files.createFile(probe, PosixFilePermissions.asFileAttribute(permissions(0777)));
+                int got = (Integer) Files.getAttribute(probe, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0777;
+                return got == 0 ? 0 : got;
+            } catch (IOException | UnsupportedOperationException e) {
+                return 0;
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        }
+
+        /** Owner, xattrs and times of a regular file just created with its final mode. */
+        void metadataOfNewFile(Path p, TarArchiveEntry e) throws IOException {
+            int uid = (int) e.getLongUserId();
+            int gid = (int) e.getLongGroupId();
+            if (options.privileged()) {
+                if (uid != 0 || gid != 0) {
+                    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+                }
+            } else if (uid != 0 || gid != 0) {
+                Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .write(ROOTLESS_XATTR, ByteBuffer.wrap(rootlessOwner(uid, gid)));
+            }
+            xattrs(p, e, false, true);
+            FileTime mtime = e.getLastModifiedTime();
+            FileTime atime = e.getLastAccessTime() != null ? e.getLastAccessTime() : mtime;
+            // Just created by us with O_EXCL, so a regular file: following links skips the JDK's lstat.
+            Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(mtime, atime, null);
+        }
+
+        void writeFile(Path p, TarArchiveInputStream tar, long size, FileAttribute<?>[] mode) throws IOException {
+            try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, mode)) {
                 long left = size;
                 while (left > 0) {
                     int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
@@ -567,6 +645,9 @@ public final class LayerApplier {
                     xattrsSkipped++;
                     return;
                 }
+                if (name.startsWith("system.posix_acl")) {
+                    createMask = 0; // a default ACL below here masks new files differently: chmod every file
+                }
                 NativeFs.lsetxattr(p, name, value);
             }
             // other namespaces do not exist on Linux
@@ -601,6 +682,17 @@ public final class LayerApplier {
             v >>>= 7;
         }
         out.write((int) v);
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, high bit first
+        for (int i = 0; i < 9; i++) {
+            if ((mode & (0400 >> i)) != 0) {
+                set.add(bits[i]);
+            }
+        }
+        return set;
     }
 
     private static boolean isAscii(String s) {
