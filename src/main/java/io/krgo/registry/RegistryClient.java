@@ -159,13 +159,16 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Opens a blob, verified against {@code d}'s size and digest while it is read (IntegrityException at
-     * the latest at EOF). A connection broken mid-body is resumed with a Range request.
+     * the latest at EOF). A connection broken mid-body, or a body ending early, is resumed with a Range request
+     * from the last byte received (a restart skipping those bytes when the registry ignores Range); a body that
+     * cannot be resumed ends in a RegistryException naming the network problem.
      */
     public InputStream openBlob(String repo, Descriptor d) {
         Digest digest = d.parsedDigest();
         InputStream first = openBlobAt(repo, digest, 0);
         int resumes = Math.max(0, transportRetryAttempts() - 1);
-        ResumingInputStream resuming = new ResumingInputStream(first, offset -> openBlobAt(repo, digest, offset), resumes);
+        ResumingInputStream resuming = new ResumingInputStream(first, offset -> openBlobAt(repo, digest, offset), resumes,
+                d.size(), e -> transport.network(displayHost, e));
         return new VerifyingInputStream(resuming, digest, d.size(), "blob " + digest.shortHex() + " of " + repo);
     }
 

@@ -140,12 +140,25 @@ public final class RootfsWriter {
             throw new FilesystemException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
             pool.shutdownNow();
+            awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or will run: it deletes the same directory
             }
+        }
+    }
+
+    /**
+     * Waits (briefly) for interrupted downloads to delete their temp files: the CLI halts the JVM right after
+     * a failure, which would otherwise leave partial files in the store.
+     */
+    private static void awaitDownloadsStopped(ExecutorService pool) {
+        try {
+            pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
