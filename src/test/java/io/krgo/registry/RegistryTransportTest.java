@@ -342,6 +342,32 @@ class RegistryTransportTest {
     }
 
     @Test
+    void aServerThatNeverAnswersEndsWithATimeoutAfterBoundedAttempts() {
+        AtomicInteger asked = new AtomicInteger();
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!ex.getRequestURI().getPath().contains("/manifests/")) {
+                     return false;
+                 }
+                 asked.incrementAndGet();
+                 try {
+                     Thread.sleep(30_000); // accepts the request, never answers
+                 } catch (InterruptedException e) {
+                     Thread.currentThread().interrupt();
+                 }
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults()
+                     .withRetry(new RetryPolicy(2, Duration.ofMillis(10), Duration.ofSeconds(10)))
+                     .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(600)))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1")).isInstanceOf(RegistryException.class)
+                    .hasMessageStartingWith("registry " + front.host() + " timed out");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+            assertThat(asked).hasValue(2);
+        }
+    }
+
+    @Test
     void aChunkedUploadFailingMidwayRestartsFromTheSource() throws IOException {
         byte[] big = new byte[200_000];
         new Random(8).nextBytes(big);
