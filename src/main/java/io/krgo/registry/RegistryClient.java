@@ -196,6 +196,12 @@ public final class RegistryClient implements AutoCloseable {
             resp.close();
             throw new NotFoundException("blob " + digest + " not found in " + displayHost + "/" + repo);
         }
+        if (offset > 0 && resp.status() == 416) {
+            // Nothing from the offset on: the blob is shorter than its descriptor says (a body that ended early).
+            resp.close();
+            throw new IntegrityException("blob " + digest.shortHex() + " of " + repo + ": size mismatch, the registry has only "
+                    + offset + " bytes, fewer than declared");
+        }
         if (offset > 0 && resp.status() == 206) {
             long start = resp.header("Content-Range").map(RegistryClient::rangeStart).orElse(-1L);
             if (start != offset) {
