@@ -14,7 +14,13 @@ import io.krgo.image.Layer;
 import io.krgo.image.Manifest;
 import io.krgo.layer.LayerWriter;
 import io.krgo.reference.Reference;
+import io.krgo.image.Index;
 import io.krgo.registry.CredentialResolver;
+import io.krgo.registry.Credentials;
+import io.krgo.registry.RawManifest;
+import io.krgo.registry.RegistryOptions;
+import io.krgo.store.DockerArchive;
+import io.krgo.store.OciLayout;
 import io.krgo.registry.ImagePusher;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryImage;
@@ -123,6 +129,124 @@ public final class Krgo implements AutoCloseable {
         try (RegistryClient client = RegistryClient.forReference(request.target(), request.registry(),
                 credentials)) {
             return new ImagePusher(client, PUSH_PARALLELISM).push(image, request.target(), listener);
+        }
+    }
+
+    /**
+     * Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory.
+     *
+     * @param reference recorded as where the rootfs came from; may be null
+     */
+    public PullResult pull(Image image, String reference, Path rootfs, boolean gitLayers, boolean force,
+                           ProgressListener progress) {
+        GitLayers git = gitLayers ? new GitLayers(store, rootfs) : null;
+        RootfsOptions options = RootfsOptions.defaults().withForce(force
+                || (git != null && !git.exists() && recordedDigest(rootfs)
+                    .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
+        return new RootfsWriter(store).write(image, reference, rootfs, options, git, progress);
+    }
+
+    /** The image tagged {@code tag} (null: the only one) in the OCI layout {@code dir}, for {@code platform}. */
+    public Image ociImage(Path dir, String tag, io.krgo.image.Platform platform) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("index.json"))) {
+            throw new io.krgo.error.NotFoundException("not an OCI image layout (no index.json): " + dir);
+        }
+        return new OciLayout(dir).image(tag, platform);
+    }
+
+    /**
+     * Looks an image up without pulling it: the manifest or index the reference names and, for a single
+     * image or when {@code platform} is given, that image's manifest and config.
+     *
+     * @param platform the platform to resolve an index to; null to describe the index itself
+     */
+    public ImageInfo inspect(Reference ref, io.krgo.image.Platform platform, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
+            RawManifest top = client.getManifest(ref.repository(), ref.identifier());
+            if (top.isIndex()) {
+                Index index = top.index();
+                Optional<Image> image = Optional.empty();
+                if (platform != null) {
+                    image = Optional.of(RegistryImage.resolve(client,
+                            ref.withDigest(index.select(platform).digest()), platform));
+                }
+                return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.of(index), image);
+            }
+            Image image = RegistryImage.resolve(client, ref.withDigest(top.digest().toString()),
+                    io.krgo.image.Platform.host());
+            return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.empty(), Optional.of(image));
+        }
+    }
+
+    /** The digest of the manifest (or index) {@code ref} names, by a HEAD request where the registry allows. */
+    public Descriptor digest(Reference ref, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
+            return client.headManifest(ref.repository(), ref.identifier())
+                    .orElseThrow(() -> new io.krgo.error.NotFoundException("image not found: " + ref));
+        }
+    }
+
+    /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
+    public List<String> tags(Reference repository, int pageSize, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(repository, options, credentials)) {
+            return client.listTags(repository.repository(), pageSize);
+        }
+    }
+
+    /**
+     * Copies an image from one repository to another, streaming blobs and mounting them when both are on
+     * the same registry. With {@code all} and an index, every image of the index is copied and then the
+     * index itself, byte for byte, so its digest is preserved; otherwise the image for {@code platform}.
+     */
+    public ImagePusher.Result copy(Reference source, RegistryOptions sourceOptions, Reference target,
+                                   RegistryOptions targetOptions, io.krgo.image.Platform platform, boolean all,
+                                   ImagePusher.Listener listener) {
+        try (RegistryClient from = RegistryClient.forReference(source, sourceOptions, credentials);
+             RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
+            ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
+            RawManifest top = from.getManifest(source.repository(), source.identifier());
+            if (all && top.isIndex()) {
+                List<Image> images = new java.util.ArrayList<>();
+                for (Descriptor entry : top.index().manifests()) {
+                    if (io.krgo.image.MediaTypes.isIndex(entry.mediaType())) {
+                        throw new io.krgo.error.UnsafeImageException("index " + top.digest()
+                                + " contains another index; nested indexes are unsupported");
+                    }
+                    images.add(RegistryImage.resolve(from, source.withDigest(entry.digest()), platform));
+                }
+                return pusher.pushIndex(top.bytes(), top.mediaType(), images, target, listener);
+            }
+            Reference pinned = source.withDigest(top.isIndex() ? top.index().select(platform).digest()
+                    : top.digest().toString());
+            return pusher.push(RegistryImage.resolve(from, pinned, platform), target, listener);
+        }
+    }
+
+    /** Writes the image for {@code platform} into the OCI layout {@code dir} (created or added to) as {@code tag}. */
+    public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
+                                String tag) {
+        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
+            RegistryImage image = RegistryImage.resolve(client, source, platform);
+            new OciLayout(dir).write(image, tag);
+            return image.descriptor();
+        }
+    }
+
+    /** Writes the image for {@code platform} as a docker-archive tarball ({@code docker load}) named {@code repoTags}. */
+    public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
+                                List<String> repoTags) {
+        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
+            RegistryImage image = RegistryImage.resolve(client, source, platform);
+            DockerArchive.write(image, repoTags, file);
+            return image.descriptor();
+        }
+    }
+
+    /** Checks {@code credentials} against {@code registry} (a name as in references, e.g. {@code docker.io}). */
+    public void checkLogin(String registry, Credentials credentials, RegistryOptions options) {
+        Reference any = new Reference(registry, "library/krgo", Reference.DEFAULT_TAG, null);
+        try (RegistryClient client = new RegistryClient(any.endpointHost(), options, credentials)) {
+            client.checkLogin();
         }
     }
 

@@ -45,6 +45,9 @@ final class PushCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only errors and the final digest.")
     boolean quiet;
 
+    @Option(names = "--json", description = "Print the result as JSON (and no progress).")
+    boolean json;
+
     @Mixin
     RegistryFlags registry;
 
@@ -65,11 +68,15 @@ final class PushCommand implements Callable<Integer> {
             default -> throw new UsageException("--compression must be gzip or zstd, not '" + compression + "'");
         };
         Platform p = platform == null ? Platform.host() : Platform.parse(platform);
-        Output out = Output.forStdout(quiet);
+        Output out = Output.forStdout(quiet || json);
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
         ImagePusher.Result result;
         try (Krgo krgo = Krgo.withDefaults()) {
             result = krgo.push(request, out.pushProgress());
+        }
+        if (json) {
+            out.json(CopyCommand.resultJson(result));
+            return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " uploaded, "
                 + result.count(ImagePusher.BlobAction.MOUNTED) + " mounted, "

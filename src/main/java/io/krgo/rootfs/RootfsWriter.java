@@ -91,6 +91,7 @@ public final class RootfsWriter {
             Files.createDirectories(rootfs);
             Files.createDirectories(meta);
 
+            prog.started(layers.stream().map(Layer::descriptor).toList());
             List<Future<Boolean>> downloads = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 int index = i;
@@ -104,6 +105,7 @@ public final class RootfsWriter {
                 Layer layer = layers.get(i);
                 boolean freshlyDownloaded = await(downloads.get(i));
                 Digest digest = layer.descriptor().parsedDigest();
+                prog.layerApplying(i, layer.descriptor());
                 LayerResult result;
                 try (InputStream blob = freshlyDownloaded
                         ? Files.newInputStream(store.path(digest)) // verified a moment ago
@@ -159,7 +161,13 @@ public final class RootfsWriter {
         Path tmp = store.newTempFile(digest);
         try (InputStream in = layer.open(); OutputStream out = Files.newOutputStream(tmp)) {
             // Layer.open() verifies size and digest at EOF, so the store gets only verified bytes.
-            in.transferTo(out);
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+                total += n;
+                progress.bytesDownloaded(index, layer.descriptor(), total);
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
