@@ -61,12 +61,13 @@ final class TtyProgress implements ProgressListener {
         if (index >= states.length) {
             return;
         }
-        if (states[index] == State.WAITING) {
+        boolean first = states[index] == State.WAITING;
+        if (first) {
             states[index] = State.DOWNLOADING;
             startNanos[index] = nanos.getAsLong();
         }
         bytes[index] = bytesSoFar;
-        draw(false);
+        draw(first);
     }
 
     @Override
