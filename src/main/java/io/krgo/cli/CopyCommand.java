@@ -18,12 +18,12 @@ import java.util.concurrent.Callable;
         description = "Copy an image from one repository to another, registry to registry, without storing it:"
                 + " blobs are streamed, or mounted when both repositories are on the same registry.",
         footer = {"", "Examples:",
-                "  krgo copy debian:12 registry.example.com/mirror/debian:12            # this machine's platform",
-                "  krgo copy --all debian:12 registry.example.com/mirror/debian:12      # every platform, same index digest",
-                "  krgo copy 127.0.0.1:5000/a/app:1 127.0.0.1:5000/b/app:1               # blobs mounted, not uploaded",
+                "  krgo copy debian:12 example.com/mirror/debian:12        # this platform",
+                "  krgo copy --all debian:12 example.com/mirror/debian:12  # same index digest",
+                "  krgo copy 127.0.0.1:5000/a/app:1 127.0.0.1:5000/b/app:1 # blobs mounted",
                 "",
-                "-u/--password-stdin credentials are used for both registries; otherwise each registry's"
-                        + " credentials come from the Docker config (see krgo login)."})
+                "-u/--password-stdin credentials are used for both registries; otherwise",
+                "each registry's credentials come from the Docker config (see krgo login)."})
 final class CopyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC", description = "Source image [REGISTRY/]REPOSITORY[:TAG][@DIGEST].")
     String source;

@@ -19,9 +19,9 @@ import java.util.concurrent.Callable;
         description = "Write an image from a registry into an OCI image layout directory or a docker-archive"
                 + " tarball, without unpacking it.",
         footer = {"", "Examples:",
-                "  krgo export debian:12 --oci layout         # then: umoci unpack --image layout:12 bundle",
-                "  krgo export debian:12 --tar debian.tar     # then: docker load -i debian.tar",
-                "  krgo pull oci:layout:12 -r debian          # unpack from the layout"})
+                "  krgo export debian:12 --oci layout     # umoci unpack --image layout:12 b",
+                "  krgo export debian:12 --tar debian.tar # docker load -i debian.tar",
+                "  krgo pull oci:layout:12 -r debian      # unpack from the layout"})
 final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "[REGISTRY/]REPOSITORY[:TAG][@DIGEST].")
     String image;

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  krgo inspect debian:12                     # an index: its platforms",
                 "  krgo inspect debian:12 --platform linux/arm64",
-                "  krgo inspect busybox --raw | jq .          # the manifest bytes exactly as served",
+                "  krgo inspect busybox --raw | jq .          # manifest bytes as served",
                 "  krgo inspect busybox --config --platform linux/amd64"})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "[REGISTRY/]REPOSITORY[:TAG][@DIGEST].")

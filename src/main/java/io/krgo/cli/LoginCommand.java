@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         description = "Check credentials against REGISTRY and store them in the Docker config"
                 + " ($DOCKER_CONFIG/config.json or ~/.docker/config.json, mode 0600), or in its credsStore helper.",
         footer = {"", "Examples:",
-                "  krgo login registry.example.com -u me            # asks for the password on the terminal",
+                "  krgo login registry.example.com -u me       # asks for the password",
                 "  echo \"$TOKEN\" | krgo login ghcr.io -u me --password-stdin",
                 "  krgo login docker.io -u me --password-stdin < pw.txt"})
 final class LoginCommand implements Callable<Integer> {

@@ -105,4 +105,18 @@ class ProgressAndCompletionTest {
         assertThat(registered).contains("krgo");
         InspectCommandsTest.assertError(Cli.run(home, null, "completion", "fish"), 1, "bash");
     }
+
+    @Test
+    void everyCommandHasHelpWithExamples() throws Exception {
+        Path home = Files.createDirectories(work.resolve("home-help"));
+        for (String sub : List.of("pull", "push", "commit", "inspect", "digest", "tags", "copy", "export", "login",
+                "logout", "completion")) {
+            Cli.Run r = Cli.run(home, null, sub, "--help");
+            assertThat(r.code()).as(sub + ": " + r).isZero();
+            assertThat(r.out()).as(sub).startsWith("Usage: krgo " + sub).contains("Example");
+            assertThat(r.out().lines().filter(l -> l.length() > 80).toList()).as(sub).isEmpty();
+        }
+        Cli.Run help = Cli.run(home, null, "help", "tags");
+        assertThat(help.out()).startsWith("Usage: krgo tags");
+    }
 }
