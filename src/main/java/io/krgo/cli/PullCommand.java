@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
         description = "Pull IMAGE into a root file system directory.",
         footer = {"", "Examples:",
                 "  krgo pull busybox                  # docker.io/library/busybox:latest",
-                "  krgo pull debian:12 -r debian -g           # one git branch per layer",
+                "  krgo pull debian:12 -r debian -g   # one git branch per layer",
                 "  krgo pull ghcr.io/org/app@sha256:... -r app --platform linux/arm64",
                 "  krgo pull 127.0.0.1:5000/team/app:1.0 -u me --password-stdin < pw.txt",
                 "  krgo pull oci:./layout:1.0 -r app  # from an OCI image layout (krgo export)"})

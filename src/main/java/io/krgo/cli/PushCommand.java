@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = "Push a rootfs to IMAGE: the recorded layers of a -g rootfs (unchanged ones reused),"
                 + " or a plain directory as a one-layer image.",
         footer = {"", "Examples:",
-                "  krgo push registry.example.com/me/debian:custom -r debian -u me --password-stdin",
+                "  krgo push example.com/me/debian:custom -r debian -u me --password-stdin",
                 "  krgo push 127.0.0.1:5000/tools/static:1 -r ./some-dir --platform linux/arm64"})
 final class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Where to push: [REGISTRY/]REPOSITORY[:TAG].")
