@@ -17,6 +17,7 @@ import io.krgo.reference.Reference;
 import io.krgo.image.Index;
 import io.krgo.registry.CredentialResolver;
 import io.krgo.registry.Credentials;
+import io.krgo.registry.Mirrors;
 import io.krgo.registry.RawManifest;
 import io.krgo.registry.RegistryOptions;
 import io.krgo.store.DockerArchive;
@@ -58,15 +59,73 @@ public final class Krgo implements AutoCloseable {
 
     private final BlobStore store;
     private final CredentialResolver credentials;
+    private final Mirrors mirrors;
 
     public Krgo(BlobStore store, CredentialResolver credentials) {
-        this.store = store;
-        this.credentials = credentials;
+        this(store, credentials, Mirrors.NONE);
     }
 
-    /** The user's content store ({@code $KRGO_CACHE}, else ~/.cache/krgo) and Docker credentials. */
+    /** @param mirrors pull-through caches tried, in order, before an image's own registry when reading images */
+    public Krgo(BlobStore store, CredentialResolver credentials, Mirrors mirrors) {
+        this.store = store;
+        this.credentials = credentials;
+        this.mirrors = mirrors;
+    }
+
+    /** The user's content store ({@code $KRGO_CACHE}, else ~/.cache/krgo), Docker credentials and mirror file. */
     public static Krgo withDefaults() {
-        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem());
+        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(), Mirrors.fromSystem());
+    }
+
+    /** As {@link #withDefaults()}, with {@code extraMirrors} tried first for {@code registry}. */
+    public static Krgo withDefaults(String registry, List<String> extraMirrors) {
+        Mirrors m = Mirrors.fromSystem();
+        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(),
+                extraMirrors.isEmpty() ? m : m.withFirst(registry, extraMirrors));
+    }
+
+    public Mirrors mirrors() {
+        return mirrors;
+    }
+
+    /** A resolved registry image and the open client its layers stream from. */
+    private record Source(RegistryClient client, RegistryImage image, List<String> warnings) implements AutoCloseable {
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+
+    /**
+     * Resolves {@code ref} through its registry's mirrors first, then the registry itself. A mirror that is
+     * down, refuses us or lacks the image is skipped with a warning; an image found on a mirror is read
+     * wholly from it (blobs verified as always, so a mirror cannot alter content pinned by digest).
+     */
+    private Source openSource(Reference ref, RegistryOptions options, io.krgo.image.Platform platform) {
+        List<String> warnings = new java.util.ArrayList<>();
+        for (String mirror : mirrors.forRegistry(ref.registry())) {
+            Reference viaMirror = new Reference(mirror, ref.repository(), ref.tag(), ref.digest());
+            // Mirror credentials come from the Docker config, never from the origin's -u; fail fast to fall back.
+            RegistryOptions mirrorOptions = options.withCredentials(null)
+                    .withRetry(new io.krgo.registry.RetryPolicy(2, java.time.Duration.ofMillis(200),
+                            java.time.Duration.ofSeconds(10)))
+                    .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
+            RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
+            try {
+                return new Source(client, RegistryImage.resolve(client, viaMirror, platform), warnings);
+            } catch (io.krgo.error.RegistryException | io.krgo.error.NotFoundException
+                     | io.krgo.error.AuthException e) {
+                client.close();
+                warnings.add("mirror " + mirror + " skipped: " + e.getMessage());
+            }
+        }
+        RegistryClient client = RegistryClient.forReference(ref, options, credentials);
+        try {
+            return new Source(client, RegistryImage.resolve(client, ref, platform), warnings);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
     }
 
     public BlobStore store() {
@@ -75,14 +134,20 @@ public final class Krgo implements AutoCloseable {
 
     /** Pulls an image from a registry into a rootfs directory (with git layers when asked). */
     public PullResult pull(PullRequest request, ProgressListener progress) {
-        try (RegistryClient client = RegistryClient.forReference(request.reference(), request.registry(), credentials)) {
-            RegistryImage image = RegistryImage.resolve(client, request.reference(), request.platform());
+        try (Source source = openSource(request.reference(), request.registry(), request.platform())) {
+            RegistryImage image = source.image();
             GitLayers git = request.gitLayers() ? new GitLayers(store, request.rootfs()) : null;
             RootfsOptions options = RootfsOptions.defaults().withForce(request.force()
                     || (git != null && !git.exists() && recordedDigest(request.rootfs())
                         .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
-            return new RootfsWriter(store).write(image, request.reference().toString(), request.rootfs(), options,
-                    git, progress);
+            PullResult r = new RootfsWriter(store).write(image, request.reference().toString(), request.rootfs(),
+                    options, git, progress);
+            if (source.warnings().isEmpty()) {
+                return r;
+            }
+            List<String> warnings = new java.util.ArrayList<>(source.warnings());
+            warnings.addAll(r.warnings());
+            return new PullResult(r.manifestDigest(), r.upToDate(), r.layers(), r.bytes(), r.devicesSkipped(), warnings);
         }
     }
 
@@ -225,8 +290,8 @@ public final class Krgo implements AutoCloseable {
     /** Writes the image for {@code platform} into the OCI layout {@code dir} (created or added to) as {@code tag}. */
     public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
                                 String tag) {
-        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
-            RegistryImage image = RegistryImage.resolve(client, source, platform);
+        try (Source from = openSource(source, options, platform)) {
+            RegistryImage image = from.image();
             new OciLayout(dir).write(image, tag);
             return image.descriptor();
         }
@@ -235,8 +300,8 @@ public final class Krgo implements AutoCloseable {
     /** Writes the image for {@code platform} as a docker-archive tarball ({@code docker load}) named {@code repoTags}. */
     public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
                                 List<String> repoTags) {
-        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
-            RegistryImage image = RegistryImage.resolve(client, source, platform);
+        try (Source from = openSource(source, options, platform)) {
+            RegistryImage image = from.image();
             DockerArchive.write(image, repoTags, file);
             return image.descriptor();
         }

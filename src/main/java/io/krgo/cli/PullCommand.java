@@ -59,6 +59,11 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (and no progress).")
     boolean json;
 
+    @Option(names = "--mirror", paramLabel = "HOST[:PORT]",
+            description = "A pull-through cache to try before IMAGE's registry (repeatable; tried before the mirror"
+                    + " file's). When it is down or lacks the image, the registry itself is used.")
+    java.util.List<String> mirror = new java.util.ArrayList<>();
+
     @Mixin
     RegistryFlags registry;
 
@@ -68,14 +73,15 @@ final class PullCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         PullResult result;
         String shown;
-        try (Krgo krgo = Krgo.withDefaults()) {
-            if (image.startsWith(OCI_PREFIX)) {
+        Reference parsed = image.startsWith(OCI_PREFIX) ? null : Reference.parse(image);
+        try (Krgo krgo = parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirror)) {
+            if (parsed == null) {
                 String[] dirAndTag = splitLayout(image.substring(OCI_PREFIX.length()));
                 shown = image;
                 result = krgo.pull(krgo.ociImage(Path.of(dirAndTag[0]), dirAndTag[1], wanted), null, rootfs, git,
                         force, out.pullProgress(progress));
             } else {
-                Reference ref = Reference.parse(image);
+                Reference ref = parsed;
                 shown = ref.toString();
                 PullRequest request = new PullRequest(ref, rootfs, wanted, git, force, registry.toOptions(System.in));
                 result = krgo.pull(request, out.pullProgress(progress));
