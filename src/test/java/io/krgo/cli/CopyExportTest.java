@@ -166,6 +166,17 @@ class CopyExportTest {
     }
 
     @Test
+    void pushAndCopyPrintJsonResults() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("plain"));
+        Files.writeString(dir.resolve("file.txt"), "pushed as one layer\n");
+        JsonNode pushed = JSON.readTree(ok("push", host + "/pushed/plain:1", "-r", dir.toString(), "--json").stdout());
+        assertThat(pushed.path("layers").path("uploaded").asInt()).isEqualTo(1);
+        assertThat(pushed.path("digest").asText())
+                .isEqualTo(Digest.sha256(rawOf("pushed/plain:1").getBytes(StandardCharsets.UTF_8)).toString());
+        assertThat(ok("digest", host + "/pushed/plain:1").out().strip()).isEqualTo(pushed.path("digest").asText());
+    }
+
+    @Test
     void errorsAreOneLineWithTheirExitCode() {
         assertError(krgo("export", host + "/demo/app:v1"), 1, "--oci");
         assertError(krgo("export", host + "/demo/app:v1", "--oci", "a", "--tar", "b"), 1, "mutually exclusive");
