@@ -9,7 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "completion", description = "Print a shell completion script (bash; zsh reads it through bashcompinit).",
+@Command(name = "completion", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Print a shell completion script (bash; zsh reads it through bashcompinit).",
         footer = {"", "Examples:",
                 "  source <(krgo completion bash)",
                 "  krgo completion bash > /etc/bash_completion.d/krgo"})

@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", sortOptions = false,
+@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
         description = "Show an image without pulling it: digest, media type, platforms of an index, layers with"
                 + " sizes, and a summary of the config.",
         footer = {"", "Examples:",

@@ -6,8 +6,6 @@ import picocli.CommandLine.Option;
 /** The top-level {@code krgo} command: only a shell over the {@link io.krgo.Krgo} library facade. */
 @Command(name = "krgo",
         mixinStandardHelpOptions = true,
-        // INHERIT: every subcommand gets -h/--help (and -V/--version) too
-        scope = picocli.CommandLine.ScopeType.INHERIT,
         versionProvider = VersionProvider.class,
         description = "Container images without a container engine: pull an image into a root file system,"
                 + " keep its layers as git branches, commit changes as a new layer, push it back.",
@@ -20,7 +18,15 @@ import picocli.CommandLine.Option;
 final class KrgoCommand implements Runnable {
 
     @Option(names = "--debug", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Print HTTP requests (secrets redacted) and stack traces of errors.")
+            description = "Print HTTP requests (method, URL without query, status, time; no headers) and"
+                    + " stack traces of errors, on stderr.")
+    void setDebug(boolean on) {
+        if (on) {
+            DebugLog.enable();
+        }
+        debug = on;
+    }
+
     boolean debug;
 
     @picocli.CommandLine.Spec

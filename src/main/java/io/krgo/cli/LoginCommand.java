@@ -16,7 +16,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
-@Command(name = "login", sortOptions = false,
+@Command(name = "login", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
         description = "Check credentials against REGISTRY and store them in the Docker config"
                 + " ($DOCKER_CONFIG/config.json or ~/.docker/config.json, mode 0600), or in its credsStore helper.",
         footer = {"", "Examples:",

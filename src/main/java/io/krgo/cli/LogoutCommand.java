@@ -6,7 +6,8 @@ import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "logout", description = "Remove the stored credentials of REGISTRY from the Docker config.",
+@Command(name = "logout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Remove the stored credentials of REGISTRY from the Docker config.",
         footer = {"", "Example:", "  krgo logout registry.example.com"})
 final class LogoutCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "REGISTRY", description = "Registry host[:port].")

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "pull", sortOptions = false,
+@Command(name = "pull", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Pull IMAGE into a root file system directory.",
         footer = {"", "Examples:",
                 "  krgo pull busybox                  # docker.io/library/busybox:latest",

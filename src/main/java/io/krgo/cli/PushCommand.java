@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "push", sortOptions = false,
+@Command(name = "push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Push a rootfs to IMAGE: the recorded layers of a -g rootfs (unchanged ones reused),"
                 + " or a plain directory as a one-layer image.",
         footer = {"", "Examples:",

@@ -26,7 +26,12 @@ public final class Json {
     /** Parses an image document; what is not JSON of the expected shape is an {@link UnsafeImageException}. */
     public static <T> T read(byte[] bytes, Class<T> type, String what) {
         try {
-            return MAPPER.readValue(bytes, type);
+            T value = MAPPER.readValue(bytes, type);
+            if (value == null) {
+                // the JSON literal null (found by fuzzing): callers expect an object
+                throw new UnsafeImageException(what + " is not a JSON object");
+            }
+            return value;
         } catch (IOException e) {
             throw new UnsafeImageException(what + " is not valid JSON: " + firstLine(e.getMessage()));
         }

@@ -14,9 +14,13 @@ import java.util.Objects;
  * @param connectTimeout TCP/TLS connect timeout
  * @param readTimeout    longest wait for response headers or for the next bytes of a body
  * @param chunkSize      blobs larger than this are uploaded in PATCH chunks of this size
+ * @param plainHttpOnLoopback talk plain HTTP to a loopback host (127.0.0.0/8, ::1, localhost) without
+ *                       {@code insecure}, as a local test registry usually serves; true by default. False treats
+ *                       a loopback host like any other (HTTPS, certificate verified), e.g. to test TLS locally.
  */
 public record RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent,
-                              Duration connectTimeout, Duration readTimeout, long chunkSize) {
+                              Duration connectTimeout, Duration readTimeout, long chunkSize,
+                              boolean plainHttpOnLoopback) {
 
     public static final long DEFAULT_CHUNK_SIZE = 16L * 1024 * 1024;
 
@@ -30,6 +34,11 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
         }
     }
 
+    public RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent,
+                           Duration connectTimeout, Duration readTimeout, long chunkSize) {
+        this(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, true);
+    }
+
     public RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent) {
         this(credentials, insecure, retry, userAgent, Duration.ofSeconds(30), Duration.ofSeconds(60), DEFAULT_CHUNK_SIZE);
     }
@@ -39,22 +48,27 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
     }
 
     public RegistryOptions withCredentials(Credentials c) {
-        return new RegistryOptions(c, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize);
+        return new RegistryOptions(c, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
     }
 
     public RegistryOptions withInsecure(boolean allow) {
-        return new RegistryOptions(credentials, allow, retry, userAgent, connectTimeout, readTimeout, chunkSize);
+        return new RegistryOptions(credentials, allow, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
     }
 
     public RegistryOptions withRetry(RetryPolicy r) {
-        return new RegistryOptions(credentials, insecure, r, userAgent, connectTimeout, readTimeout, chunkSize);
+        return new RegistryOptions(credentials, insecure, r, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration read) {
-        return new RegistryOptions(credentials, insecure, retry, userAgent, connect, read, chunkSize);
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connect, read, chunkSize, plainHttpOnLoopback);
     }
 
     public RegistryOptions withChunkSize(long size) {
-        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, size);
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, size, plainHttpOnLoopback);
+    }
+
+    /** See {@code plainHttpOnLoopback}; false makes a loopback registry need HTTPS (or {@code insecure}) too. */
+    public RegistryOptions withPlainHttpOnLoopback(boolean allow) {
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, allow);
     }
 }

@@ -67,10 +67,13 @@ final class Transport implements AutoCloseable {
     private record BearerAuth(String realm, String service) implements AuthScheme { }
     private record Token(String value, Instant expires) { }
 
+    /** HTTP exchanges at DEBUG level ({@code krgo --debug} turns it on); headers are never logged. */
+    private static final System.Logger HTTP_LOG = System.getLogger("io.krgo.http");
+
     private final String host;
     /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
     private final String shown;
-    /** Schemes to try, in order: https; http for loopback; https (unverified) then http when insecure. */
+    /** Schemes to try, in order: https; http for loopback (unless disabled); https (unverified) then http when insecure. */
     private final List<String> schemes;
     private volatile URI base;
     private final RegistryOptions options;
@@ -87,7 +90,7 @@ final class Transport implements AutoCloseable {
         this.options = options;
         this.credentials = credentials;
         this.schemes = options.insecure() ? List.of("https", "http")
-                : isLoopback(host) ? List.of("http") : List.of("https");
+                : isLoopback(host) && options.plainHttpOnLoopback() ? List.of("http") : List.of("https");
     }
 
     String host() {
@@ -459,14 +462,26 @@ final class Transport implements AutoCloseable {
                 .header("User-Agent", options.userAgent())
                 .method(method, publisher);
         headers.forEach(b::header);
+        long started = System.nanoTime();
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =
                     client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
+            if (HTTP_LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                HTTP_LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
+                        + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+            }
             return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
         }
+    }
+
+    /** Query strings can carry upload state or signed-URL signatures: never log them. */
+    private static String redacted(URI uri) {
+        String q = uri.getRawQuery();
+        String base = uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+        return q == null ? base : base + "?<redacted>";
     }
 
     // ---- error mapping -------------------------------------------------------------------------------
@@ -601,9 +616,11 @@ final class Transport implements AutoCloseable {
     public void close() {
         HttpClient c = client;
         client = null;
-        // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable.
+        // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable. close() waits
+        // for exchanges still running (e.g. a body nobody read to the end), so abort those first.
         if (c instanceof AutoCloseable closeable) {
             try {
+                HttpClient.class.getMethod("shutdownNow").invoke(c);
                 closeable.close();
             } catch (Exception ignored) {
                 // nothing left to release

@@ -16,10 +16,14 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** HTTPS by default, plain HTTP only with insecure (or on loopback), and certificate errors named. */
+/**
+ * HTTPS by default, plain HTTP only with insecure (or on loopback), and certificate errors named. All on
+ * 127.0.0.1: the options stop treating loopback as plain-HTTP-allowed, so it stands for a remote registry.
+ */
 class RegistrySchemeTest {
-    private static final RegistryOptions STRICT = RegistryOptions.defaults().withRetry(RetryPolicy.NONE);
-    private static final RegistryOptions INSECURE = new RegistryOptions(null, true, RetryPolicy.NONE, "krgo-test");
+    private static final RegistryOptions STRICT = RegistryOptions.defaults().withRetry(RetryPolicy.NONE)
+            .withPlainHttpOnLoopback(false);
+    private static final RegistryOptions INSECURE = STRICT.withInsecure(true);
 
     private static void roundTrip(RegistryClient c) throws IOException {
         byte[] blob = "over the network\n".getBytes(StandardCharsets.UTF_8);
@@ -31,22 +35,29 @@ class RegistrySchemeTest {
     }
 
     @Test
-    void aRemotePlainHttpRegistryNeedsInsecure() throws IOException {
-        try (RegistryHarness registry = RegistryHarness.startOnExternalAddress(Mode.ANONYMOUS, false)) {
+    void aPlainHttpRegistryNeedsInsecureUnlessLoopbackIsTrusted() throws IOException {
+        try (RegistryHarness registry = RegistryHarness.start(Mode.ANONYMOUS)) {
+            long before = registry.countRequests("GET", "/v2/.*");
             try (RegistryClient strict = new RegistryClient(registry.host(), STRICT, null)) {
                 assertThatThrownBy(() -> strict.listTags("scheme/test"))
                         .isInstanceOf(RegistryException.class)
                         .hasMessageStartingWith("TLS failure talking to " + registry.host());
             }
+            assertThat(registry.countRequests("GET", "/v2/.*")).as("no plain-HTTP request without insecure")
+                    .isEqualTo(before);
             try (RegistryClient insecure = new RegistryClient(registry.host(), INSECURE, null)) {
                 roundTrip(insecure);
+            }
+            try (RegistryClient loopbackDefault = new RegistryClient(registry.host(), RegistryOptions.defaults(), null)) {
+                roundTrip(loopbackDefault);
             }
         }
     }
 
     @Test
     void anUntrustedCertificateIsNamedAndInsecureAcceptsIt() throws IOException {
-        try (RegistryHarness registry = RegistryHarness.startOnExternalAddress(Mode.ANONYMOUS, true)) {
+        try (RegistryHarness registry = RegistryHarness.startTls(Mode.ANONYMOUS)) {
+            assertThat(registry.host()).startsWith("127.0.0.1:");
             try (RegistryClient strict = new RegistryClient(registry.host(), STRICT, null)) {
                 assertThatThrownBy(() -> strict.listTags("scheme/test"))
                         .isInstanceOf(RegistryException.class)
@@ -55,6 +66,11 @@ class RegistrySchemeTest {
             }
             try (RegistryClient insecure = new RegistryClient(registry.host(), INSECURE, null)) {
                 roundTrip(insecure);
+            }
+            // The default for loopback (plain HTTP) does not silently fall back to anything else.
+            try (RegistryClient plain = new RegistryClient(registry.host(),
+                    RegistryOptions.defaults().withRetry(RetryPolicy.NONE), null)) {
+                assertThatThrownBy(() -> plain.listTags("scheme/test")).isInstanceOf(RegistryException.class);
             }
         }
     }

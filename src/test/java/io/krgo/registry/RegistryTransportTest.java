@@ -134,6 +134,15 @@ class RegistryTransportTest {
     }
 
     @Test
+    void closingTheClientDoesNotWaitForAnUnreadBody() throws IOException {
+        RegistryClient c = new RegistryClient(registry.host(), RegistryOptions.defaults(), creds);
+        InputStream unread = c.openBlob("t/app", blobD);
+        assertThat(unread.read(new byte[10])).isPositive();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(5), c::close);
+        unread.close();
+    }
+
+    @Test
     void redirectLoopIsARegistryError() {
         try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
                  if (!isBlobGet(ex)) {

@@ -35,6 +35,8 @@ public final class RegistryHarness implements AutoCloseable {
     private final boolean tls;
     private final Path logFile;
     private final TokenIssuer issuer;
+    /** Stops the registry if the test JVM exits without closing the harness. */
+    private final Thread shutdownHook;
 
     private RegistryHarness(Mode mode, Path dir, Process process, String bindHost, int port, boolean tls, Path logFile,
                             TokenIssuer issuer) {
@@ -46,6 +48,8 @@ public final class RegistryHarness implements AutoCloseable {
         this.port = port;
         this.logFile = logFile;
         this.issuer = issuer;
+        this.shutdownHook = new Thread(process::destroyForcibly, "registry-harness-stop");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** A registry on 127.0.0.1 (plain HTTP, which krgo allows for loopback hosts). */
@@ -54,30 +58,12 @@ public final class RegistryHarness implements AutoCloseable {
     }
 
     /**
-     * A registry on this machine's first non-loopback IPv4 address, so clients treat it as remote (HTTPS
-     * unless insecure). With {@code tls}, it serves HTTPS with a self-signed certificate made by openssl
-     * that nobody trusts, to test certificate errors.
+     * A registry on 127.0.0.1 serving HTTPS with a self-signed certificate (made by openssl, valid for
+     * IP 127.0.0.1) that nobody trusts, to test certificate verification and {@code insecure}. Clients must
+     * set {@code RegistryOptions.withPlainHttpOnLoopback(false)} to treat it like a remote registry.
      */
-    public static RegistryHarness startOnExternalAddress(Mode mode, boolean tls) {
-        return start(mode, externalAddress(), tls);
-    }
-
-    static String externalAddress() {
-        try {
-            for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
-                if (!nif.isUp() || nif.isLoopback()) {
-                    continue;
-                }
-                for (var addr : java.util.Collections.list(nif.getInetAddresses())) {
-                    if (addr instanceof java.net.Inet4Address && !addr.isLoopbackAddress()) {
-                        return addr.getHostAddress();
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new AssertionError("cannot list network interfaces: " + e.getMessage(), e);
-        }
-        throw new AssertionError("this test needs a non-loopback IPv4 address on the machine (none is up)");
+    public static RegistryHarness startTls(Mode mode) {
+        return start(mode, "127.0.0.1", true);
     }
 
     private static RegistryHarness start(Mode mode, String bindHost, boolean tls) {
@@ -210,7 +196,7 @@ public final class RegistryHarness implements AutoCloseable {
         return mode;
     }
 
-    /** {@code 127.0.0.1:PORT} (or {@code ADDRESS:PORT} when started on an external address). */
+    /** {@code 127.0.0.1:PORT}. */
     public String host() {
         return bindHost + ":" + port;
     }
@@ -266,6 +252,11 @@ public final class RegistryHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook runs anyway
+        }
         process.destroy();
         try {
             if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {

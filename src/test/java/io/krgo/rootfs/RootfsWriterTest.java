@@ -1,0 +1,150 @@
+package io.krgo.rootfs;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.UnsafeImageException;
+import io.krgo.image.Layer;
+import io.krgo.layer.AppliedChanges;
+import io.krgo.store.BlobStore;
+import io.krgo.testing.InMemoryImage;
+import io.krgo.testing.InMemoryImage.Blob;
+import io.krgo.testing.TarBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RootfsWriterTest {
+    @TempDir
+    Path tmp;
+
+    private RootfsWriter writer() {
+        return new RootfsWriter(new BlobStore(tmp.resolve("cache")));
+    }
+
+    private static InMemoryImage image(String content) {
+        return InMemoryImage.of(Blob.gzip(new TarBuilder().dir("etc").file("etc/version", content).gzipBytes()),
+                Blob.tar(new TarBuilder().dir("usr").file("usr/readme", "hi").bytes()));
+    }
+
+    private List<String> siblings(Path parent) throws Exception {
+        try (Stream<Path> s = Files.list(parent)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void pullsIntoAnAbsentDirectoryWithMetadataBesideIt() throws Exception {
+        Path dir = tmp.resolve("out/rootfs");
+        Files.createDirectories(dir.getParent());
+        InMemoryImage img = image("1");
+        PullResult r = writer().write(img, "example.com/a:1", dir, RootfsOptions.defaults(), null, null);
+        assertThat(r.upToDate()).isFalse();
+        assertThat(r.layers()).isEqualTo(2);
+        assertThat(r.manifestDigest()).isEqualTo(img.descriptor().parsedDigest());
+        assertThat(Files.readString(dir.resolve("etc/version"))).isEqualTo("1");
+        assertThat(siblings(dir.getParent())).containsExactly(".rootfs.krgo", "rootfs");
+        assertThat(siblings(dir)).containsExactly("etc", "usr");
+        ImageRecord rec = ImageRecord.read(RootfsLayout.of(dir).imageJson()).orElseThrow();
+        assertThat(rec.manifestDigest()).isEqualTo(img.descriptor().digest());
+        assertThat(rec.reference()).isEqualTo("example.com/a:1");
+        assertThat(rec.layers()).hasSize(2);
+    }
+
+    @Test
+    void replacesAnEmptyDirectory() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("rootfs"));
+        writer().write(image("1"), dir, RootfsOptions.defaults(), null, null);
+        assertThat(Files.readString(dir.resolve("usr/readme"))).isEqualTo("hi");
+    }
+
+    @Test
+    void refusesANonEmptyDirectoryWithoutForceAndReplacesItWithForce() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("rootfs"));
+        Files.writeString(dir.resolve("mine"), "precious");
+        assertThatThrownBy(() -> writer().write(image("1"), dir, RootfsOptions.defaults(), null, null))
+                .isInstanceOf(FilesystemException.class)
+                .hasMessage(dir + " is not empty (use --force to replace it)");
+        assertThat(Files.readString(dir.resolve("mine"))).isEqualTo("precious");
+
+        writer().write(image("2"), dir, RootfsOptions.defaults().withForce(true), null, null);
+        assertThat(Files.exists(dir.resolve("mine"))).isFalse();
+        assertThat(Files.readString(dir.resolve("etc/version"))).isEqualTo("2");
+        assertThat(siblings(tmp)).containsExactly(".rootfs.krgo", "cache", "rootfs");
+    }
+
+    @Test
+    void repullOfTheSameManifestIsANoOpUnlessForced() throws Exception {
+        Path dir = tmp.resolve("rootfs");
+        InMemoryImage img = image("1");
+        writer().write(img, dir, RootfsOptions.defaults(), null, null);
+        Files.writeString(dir.resolve("local-change"), "kept");
+        PullResult again = writer().write(img, dir, RootfsOptions.defaults(), null, null);
+        assertThat(again.upToDate()).isTrue();
+        assertThat(Files.exists(dir.resolve("local-change"))).isTrue();
+
+        assertThatThrownBy(() -> writer().write(image("other"), dir, RootfsOptions.defaults(), null, null))
+                .isInstanceOf(FilesystemException.class).hasMessageContaining("is not empty");
+
+        PullResult forced = writer().write(img, dir, RootfsOptions.defaults().withForce(true), null, null);
+        assertThat(forced.upToDate()).isFalse();
+        assertThat(Files.exists(dir.resolve("local-change"))).isFalse();
+    }
+
+    @Test
+    void failureMidPullLeavesTheDirectoryAsItWasAndNoStaging() throws Exception {
+        Path dir = tmp.resolve("rootfs");
+        writer().write(image("old"), dir, RootfsOptions.defaults(), null, null);
+        byte[] gz = new TarBuilder().dir("x").file("x/data", "y".repeat(50_000)).gzipBytes();
+        InMemoryImage broken = InMemoryImage.of(Blob.gzip(new TarBuilder().file("ok", "ok").gzipBytes()),
+                Blob.gzip(Arrays.copyOf(gz, gz.length / 2)));
+        List<Integer> applied = new ArrayList<>();
+        LayerListener listener = (i, layer, root, changes) -> applied.add(i);
+        assertThatThrownBy(() -> writer().write(broken, dir, RootfsOptions.defaults().withForce(true), listener, null))
+                .isInstanceOf(UnsafeImageException.class).hasMessageContaining("truncated");
+        assertThat(applied).containsExactly(0);
+        assertThat(Files.readString(dir.resolve("etc/version"))).isEqualTo("old");
+        assertThat(Files.exists(dir.resolve("ok"))).isFalse();
+        assertThat(siblings(tmp)).containsExactly(".rootfs.krgo", "cache", "rootfs");
+        assertThat(ImageRecord.read(RootfsLayout.of(dir).imageJson()).orElseThrow().manifestDigest())
+                .isNotEqualTo(broken.descriptor().digest());
+    }
+
+    @Test
+    void listenerSeesEveryLayerInOrderWithItsChanges() throws Exception {
+        Path dir = tmp.resolve("rootfs");
+        InMemoryImage img = InMemoryImage.of(
+                Blob.tar(new TarBuilder().dir("a").file("a/1", "1").file("a/2", "2").bytes()),
+                Blob.tar(new TarBuilder().whiteout("a/1").file("a/3", "3").bytes()));
+        List<String> seen = new ArrayList<>();
+        LayerListener listener = (int i, Layer layer, Path root, AppliedChanges ch) -> {
+            assertThat(root).isNotEqualTo(dir); // still the staging tree
+            seen.add(i + " " + ch.written() + " " + ch.removed());
+        };
+        writer().write(img, dir, RootfsOptions.defaults(), listener, null);
+        assertThat(seen).containsExactly("0 [a, a/1, a/2] []", "1 [a/3] [a/1]");
+    }
+
+    @Test
+    void cachedBlobsAreNotDownloadedAgain() throws Exception {
+        InMemoryImage img = image("1");
+        List<String> events = new ArrayList<>();
+        ProgressListener progress = new ProgressListener() {
+            @Override
+            public synchronized void layerDownloaded(int index, io.krgo.image.Descriptor layer, boolean cached) {
+                events.add(index + ":" + cached);
+            }
+        };
+        writer().write(img, tmp.resolve("one"), RootfsOptions.defaults(), null, progress);
+        writer().write(img, tmp.resolve("two"), RootfsOptions.defaults(), null, progress);
+        assertThat(events).containsExactlyInAnyOrder("0:false", "1:false", "0:true", "1:true");
+        assertThat(Files.readString(tmp.resolve("two/etc/version"))).isEqualTo("1");
+    }
+}
