@@ -10,21 +10,20 @@ import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.ImageConfig;
 import io.krgo.image.Images;
+import io.krgo.image.Index;
 import io.krgo.image.Layer;
 import io.krgo.image.Manifest;
 import io.krgo.layer.LayerWriter;
 import io.krgo.reference.Reference;
-import io.krgo.image.Index;
 import io.krgo.registry.CredentialResolver;
 import io.krgo.registry.Credentials;
+import io.krgo.registry.ImagePusher;
 import io.krgo.registry.Mirrors;
 import io.krgo.registry.RawManifest;
-import io.krgo.registry.RegistryOptions;
-import io.krgo.store.DockerArchive;
-import io.krgo.store.OciLayout;
-import io.krgo.registry.ImagePusher;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryImage;
+import io.krgo.registry.RegistryOptions;
+import io.krgo.registry.RetryPolicy;
 import io.krgo.rootfs.DirectoryImage;
 import io.krgo.rootfs.ImageRecord;
 import io.krgo.rootfs.ProgressListener;
@@ -33,6 +32,8 @@ import io.krgo.rootfs.RootfsLayout;
 import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
+import io.krgo.store.DockerArchive;
+import io.krgo.store.OciLayout;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,7 +108,7 @@ public final class Krgo implements AutoCloseable {
             Reference viaMirror = new Reference(mirror, ref.repository(), ref.tag(), ref.digest());
             // Mirror credentials come from the Docker config, never from the origin's -u; fail fast to fall back.
             RegistryOptions mirrorOptions = options.withCredentials(null)
-                    .withRetry(new io.krgo.registry.RetryPolicy(2, java.time.Duration.ofMillis(200),
+                    .withRetry(new RetryPolicy(2, java.time.Duration.ofMillis(200),
                             java.time.Duration.ofSeconds(10)))
                     .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
             RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
@@ -135,13 +136,8 @@ public final class Krgo implements AutoCloseable {
     /** Pulls an image from a registry into a rootfs directory (with git layers when asked). */
     public PullResult pull(PullRequest request, ProgressListener progress) {
         try (Source source = openSource(request.reference(), request.registry(), request.platform())) {
-            RegistryImage image = source.image();
-            GitLayers git = request.gitLayers() ? new GitLayers(store, request.rootfs()) : null;
-            RootfsOptions options = RootfsOptions.defaults().withForce(request.force()
-                    || (git != null && !git.exists() && recordedDigest(request.rootfs())
-                        .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
-            PullResult r = new RootfsWriter(store).write(image, request.reference().toString(), request.rootfs(),
-                    options, git, progress);
+            PullResult r = pull(source.image(), request.reference().toString(), request.rootfs(), request.gitLayers(),
+                    request.force(), progress);
             if (source.warnings().isEmpty()) {
                 return r;
             }

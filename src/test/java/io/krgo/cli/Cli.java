@@ -52,13 +52,22 @@ final class Cli {
             int code = Main.run(args);
             System.out.flush();
             System.err.flush();
-            return new Run(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+            return new Run(code, out.toByteArray(), withoutAgentNoise(err.toString(StandardCharsets.UTF_8)));
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
             System.setIn(oldIn);
             System.setProperty("user.home", oldHome);
         }
+    }
+
+    /**
+     * Once a Jazzer fuzz test has run in this JVM, its agent logs every class it instruments to System.err,
+     * which is krgo's captured stderr while a class loads during a run; those lines are not krgo's.
+     */
+    private static String withoutAgentNoise(String err) {
+        return err.lines().filter(l -> !l.startsWith("INFO: Instrumented ")).map(l -> l + "\n")
+                .collect(java.util.stream.Collectors.joining());
     }
 
     /** The command line that starts krgo in a new JVM (the test class path holds krgo and its dependencies). */
