@@ -134,6 +134,10 @@ class CopyExportTest {
         Cli.Run r = ok("pull", "oci:" + layout + ":v1", "-r", fromLayout.toString());
         assertThat(r.out()).contains("Done");
         assertThat(TreeSnapshots.of(fromLayout)).isEqualTo(pulled);
+        // the only image of a layout needs no tag
+        Path untagged = work.resolve("from-layout-untagged");
+        ok("pull", "oci:" + layout, "-r", untagged.toString(), "-q");
+        assertThat(TreeSnapshots.of(untagged)).isEqualTo(pulled);
         // skopeo reads it too, and sees the same manifest
         assertThat(Skopeo.run("inspect", "--raw", "oci:" + layout + ":v1")).isEqualTo(rawOf("demo/app:v1"));
     }
@@ -189,5 +193,18 @@ class CopyExportTest {
         assertError(krgo("export", host + "/demo/multi:latest", "--platform", "linux/s390x", "--oci",
                 work.resolve("l2").toString()), 2, "linux/arm64");
         assertThat(work.resolve("x.tar")).doesNotExist();
+        Path two = work.resolve("two-images");
+        ok("export", host + "/demo/app:v1", "--oci", two.toString(), "--tag", "a");
+        ok("export", host + "/demo/multi:latest", "--oci", two.toString(), "--tag", "b");
+        assertError(krgo("pull", "oci:" + two, "-r", work.resolve("r2").toString()), 2, "a, b");
+        assertError(krgo("pull", "oci:" + two + ":c", "-r", work.resolve("r3").toString()), 2, "'c'");
+        Path notADir = work.resolve("plain-file");
+        try {
+            Files.writeString(notADir, "x");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertError(krgo("export", host + "/demo/app:v1", "--tar", notADir.resolve("x.tar").toString()), 6,
+                "plain-file");
     }
 }

@@ -143,6 +143,19 @@ class LoginTest {
     }
 
     @Test
+    void copyWithTokensMountsWithinTheRegistry() throws Exception {
+        Path home = Files.createDirectories(work.resolve("home-copy"));
+        String host = token.host();
+        Cli.Run r = Cli.run(home, token.password() + "\n", "copy", "--json", "-u", token.username(),
+                "--password-stdin", host + "/team/app:v1", host + "/team/copy:v1");
+        assertThat(r.code()).as(r.toString()).isZero();
+        JsonNode json = JSON.readTree(r.stdout());
+        assertThat(json.path("layers").path("mounted").asInt()).isEqualTo(1);
+        assertError(Cli.run(home, "wrong\n", "copy", "-u", token.username(), "--password-stdin",
+                host + "/team/app:v1", host + "/team/copy2:v1"), 3, "wrong username or password");
+    }
+
+    @Test
     void usageErrors() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-usage"));
         assertError(Cli.run(home, "", "login", basic.host(), "-u", "me", "--password-stdin"), 1, "standard input");
