@@ -78,6 +78,34 @@ class MirrorTest {
     }
 
     @Test
+    void aRealPullThroughCacheServesAndKeepsServingWhenTheOriginIsGone() throws Exception {
+        Map<String, String> got;
+        try (RegistryHarness upstream = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
+             RegistryHarness cache = RegistryHarness.startPullThroughCache(upstream)) {
+            Skopeo.run("copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false",
+                    "docker://" + origin.host() + "/demo/app:v1", "docker://" + upstream.host() + "/demo/app:v1");
+            // a fresh home: krgo's own blob cache must not spare the download through the mirror
+            Path firstHome = Files.createDirectories(work.resolve("home-cache-1"));
+            Cli.Run first = Cli.run(firstHome, null, "pull", upstream.host() + "/demo/app:v1", "-r",
+                    work.resolve("through-cache").toString(), "--mirror", cache.host());
+            assertThat(first.code()).as(first.toString()).isZero();
+            assertThat(TreeSnapshots.of(work.resolve("through-cache"))).isEqualTo(expected);
+            assertThat(cache.countRequests("GET", MANIFESTS)).isPositive();
+            assertThat(upstream.countRequests("GET", MANIFESTS)).isPositive(); // the cache filled itself
+
+            String upstreamHost = upstream.host();
+            upstream.close();
+            // the mirror holds the blobs now (krgo's own cache is bypassed again: another fresh home)
+            Path otherHome = Files.createDirectories(work.resolve("home-cache-2"));
+            Cli.Run r = Cli.run(otherHome, null, "pull", upstreamHost + "/demo/app:v1", "-r",
+                    work.resolve("from-cache-only").toString(), "--mirror", cache.host());
+            assertThat(r.code()).as(r.toString()).isZero();
+            got = TreeSnapshots.of(work.resolve("from-cache-only"));
+        }
+        assertThat(got).isEqualTo(expected);
+    }
+
+    @Test
     void mirrorFileIsRead() throws Exception {
         Path file = home.resolve(".config/krgo/mirrors.json");
         Files.createDirectories(file.getParent());
