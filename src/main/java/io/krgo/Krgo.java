@@ -267,20 +267,48 @@ public final class Krgo implements AutoCloseable {
             ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
             RawManifest top = from.getManifest(source.repository(), source.identifier());
             if (all && top.isIndex()) {
-                List<Image> images = new java.util.ArrayList<>();
-                for (Descriptor entry : top.index().manifests()) {
-                    if (io.krgo.image.MediaTypes.isIndex(entry.mediaType())) {
-                        throw new io.krgo.error.UnsafeImageException("index " + top.digest()
-                                + " contains another index; nested indexes are unsupported");
-                    }
-                    images.add(RegistryImage.resolve(from, source.withDigest(entry.digest()), platform));
-                }
-                return pusher.pushIndex(top.bytes(), top.mediaType(), images, target, listener);
+                return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
+                        listener);
             }
             Reference pinned = source.withDigest(top.isIndex() ? top.index().select(platform).digest()
                     : top.digest().toString());
             return pusher.push(RegistryImage.resolve(from, pinned, platform), target, listener);
         }
+    }
+
+    /**
+     * As {@link #exportOci(Reference, RegistryOptions, io.krgo.image.Platform, Path, String)}; with {@code all}
+     * and an index, every image of the index and the index itself (byte for byte, same digest) are written,
+     * and {@code tag} names the index. Returns the descriptor of what {@code tag} names.
+     */
+    public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
+                                String tag, boolean all) {
+        if (!all) {
+            return exportOci(source, options, platform, dir, tag);
+        }
+        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
+            RawManifest top = client.getManifest(source.repository(), source.identifier());
+            if (!top.isIndex()) {
+                RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
+                new OciLayout(dir).write(image, tag);
+                return image.descriptor();
+            }
+            new OciLayout(dir).writeIndex(top.bytes(), top.mediaType(), indexImages(client, source, top, platform), tag);
+            return top.descriptor();
+        }
+    }
+
+    private static List<Image> indexImages(RegistryClient client, Reference source, RawManifest top,
+                                           io.krgo.image.Platform platform) {
+        List<Image> images = new java.util.ArrayList<>();
+        for (Descriptor entry : top.index().manifests()) {
+            if (io.krgo.image.MediaTypes.isIndex(entry.mediaType())) {
+                throw new io.krgo.error.UnsafeImageException("index " + top.digest()
+                        + " contains another index; nested indexes are unsupported");
+            }
+            images.add(RegistryImage.resolve(client, source.withDigest(entry.digest()), platform));
+        }
+        return images;
     }
 
     /** Writes the image for {@code platform} into the OCI layout {@code dir} (created or added to) as {@code tag}. */

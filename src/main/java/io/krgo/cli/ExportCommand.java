@@ -49,6 +49,10 @@ final class ExportCommand implements Callable<Integer> {
             description = "Platform to pick from a multi-platform image (default: this machine's).")
     String platform;
 
+    @Option(names = {"-a", "--all"}, description = "With --oci and an index: every platform's image and the index"
+            + " itself (same digest), the tag naming the index.")
+    boolean all;
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
@@ -69,9 +73,12 @@ final class ExportCommand implements Callable<Integer> {
         try (Krgo krgo = Krgo.withDefaults(ref.registry(), mirror)) {
             if (target.oci != null) {
                 String name = tag != null ? tag : ref.tag() != null ? ref.tag() : Reference.DEFAULT_TAG;
-                d = krgo.exportOci(ref, registry.toOptions(System.in), wanted, target.oci, name);
+                d = krgo.exportOci(ref, registry.toOptions(System.in), wanted, target.oci, name, all);
                 out.info("Exported " + ref + " " + d.digest() + " to OCI layout " + target.oci + " as " + name);
             } else {
+                if (all) {
+                    throw new UsageException("--all needs --oci: a docker-archive holds one platform's image");
+                }
                 String repoTag = tag != null ? tag : familiar(ref);
                 if (!repoTag.contains(":") || repoTag.endsWith(":")) {
                     throw new UsageException("--tag for --tar must be REPOSITORY:TAG, not '" + repoTag + "'");

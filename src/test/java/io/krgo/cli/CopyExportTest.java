@@ -143,6 +143,22 @@ class CopyExportTest {
     }
 
     @Test
+    void exportAllWritesTheIndexWithItsDigest() throws Exception {
+        Path layout = work.resolve("layout-all");
+        ok("export", "--all", host + "/demo/multi:latest", "--oci", layout.toString(), "--tag", "multi");
+        String index = rawOf("demo/multi:latest");
+        assertThat(Skopeo.run("inspect", "--raw", "oci:" + layout + ":multi")).isEqualTo(index);
+        Path arm = work.resolve("arm-from-layout");
+        ok("pull", "oci:" + layout + ":multi", "--platform", "linux/arm64", "-r", arm.toString(), "-q");
+        assertThat(TreeSnapshots.of(arm)).isEqualTo(pulled);
+        // skopeo can push the whole layout back: same index digest
+        Skopeo.copyTo(registry, "oci:" + layout + ":multi", "fromlayout/multi:1", "--all");
+        assertThat(rawOf("fromlayout/multi:1")).isEqualTo(index);
+        assertError(krgo("export", "--all", host + "/demo/multi:latest", "--tar", work.resolve("all.tar").toString()),
+                1, "--oci");
+    }
+
+    @Test
     void exportTarIsADockerArchiveSkopeoReads() throws Exception {
         Path tar = work.resolve("app.tar");
         ok("export", host + "/demo/app:v1", "--tar", tar.toString());
