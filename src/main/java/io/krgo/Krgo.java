@@ -6,13 +6,9 @@ import io.krgo.gitlayers.GitLayers;
 import io.krgo.image.BlobLocation;
 import io.krgo.image.Compression;
 import io.krgo.image.Descriptor;
-import io.krgo.image.Digest;
 import io.krgo.image.Image;
-import io.krgo.image.ImageConfig;
 import io.krgo.image.Images;
 import io.krgo.image.Index;
-import io.krgo.image.Layer;
-import io.krgo.image.Manifest;
 import io.krgo.layer.LayerWriter;
 import io.krgo.reference.Reference;
 import io.krgo.registry.CredentialResolver;
@@ -34,9 +30,9 @@ import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
 import io.krgo.store.DockerArchive;
 import io.krgo.store.OciLayout;
+import io.krgo.store.StoredLayer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -341,59 +337,10 @@ public final class Krgo implements AutoCloseable {
 
     /** Layers that came from a pull can be mounted from the repository they were pulled from. */
     private static Image withOrigin(Image image, BlobLocation origin, Set<String> originalDigests) {
-        List<Layer> layers = image.layers().stream().map(l -> originalDigests.contains(l.descriptor().digest())
-                ? (Layer) new Layer() {
-                    @Override
-                    public Descriptor descriptor() {
-                        return l.descriptor();
-                    }
-
-                    @Override
-                    public Optional<Digest> diffId() {
-                        return l.diffId();
-                    }
-
-                    @Override
-                    public InputStream open() throws IOException {
-                        return l.open();
-                    }
-
-                    @Override
-                    public Optional<BlobLocation> origin() {
-                        return Optional.of(origin);
-                    }
-                } : l).toList();
-        return new Image() {
-            @Override
-            public Descriptor descriptor() {
-                return image.descriptor();
-            }
-
-            @Override
-            public byte[] rawManifest() {
-                return image.rawManifest();
-            }
-
-            @Override
-            public Manifest manifest() {
-                return image.manifest();
-            }
-
-            @Override
-            public byte[] rawConfig() {
-                return image.rawConfig();
-            }
-
-            @Override
-            public ImageConfig config() {
-                return image.config();
-            }
-
-            @Override
-            public List<Layer> layers() {
-                return layers;
-            }
-        };
+        return Images.withLayers(image, image.layers().stream()
+                .map(l -> l instanceof StoredLayer stored && originalDigests.contains(l.descriptor().digest())
+                        ? stored.withOrigin(origin) : l)
+                .toList());
     }
 
     @Override

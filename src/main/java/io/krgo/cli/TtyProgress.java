@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * Pull progress for a terminal, like docker pull: one line per layer (state, bytes, rate, ETA), redrawn in
  * place with ANSI cursor-up and erase-line sequences, at most every {@value #REDRAW_MILLIS} ms for byte
- * updates and at once for state changes.
+ * updates and at once for state changes. A layer is extracted while its blob still arrives, and events
+ * come from several threads in any order, so a layer's state only ever moves forward.
  */
 final class TtyProgress implements ProgressListener {
     static final long REDRAW_MILLIS = 100;
@@ -35,7 +36,8 @@ final class TtyProgress implements ProgressListener {
     private State[] states = new State[0];
     private long[] bytes = new long[0];
     private long[] startNanos = new long[0];
-    private long[] endNanos = new long[0];
+    private boolean[] arriving = new boolean[0];
+    private boolean[] arrived = new boolean[0];
     private int linesDrawn;
     private long lastDraw;
 
@@ -52,7 +54,8 @@ final class TtyProgress implements ProgressListener {
         java.util.Arrays.fill(states, State.WAITING);
         bytes = new long[n];
         startNanos = new long[n];
-        endNanos = new long[n];
+        arriving = new boolean[n];
+        arrived = new boolean[n];
         draw(true);
     }
 
@@ -61,10 +64,11 @@ final class TtyProgress implements ProgressListener {
         if (index >= states.length) {
             return;
         }
-        boolean first = states[index] == State.WAITING;
+        boolean first = !arriving[index] && !arrived[index];
         if (first) {
-            states[index] = State.DOWNLOADING;
+            arriving[index] = true;
             startNanos[index] = nanos.getAsLong();
+            advance(index, State.DOWNLOADING);
         }
         bytes[index] = bytesSoFar;
         draw(first);
@@ -75,16 +79,17 @@ final class TtyProgress implements ProgressListener {
         if (index >= states.length) {
             return;
         }
-        states[index] = cached ? State.CACHED : State.DOWNLOADED;
+        arriving[index] = false;
+        arrived[index] = true;
+        advance(index, cached ? State.CACHED : State.DOWNLOADED);
         bytes[index] = layer.size();
-        endNanos[index] = nanos.getAsLong();
         draw(true);
     }
 
     @Override
     public synchronized void layerApplying(int index, Descriptor layer) {
         if (index < states.length) {
-            states[index] = State.EXTRACTING;
+            advance(index, State.EXTRACTING);
             draw(true);
         }
     }
@@ -92,8 +97,14 @@ final class TtyProgress implements ProgressListener {
     @Override
     public synchronized void layerApplied(int index, Descriptor layer, long entries, long applied) {
         if (index < states.length) {
-            states[index] = State.DONE;
+            advance(index, State.DONE);
             draw(true);
+        }
+    }
+
+    private void advance(int index, State to) {
+        if (to.ordinal() > states[index].ordinal()) {
+            states[index] = to;
         }
     }
 
@@ -120,9 +131,10 @@ final class TtyProgress implements ProgressListener {
         for (int i = 0; i < layers.size(); i++) {
             Descriptor d = layers.get(i);
             String id = d.digest().substring(d.digest().indexOf(':') + 1);
+            // While bytes still arrive the download is the news, even when extraction has begun on them.
             StringBuilder l = new StringBuilder(id.substring(0, Math.min(12, id.length()))).append(": ")
-                    .append(states[i].text);
-            if (states[i] == State.DOWNLOADING) {
+                    .append(arriving[i] ? State.DOWNLOADING.text : states[i].text);
+            if (arriving[i]) {
                 double seconds = Math.max(1e-3, (now - startNanos[i]) / 1e9);
                 double rate = bytes[i] / seconds;
                 l.append(' ').append(bar(bytes[i], d.size())).append(' ')
@@ -131,7 +143,7 @@ final class TtyProgress implements ProgressListener {
                 if (rate > 0 && d.size() > bytes[i]) {
                     l.append("  ETA ").append(duration((d.size() - bytes[i]) / rate));
                 }
-            } else if (states[i] == State.DOWNLOADED || states[i] == State.EXTRACTING || states[i] == State.DONE) {
+            } else if (states[i] != State.WAITING && states[i] != State.CACHED) {
                 l.append("  ").append(Sizes.human(d.size()));
             }
             lines.add(l.toString());

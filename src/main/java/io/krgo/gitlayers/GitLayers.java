@@ -19,6 +19,8 @@ import io.krgo.layer.LayerWriter;
 import io.krgo.layer.XattrReader;
 import io.krgo.rootfs.LayerListener;
 import io.krgo.store.BlobStore;
+import io.krgo.store.StoredLayer;
+import io.krgo.image.ComposedImage;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;
@@ -293,9 +295,17 @@ public final class GitLayers implements LayerListener {
     }
 
     /** The image as recorded: original layers and committed ones, for push. */
-    public GitLayersImage image() {
+    public Image image() {
         requireExists();
-        return new GitLayersImage(store, read(meta.resolve("manifest.json")), read(meta.resolve("config.json")));
+        byte[] rawManifest = read(meta.resolve("manifest.json"));
+        byte[] rawConfig = read(meta.resolve("config.json"));
+        Manifest manifest = Manifest.parse(rawManifest, null);
+        List<Digest> diffIds = ImageConfig.parse(rawConfig).diffIds();
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            layers.add(new StoredLayer(store, manifest.layers().get(i), i < diffIds.size() ? diffIds.get(i) : null));
+        }
+        return new ComposedImage(rawManifest, null, rawConfig, layers);
     }
 
     private static int layerNumber(String branch) {

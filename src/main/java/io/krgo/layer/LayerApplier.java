@@ -160,8 +160,9 @@ public final class LayerApplier {
                 } catch (IOException ex) {
                     throw new FilesystemException("entry '" + SafeRoot.printable(current) + "': " + ex, ex);
                 }
-                long dataStart = counting.position - (e.isFile() ? consumedData : 0);
-                nextHeader = dataStart + ((e.isFile() ? e.getSize() : 0) + 511) / 512 * 512;
+                // Commons Compress skips getSize() bytes of data for every entry type, so the next header is there.
+                long dataStart = counting.position - consumedData;
+                nextHeader = dataStart + (e.getSize() + 511) / 512 * 512;
                 consumedData = 0;
             }
             if (!counting.watchedZero) {

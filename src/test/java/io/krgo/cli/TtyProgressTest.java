@@ -51,6 +51,22 @@ class TtyProgressTest {
         assertThat(lastFrame(bytes).split("\n")).hasSize(2);
     }
 
+    @Test
+    void eventsFromSeveralThreadsNeverMoveALayerBack() {
+        Descriptor a = new Descriptor(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(new byte[] {3}), 2048);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TtyProgress p = new TtyProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), () -> 5 * SECOND);
+        p.started(List.of(a));
+        p.layerApplying(0, a);                     // extraction starts on the first bytes
+        p.bytesDownloaded(0, a, 1024);
+        String frame = text(bytes).substring(text(bytes).lastIndexOf(TtyProgress.ERASE_LINE));
+        assertThat(frame).contains("Downloading [===============>").contains("1.0 KiB/2.0 KiB");
+        p.layerApplied(0, a, 1, 1);                // the applier may finish before the download thread reports
+        p.layerDownloaded(0, a, false);
+        String t = text(bytes);
+        assertThat(t.substring(t.lastIndexOf(TtyProgress.ERASE_LINE))).contains("Pull complete");
+    }
+
     private static String text(ByteArrayOutputStream bytes) {
         return bytes.toString(StandardCharsets.UTF_8);
     }

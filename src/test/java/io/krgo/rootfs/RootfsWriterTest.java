@@ -147,4 +147,92 @@ class RootfsWriterTest {
         assertThat(events).containsExactlyInAnyOrder("0:false", "1:false", "0:true", "1:true");
         assertThat(Files.readString(tmp.resolve("two/etc/version"))).isEqualTo("1");
     }
+
+    @Test
+    void aCorruptCachedBlobIsRefusedAndEvicted() throws Exception {
+        BlobStore store = new BlobStore(tmp.resolve("cache"));
+        InMemoryImage img = image("1");
+        new RootfsWriter(store).write(img, tmp.resolve("one"), RootfsOptions.defaults(), null, null);
+        io.krgo.image.Digest d = img.layers().get(1).descriptor().parsedDigest();
+        byte[] b = Files.readAllBytes(store.path(d));
+        b[600] ^= 1; // in the second entry's header: the tar parser notices before the digest check
+        Files.write(store.path(d), b);
+        assertThatThrownBy(() -> new RootfsWriter(store).write(img, tmp.resolve("two"), RootfsOptions.defaults(), null, null))
+                .isInstanceOf(io.krgo.error.IntegrityException.class).hasMessageContaining("removed from the cache");
+        assertThat(Files.exists(tmp.resolve("two"))).isFalse();
+        new RootfsWriter(store).write(img, tmp.resolve("two"), RootfsOptions.defaults(), null, null);
+        assertThat(Files.readString(tmp.resolve("two/usr/readme"))).isEqualTo("hi");
+    }
+
+    /** The image with every layer's bytes trickling in (64 KiB, then a pause), like a slow registry. */
+    private io.krgo.image.Image trickling(InMemoryImage base, List<String> events) {
+        List<Layer> slow = new ArrayList<>();
+        for (Layer l : base.layers()) {
+            slow.add(new Layer() {
+                public io.krgo.image.Descriptor descriptor() { return l.descriptor(); }
+                public java.util.Optional<io.krgo.image.Digest> diffId() { return l.diffId(); }
+                public java.io.InputStream open() throws java.io.IOException {
+                    java.io.InputStream in = l.open();
+                    return new java.io.FilterInputStream(in) {
+                        @Override
+                        public int read(byte[] b, int off, int len) throws java.io.IOException {
+                            try {
+                                Thread.sleep(5);
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException();
+                            }
+                            int n = super.read(b, off, Math.min(len, 65536));
+                            if (n < 0) {
+                                events.add(extractionBegan() ? "downloaded after extraction began" : "downloaded");
+                            }
+                            return n;
+                        }
+                    };
+                }
+            });
+        }
+        return new io.krgo.image.Image() {
+            public io.krgo.image.Descriptor descriptor() { return base.descriptor(); }
+            public byte[] rawManifest() { return base.rawManifest(); }
+            public io.krgo.image.Manifest manifest() { return base.manifest(); }
+            public byte[] rawConfig() { return base.rawConfig(); }
+            public io.krgo.image.ImageConfig config() { return base.config(); }
+            public List<Layer> layers() { return slow; }
+        };
+    }
+
+    /** Whether a staging tree beside the target already holds the first file of the layer. */
+    private boolean extractionBegan() {
+        try (Stream<Path> s = Files.list(tmp)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".rootfs.krgo-staging-"))
+                    .anyMatch(p -> Files.exists(p.resolve("rootfs/data/f0")));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void extractionOverlapsTheDownloadAndWaitsForItsVerification() throws Exception {
+        byte[] big = new byte[4 << 20];
+        new java.util.Random(7).nextBytes(big);
+        TarBuilder t = new TarBuilder().dir("data");
+        for (int i = 0; i < 8; i++) {
+            t.file("data/f" + i, java.util.Arrays.copyOfRange(big, i << 19, (i + 1) << 19), 0644, 0, 0, TarBuilder.DEFAULT_MTIME);
+        }
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        LayerListener listener = (i, layer, root, ch) -> events.add("applied");
+        Path dir = tmp.resolve("rootfs");
+        writer().write(trickling(InMemoryImage.of(Blob.tar(t.bytes())), events), dir, RootfsOptions.defaults(), listener,
+                null);
+        assertThat(events).containsExactly("downloaded after extraction began", "applied");
+        assertThat(Files.readAllBytes(dir.resolve("data/f7"))).isEqualTo(java.util.Arrays.copyOfRange(big, 7 << 19, 8 << 19));
+
+        // The same bytes under a digest they do not have: extraction ran ahead, but the pull must fail.
+        Path other = tmp.resolve("other");
+        assertThatThrownBy(() -> writer().write(trickling(InMemoryImage.of(0, Blob.tar(t.bytes())), events), other,
+                RootfsOptions.defaults(), null, null))
+                .isInstanceOf(io.krgo.error.IntegrityException.class);
+        assertThat(Files.exists(other)).isFalse();
+        assertThat(siblings(tmp)).containsExactly(".rootfs.krgo", "cache", "rootfs");
+    }
 }
