@@ -37,37 +37,10 @@ final class Cli {
     }
 
     /** Runs {@code krgo ARGS} in this JVM with {@code home} as the user's home and {@code stdin} as input. */
-    static synchronized Run run(Path home, String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        String oldHome = System.getProperty("user.home");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)));
-            System.setProperty("user.home", home.toString());
-            int code = Main.run(args);
-            System.out.flush();
-            System.err.flush();
-            return new Run(code, out.toByteArray(), withoutAgentNoise(err.toString(StandardCharsets.UTF_8)));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-            System.setProperty("user.home", oldHome);
-        }
-    }
-
-    /**
-     * Once a Jazzer fuzz test has run in this JVM, its agent logs every class it instruments to System.err,
-     * which is krgo's captured stderr while a class loads during a run; those lines are not krgo's.
-     */
-    private static String withoutAgentNoise(String err) {
-        return err.lines().filter(l -> !l.startsWith("INFO: Instrumented ")).map(l -> l + "\n")
-                .collect(java.util.stream.Collectors.joining());
+    static Run run(Path home, String stdin, String... args) {
+        io.krgo.testing.Cli.Result r = io.krgo.testing.Cli.runInProcess(
+                java.util.Map.of("user.home", home.toString()), stdin, args);
+        return new Run(r.exitCode(), r.stdout(), r.err());
     }
 
     /** The command line that starts krgo in a new JVM (the test class path holds krgo and its dependencies). */
