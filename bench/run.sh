@@ -53,14 +53,13 @@ timed() {
   rss=$(tail -1 "$work/rss")
   printf '%s\t%s\t%s\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rss" >>"$results"
 }
-sh_c() { bash -c "$1"; }
 
 n=0
-fresh() { n=$((n + 1)); echo "$work/r$n"; }   # fresh dirs only: deleting before creating slows ext4 here
+fresh() { n=$((n + 1)); mkdir -p "$work/r$n"; echo "$work/r$n"; }   # fresh dirs only: deleting before creating slows ext4 here
 
 for i in $(seq "$RUNS"); do
   log "round $i/$RUNS"
-  d=$(fresh); timed "skopeo copy + umoci unpack" sh_c "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$d/oci:x && umoci unpack --image $d/oci:x $d/bundle"
+  d=$(fresh); timed "skopeo copy + umoci unpack" bash -c "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$d/oci:x && umoci unpack --image $d/oci:x $d/bundle"
   d=$(fresh); export KRGO_CACHE=$d/cache
   timed "krgo pull (cold)" "$KRGO" pull -q "$IMG" -r "$d/rootfs"
   timed "krgo pull (warm cache, new dir)" "$KRGO" pull -q "$IMG" -r "$d/rootfs2"
@@ -68,7 +67,7 @@ for i in $(seq "$RUNS"); do
   d=$(fresh); export KRGO_CACHE=$d/cache
   timed "krgo pull -g (cold)" "$KRGO" pull -q -g "$IMG" -r "$d/rootfs"
   d=$(fresh); mkdir -p "$d/x"
-  timed "floor: pigz -dc | tar -x" sh_c "for l in \$(jq -r '.layers[].digest' $layout/blobs/sha256/\$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"${SRC##*:}\") | .digest' $layout/index.json | cut -d: -f2) | cut -d: -f2); do pigz -dc $layout/blobs/sha256/\$l | tar -x --numeric-owner -C $d/x; done"
+  timed "floor: pigz -dc | tar -x" bash -c "for l in \$(jq -r '.layers[].digest' $layout/blobs/sha256/\$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"${SRC##*:}\") | .digest' $layout/index.json | cut -d: -f2) | cut -d: -f2); do pigz -dc $layout/blobs/sha256/\$l | tar -x --numeric-owner -C $d/x; done"
   timed "java -version" java -version
   timed "krgo --version" "$KRGO" --version
   timed "krgo --help" "$KRGO" --help

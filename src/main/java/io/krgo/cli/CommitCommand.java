@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "commit", sortOptions = false,
+@Command(name = "commit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Turn the changes in a rootfs pulled with -g into a new layer on a new branch.",
         footer = {"", "Examples:",
                 "  krgo commit -m \"add a user\"               # the rootfs in ./rootfs",

@@ -30,9 +30,8 @@ public final class ExitCodes {
 
     static int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
         KrgoException mapped = map(ex);
-        boolean debug = parsed != null && Boolean.TRUE.equals(
-                parsed.commandSpec().root().findOption("--debug") == null ? null
-                        : parsed.commandSpec().root().findOption("--debug").getValue());
+        boolean debug = parsed != null && parsed.commandSpec().findOption("--debug") != null
+                && Boolean.TRUE.equals(parsed.commandSpec().findOption("--debug").getValue());
         if (mapped == null) {
             if (ex instanceof InterruptedException) {
                 cmd.getErr().println("krgo: interrupted");

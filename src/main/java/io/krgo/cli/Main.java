@@ -17,6 +17,13 @@ public final class Main {
 
     /** Runs krgo with {@code args} and returns the exit code (used by tests to run the CLI in-process). */
     public static int run(String... args) {
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V") || args[0].equals("version"))) {
+            // Answered without building the picocli model: its annotation scanning is most of start-up.
+            for (String line : new VersionProvider().getVersion()) {
+                System.out.println(line);
+            }
+            return ExitCodes.OK;
+        }
         CommandLine cmd = newCommandLine();
         return cmd.execute(args);
     }

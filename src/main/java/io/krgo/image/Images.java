@@ -43,39 +43,12 @@ public final class Images {
         }
         Manifest converted = new Manifest(2, manifestMediaType, docker ? null : m.artifactType(), cfg, layers,
                 docker ? null : m.subject(), docker ? null : m.annotations());
-        byte[] raw = converted.toJson();
-        Descriptor desc = new Descriptor(manifestMediaType, Digest.sha256(raw), raw.length);
-        return new Image() {
-            @Override
-            public Descriptor descriptor() {
-                return desc;
-            }
+        return new ComposedImage(converted.toJson(), manifestMediaType, image.rawConfig(), image.layers());
+    }
 
-            @Override
-            public byte[] rawManifest() {
-                return raw.clone();
-            }
-
-            @Override
-            public Manifest manifest() {
-                return converted;
-            }
-
-            @Override
-            public byte[] rawConfig() {
-                return image.rawConfig();
-            }
-
-            @Override
-            public ImageConfig config() {
-                return image.config();
-            }
-
-            @Override
-            public List<Layer> layers() {
-                return image.layers();
-            }
-        };
+    /** The same manifest and config with other {@link Layer} objects for the same blobs (e.g. with an origin). */
+    public static Image withLayers(Image image, List<Layer> layers) {
+        return new ComposedImage(image.rawManifest(), image.descriptor().mediaType(), image.rawConfig(), layers);
     }
 
     private static Descriptor retype(Descriptor d, String mediaType) {

@@ -28,8 +28,10 @@ public final class Decompression {
             c = sniff(in);
         }
         return switch (c) {
-            case GZIP -> new GzipStream(in, BUFFER);
-            case ZSTD -> zstd(in);
+            // The tar reader asks for 512-byte headers one at a time; the buffer turns those into few
+            // native inflate/zstd calls (large data reads pass straight through it).
+            case GZIP -> new BufferedInputStream(new GzipStream(in, BUFFER), 1 << 17);
+            case ZSTD -> new BufferedInputStream(zstd(in), 1 << 17);
             default -> in;
         };
     }

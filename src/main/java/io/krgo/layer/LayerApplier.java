@@ -46,6 +46,7 @@ public final class LayerApplier {
     private static final String OPAQUE = ".wh..wh..opq";
     private static final String ROOTLESS_XATTR = "rootlesscontainers";
     private static final int BUFFER = 1 << 20;
+    private static final long NOOP_ID = 0xffffffffL;
 
     private final SafeRoot root;
     private final ApplyOptions options;
@@ -159,8 +160,9 @@ public final class LayerApplier {
                 } catch (IOException ex) {
                     throw new FilesystemException("entry '" + SafeRoot.printable(current) + "': " + ex, ex);
                 }
-                long dataStart = counting.position - (e.isFile() ? consumedData : 0);
-                nextHeader = dataStart + ((e.isFile() ? e.getSize() : 0) + 511) / 512 * 512;
+                // Commons Compress skips getSize() bytes of data for every entry type, so the next header is there.
+                long dataStart = counting.position - consumedData;
+                nextHeader = dataStart + (e.getSize() + 511) / 512 * 512;
                 consumedData = 0;
             }
             if (!counting.watchedZero) {
@@ -433,6 +435,8 @@ public final class LayerApplier {
             FileTime atime = e.getLastAccessTime() != null ? e.getLastAccessTime() : mtime;
             if (dir) {
                 dirMeta.put(r.rel(), new DirMeta(mode, mtime, atime));
+            } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice()) {
+                NativeFs.lutimes(p, atime, mtime); // the JDK would open() the node: blocks on a FIFO
             } else {
                 Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(mtime, atime, null);
@@ -500,17 +504,20 @@ public final class LayerApplier {
         dirMeta.subMap(rel + "/", rel + "0").clear(); // '0' follows '/' in ASCII: exactly the subtree
     }
 
-    /** Encodes {uint32 uid = 1; uint32 gid = 2;} as protobuf; proto3 omits zero fields. */
+    /**
+     * Encodes {uint32 uid = 1; uint32 gid = 2;} as protobuf, the rootlesscontainers.io message. Like
+     * umoci, an id of 0 is written as NoopID (0xFFFFFFFF, "leave as is": the caller maps to container
+     * root); 0:0 has no message at all.
+     */
     static byte[] rootlessOwner(int uid, int gid) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (uid != 0) {
-            out.write(0x08);
-            varint(out, uid & 0xffffffffL);
+        if (uid == 0 && gid == 0) {
+            return out.toByteArray();
         }
-        if (gid != 0) {
-            out.write(0x10);
-            varint(out, gid & 0xffffffffL);
-        }
+        out.write(0x08);
+        varint(out, uid == 0 ? NOOP_ID : uid & 0xffffffffL);
+        out.write(0x10);
+        varint(out, gid == 0 ? NOOP_ID : gid & 0xffffffffL);
         return out.toByteArray();
     }
 

@@ -47,7 +47,13 @@ public final class LayerWriter {
             threads = Math.max(1, threads);
         }
 
-        /** gzip at level 6: measured ~2x smaller-time-cost tradeoff, see LayerWriter tests. */
+        /**
+         * gzip level 6 on all cores. Measured on 590 MB of binaries and docs (2 busy cores): level 1
+         * 70-130 MB/s at 43.3% of the input, level 3 65-100 MB/s at 41.7%, level 6 30-47 MB/s at 39.7%
+         * (the JDK's single-stream GZIPOutputStream: 24 MB/s). A layer is written once and downloaded by
+         * every pull, so the 9% smaller output wins; block parallelism scales level 6 with the cores, and
+         * callers wanting speed pass level 1.
+         */
         public static Options defaults() {
             return new Options(Compression.GZIP, 6, Math.max(1, Runtime.getRuntime().availableProcessors()));
         }

@@ -20,6 +20,8 @@ public final class NativeFs {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     private static final int ENODATA = 61;
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
     private NativeFs() {
     }
@@ -32,6 +34,8 @@ public final class NativeFs {
         long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
 
         long llistxattr(String path, byte[] list, long size) throws LastErrorException;
+
+        int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
     }
 
     /** Lazy holder: the class (and libc) loads on the first native call. */
@@ -59,6 +63,22 @@ public final class NativeFs {
             Holder.LIBC.mknod(path.toString(), type | (perm & 07777), makedev(major, minor));
         } catch (LastErrorException e) {
             throw new IOException(path + ": mknod failed (errno " + e.getErrorCode() + ")");
+        }
+    }
+
+    /**
+     * Sets access and modification times without following a symlink and without opening the file (the
+     * JDK opens it, which blocks on a FIFO and has side effects on devices).
+     */
+    public static void lutimes(Path path, java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
+            throws IOException {
+        java.time.Instant a = atime.toInstant();
+        java.time.Instant m = mtime.toInstant();
+        long[] times = {a.getEpochSecond(), a.getNano(), m.getEpochSecond(), m.getNano()};
+        try {
+            Holder.LIBC.utimensat(AT_FDCWD, path.toString(), times, AT_SYMLINK_NOFOLLOW);
+        } catch (LastErrorException e) {
+            throw new IOException(path + ": cannot set times (errno " + e.getErrorCode() + ")");
         }
     }
 

@@ -67,6 +67,9 @@ final class Transport implements AutoCloseable {
     private record BearerAuth(String realm, String service) implements AuthScheme { }
     private record Token(String value, Instant expires) { }
 
+    /** HTTP exchanges at DEBUG level ({@code krgo --debug} turns it on); headers are never logged. */
+    private static final System.Logger HTTP_LOG = System.getLogger("io.krgo.http");
+
     private final String host;
     /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
     private final String shown;
@@ -459,14 +462,26 @@ final class Transport implements AutoCloseable {
                 .header("User-Agent", options.userAgent())
                 .method(method, publisher);
         headers.forEach(b::header);
+        long started = System.nanoTime();
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =
                     client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
+            if (HTTP_LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                HTTP_LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
+                        + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+            }
             return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
         }
+    }
+
+    /** Query strings can carry upload state or signed-URL signatures: never log them. */
+    private static String redacted(URI uri) {
+        String q = uri.getRawQuery();
+        String base = uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+        return q == null ? base : base + "?<redacted>";
     }
 
     // ---- error mapping -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 package io.krgo.rootfs;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
-import io.krgo.error.RegistryException;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
@@ -16,7 +16,6 @@ import io.krgo.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -24,11 +23,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The pull-into-directory sink. Layers download concurrently (bounded) into the blob store and are
@@ -76,7 +72,7 @@ public final class RootfsWriter {
         }
 
         Path staging = layout.newStagingDir();
-        Thread cleanup = new Thread(() -> Trees.deleteQuietly(staging), "krgo-staging-cleanup");
+        Thread cleanup = new Thread(() -> removeStaging(staging), "krgo-staging-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<Layer> layers = image.layers();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
@@ -91,10 +87,22 @@ public final class RootfsWriter {
             Files.createDirectories(rootfs);
             Files.createDirectories(meta);
 
-            List<Future<Boolean>> downloads = new ArrayList<>();
+            prog.started(layers.stream().map(Layer::descriptor).toList());
+            List<LayerDownload> downloads = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 int index = i;
-                downloads.add(pool.submit(() -> download(index, layers.get(index), prog)));
+                Descriptor described = layers.get(i).descriptor();
+                LayerDownload d = new LayerDownload(layers.get(i), store,
+                        total -> prog.bytesDownloaded(index, described, total));
+                downloads.add(d);
+                pool.submit(() -> {
+                    try {
+                        boolean fresh = d.run();
+                        prog.layerDownloaded(index, layers.get(index).descriptor(), !fresh);
+                    } catch (Throwable t) {
+                        d.fail(t);
+                    }
+                });
             }
             if (listener != null) {
                 listener.pullStarted(image, meta);
@@ -102,14 +110,23 @@ public final class RootfsWriter {
             LayerApplier applier = new LayerApplier(rootfs, opts.apply());
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
-                boolean freshlyDownloaded = await(downloads.get(i));
+                LayerDownload download = downloads.get(i);
                 Digest digest = layer.descriptor().parsedDigest();
+                prog.layerApplying(i, layer.descriptor());
                 LayerResult result;
-                try (InputStream blob = freshlyDownloaded
-                        ? Files.newInputStream(store.path(digest)) // verified a moment ago
-                        : store.open(digest, layer.descriptor().size())
-                            .orElseThrow(() -> new FilesystemException("blob " + digest + " vanished from the cache"))) {
+                // Applying starts while the blob is still arriving; see LayerDownload.
+                try (InputStream blob = download.open()) {
                     result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                } catch (KrgoException failed) {
+                    boolean freshlyDownloaded = !download.cached();
+                    // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
+                    // every later pull: drop it so the next one downloads it again.
+                    if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
+                        Files.deleteIfExists(store.path(digest));
+                        throw new IntegrityException("cached layer " + digest + " was corrupt and has been removed "
+                                + "from the cache; run the command again", failed);
+                    }
+                    throw failed;
                 }
                 if (listener != null) {
                     listener.layerApplied(i, layer, rootfs, result.changes());
@@ -162,46 +179,33 @@ public final class RootfsWriter {
         }
     }
 
-    /** Makes the layer's blob complete in the store; true when it was downloaded now (not cached). */
-    private boolean download(int index, Layer layer, ProgressListener progress) throws IOException {
-        Digest digest = layer.descriptor().parsedDigest();
-        if (store.has(digest)) {
-            progress.layerDownloaded(index, layer.descriptor(), true);
+    private boolean storedBlobIntact(Descriptor d) {
+        try (InputStream in = store.open(d.parsedDigest(), d.size()).orElse(null)) {
+            if (in == null) {
+                return false;
+            }
+            in.transferTo(OutputStream.nullOutputStream());
+            return true;
+        } catch (IOException | KrgoException e) {
             return false;
         }
-        Path tmp = store.newTempFile(digest);
-        try (InputStream in = layer.open(); OutputStream out = Files.newOutputStream(tmp)) {
-            // Layer.open() verifies size and digest at EOF, so the store gets only verified bytes.
-            in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        store.commit(tmp, digest);
-        progress.layerDownloaded(index, layer.descriptor(), false);
-        return true;
     }
 
-    private static boolean await(Future<Boolean> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FilesystemException("interrupted");
-        } catch (CancellationException e) {
-            throw new FilesystemException("download cancelled");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof KrgoException k) {
-                throw k;
+    /**
+     * Removes the staging directory from a shutdown hook. The extracting thread keeps running while hooks
+     * run and may still add files, so a failed pass is retried.
+     */
+    private static void removeStaging(Path staging) {
+        for (int attempt = 0; attempt < 20 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); attempt++) {
+            Trees.deleteQuietly(staging);
+            if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
-            if (c instanceof IOException io) {
-                throw new RegistryException("cannot download layer: " + io.getMessage(), io);
-            }
-            if (c instanceof UncheckedIOException u) {
-                throw new RegistryException("cannot download layer: " + u.getCause().getMessage(), u);
-            }
-            throw new IllegalStateException(c);
         }
     }
 

@@ -27,10 +27,11 @@ public final class BlobStore {
     }
 
     /**
-     * The default store: {@code $KRGO_CACHE}, else {@code $XDG_CACHE_HOME/krgo}, else {@code ~/.cache/krgo}.
+     * The default store: the {@code krgo.cache} system property, else {@code $KRGO_CACHE}, else
+     * {@code $XDG_CACHE_HOME/krgo}, else {@code ~/.cache/krgo}.
      */
     public static BlobStore defaultStore() {
-        String env = System.getenv("KRGO_CACHE");
+        String env = System.getProperty("krgo.cache", System.getenv("KRGO_CACHE"));
         if (env != null && !env.isBlank()) {
             return new BlobStore(Path.of(env));
         }

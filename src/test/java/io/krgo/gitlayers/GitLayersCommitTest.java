@@ -97,13 +97,17 @@ class GitLayersCommitTest {
         Image committed = layers.image();
         oci.tag(committed, "new" + layers.branches().size());
         Path unpacked = oci.unpack("new" + layers.branches().size(), tmp.resolve("bundle" + layers.branches().size()));
-        assertThat(Snapshot.of(unpacked)).isEqualTo(Snapshot.of(dir));
+        Snapshot.assertSame(unpacked, dir);
         assertThat(layers.currentBranch()).isEqualTo(r.branch());
         assertThat(layers.branches()).last().isEqualTo(r.branch());
         assertThat(r.branch()).isEqualTo("layer_" + (layers.branches().size() - 1) + "_" + r.layerDigest().shortHex());
         assertThat(committed.config().diffIds()).last().isEqualTo(r.diffId());
         assertThat(committed.manifest().layers()).last()
                 .satisfies(d -> assertThat(d.mediaType()).isEqualTo(MediaTypes.OCI_LAYER_GZIP));
+        // Push reads the layers from the content store through the recorded image, verified.
+        try (InputStream in = committed.layers().get(committed.layers().size() - 1).open()) {
+            assertThat(io.krgo.image.Digest.sha256(in.readAllBytes())).isEqualTo(r.layerDigest());
+        }
         return new Committed(r, entries(r));
     }
 
@@ -203,6 +207,15 @@ class GitLayersCommitTest {
     }
 
     @Test
+    void changingAHardlinkedFileKeepsTheGroup() throws Exception {
+        Committed c = commitAndCheck(d -> {
+            Files.writeString(d.resolve("h/one"), "changed through one name");
+            Files.setAttribute(d.resolve("link"), "unix:uid", 77, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        });
+        assertThat(c.entries()).containsExactly("h/one", "h/two => h/one", "link");
+    }
+
+    @Test
     void newSymlinks() throws Exception {
         Committed c = commitAndCheck(d -> {
             Files.createSymbolicLink(d.resolve("etc/rel"), Path.of("hosts"));
@@ -272,6 +285,18 @@ class GitLayersCommitTest {
     }
 
     @Test
+    void concurrentCommitIsRefused() throws Exception {
+        Files.writeString(dir.resolve("etc/x"), "x");
+        Path lockFile = GitLayers.metadataDir(dir).resolve("commit.lock");
+        try (var ch = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE); var lock = ch.lock()) {
+            assertThatThrownBy(() -> layers.commit("m", CommitOptions.defaults()))
+                    .isInstanceOf(io.krgo.error.FilesystemException.class).hasMessageContaining("another krgo commit");
+        }
+        assertThat(layers.commit("m", CommitOptions.defaults()).branch()).startsWith("layer_1_");
+    }
+
+    @Test
     void committingTwiceInARow() throws Exception {
         Committed first = commitAndCheck(d -> Files.writeString(d.resolve("etc/one"), "1"));
         Committed second = commitAndCheck(d -> Files.delete(d.resolve("etc/one")));
@@ -279,6 +304,15 @@ class GitLayersCommitTest {
         assertThat(second.result().parentConfigDigest()).isEqualTo(first.result().configDigest());
         assertThat(layers.branches()).hasSize(3);
         assertThatThrownBy(() -> layers.commit("again", CommitOptions.defaults())).isInstanceOf(UsageException.class);
+
+        // Committing on top of an older layer would fork the image: refused.
+        try (var repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(layers.gitDir().toFile())
+                .setMustExist(true).build()) {
+            repo.updateRef(org.eclipse.jgit.lib.Constants.HEAD).link("refs/heads/" + layers.branches().get(1));
+        }
+        Files.writeString(dir.resolve("etc/two"), "2");
+        assertThatThrownBy(() -> layers.commit("fork", CommitOptions.defaults())).isInstanceOf(UsageException.class)
+                .hasMessageContaining("last layer");
     }
 
     @Test

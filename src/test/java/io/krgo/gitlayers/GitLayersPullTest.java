@@ -156,6 +156,38 @@ class GitLayersPullTest {
                 .hasMessageContaining("not pulled with git layers");
     }
 
+    @Test
+    void dockerImagesGetDockerLayersAndRefuseZstd() throws Exception {
+        Path staging = Files.createDirectories(tmp.resolve(".staging"));
+        Path dir = tmp.resolve("rootfs");
+        BlobStore store = new BlobStore(tmp.resolve("store"));
+        Image image = fakeImage(store, 1, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_CONFIG);
+        GitLayers gl = new GitLayers(store, dir);
+        gl.begin(image);
+        Files.writeString(staging.resolve("f"), "x");
+        gl.layerApplied(0, image.layers().get(0), staging, new AppliedChanges(List.of("./f"), List.of()));
+        Files.move(staging, dir);
+        gl.pullFinished(dir);
+
+        Files.writeString(dir.resolve("g"), "y");
+        assertThatThrownBy(() -> gl.commit("z", new CommitOptions(
+                new io.krgo.layer.LayerWriter.Options(io.krgo.image.Compression.ZSTD, 3, 1), null)))
+                .isInstanceOf(UsageException.class).hasMessageContaining("zstd");
+        CommitResult r = gl.commit("docker", CommitOptions.defaults());
+        Image committed = gl.image();
+        assertThat(committed.manifest().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(committed.manifest().config().mediaType()).isEqualTo(MediaTypes.DOCKER_CONFIG);
+        assertThat(committed.manifest().config().digest()).isEqualTo(r.configDigest().toString());
+        assertThat(committed.manifest().layers()).hasSize(2).last()
+                .satisfies(d -> assertThat(d.mediaType()).isEqualTo(MediaTypes.DOCKER_LAYER_GZIP));
+        assertThat(committed.manifest().layers().get(0)).isEqualTo(image.manifest().layers().get(0));
+        assertThat(committed.config().diffIds()).hasSize(2).last().isEqualTo(r.diffId());
+        assertThat(r.parentConfigDigest().toString()).isEqualTo(image.manifest().config().digest());
+        assertThat(store.has(r.configDigest())).isTrue();
+        assertThat(store.has(Digest.sha256(committed.rawManifest()))).isTrue();
+        assertThat(committed.config().json().path("history").get(1).path("comment").asText()).isEqualTo("docker");
+    }
+
     private static Map<String, String> tree(Repository repo, RevCommit c) throws Exception {
         Map<String, String> out = new TreeMap<>();
         try (TreeWalk tw = new TreeWalk(repo)) {
@@ -172,6 +204,10 @@ class GitLayersPullTest {
 
     /** An image whose layer blobs are never read (the listener needs only descriptors). */
     static Image fakeImage(BlobStore store, int count) {
+        return fakeImage(store, count, MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG);
+    }
+
+    static Image fakeImage(BlobStore store, int count, String manifestType, String configType) {
         List<Layer> layers = new ArrayList<>();
         List<Descriptor> descs = new ArrayList<>();
         ImageConfig config = ImageConfig.empty(new Platform("linux", "amd64", null));
@@ -196,13 +232,13 @@ class GitLayersPullTest {
             });
         }
         byte[] rawConfig = config.toJson();
-        Manifest m = new Manifest(MediaTypes.OCI_MANIFEST,
-                new Descriptor(MediaTypes.OCI_CONFIG, Digest.sha256(rawConfig), rawConfig.length), descs);
+        Manifest m = new Manifest(manifestType,
+                new Descriptor(configType, Digest.sha256(rawConfig), rawConfig.length), descs);
         byte[] raw = m.toJson();
         ImageConfig cfg = config;
         return new Image() {
             public Descriptor descriptor() {
-                return new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(raw), raw.length);
+                return new Descriptor(manifestType, Digest.sha256(raw), raw.length);
             }
 
             public byte[] rawManifest() {

@@ -26,6 +26,11 @@ final class Snapshot {
     }
 
     static Map<String, String> of(Path root) throws IOException {
+        return of(root, false);
+    }
+
+    /** @param symlinkMtimeMicros compare symlink mtimes to the microsecond only (lutimes' precision) */
+    static Map<String, String> of(Path root, boolean symlinkMtimeMicros) throws IOException {
         XattrReader xr = new XattrReader();
         List<FileInfo> infos = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
@@ -43,10 +48,29 @@ final class Snapshot {
             StringBuilder x = new StringBuilder();
             f.xattrs().forEach((k, v) -> x.append(k).append('=').append(HexFormat.of().formatHex(v)).append(' '));
             out.put(f.path(), f.type() + " mode=" + Integer.toOctalString(f.mode()) + " owner=" + f.uid() + ":" + f.gid()
-                    + " size=" + f.size() + " mtime=" + f.mtime() + " dev=" + f.devMajor() + ":" + f.devMinor()
+                    + " size=" + f.size() + " mtime=" + (symlinkMtimeMicros && f.type() == FileInfo.Type.SYMLINK
+                    ? f.mtime() / 1000 + "us" : f.mtime()) + " dev=" + f.devMajor() + ":" + f.devMinor()
                     + " link=" + f.linkTarget() + " xattrs=" + x + " sha256=" + sha(root, f) + " group=" + group);
         }
         return out;
+    }
+
+    /** Asserts equal snapshots, reporting only the paths that differ. */
+    static void assertSame(Path actual, Path expected) throws IOException {
+        assertSame(actual, expected, false);
+    }
+
+    static void assertSame(Path actual, Path expected, boolean symlinkMtimeMicros) throws IOException {
+        Map<String, String> a = of(actual, symlinkMtimeMicros);
+        Map<String, String> e = of(expected, symlinkMtimeMicros);
+        Map<String, String> diff = new TreeMap<>();
+        for (String k : new java.util.TreeSet<>(java.util.stream.Stream.concat(a.keySet().stream(), e.keySet().stream())
+                .toList())) {
+            if (!java.util.Objects.equals(a.get(k), e.get(k))) {
+                diff.put(k, "expected " + e.get(k) + "\n   but was " + a.get(k));
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(diff).as("paths that differ").isEmpty();
     }
 
     private static String sha(Path root, FileInfo f) throws IOException {

@@ -1,0 +1,28 @@
+package io.krgo.cli;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** {@code --debug}: shows krgo's HTTP log (method, URL without query, status, time) on stderr. */
+final class DebugLog {
+    private DebugLog() {
+    }
+
+    static void enable() {
+        Logger http = Logger.getLogger("io.krgo.http");
+        http.setLevel(Level.FINE);
+        http.setUseParentHandlers(false);
+        ConsoleHandler h = new ConsoleHandler(); // writes to System.err
+        h.setLevel(Level.FINE);
+        h.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                return "debug: " + r.getMessage() + System.lineSeparator();
+            }
+        });
+        http.addHandler(h);
+    }
+}

@@ -1,0 +1,51 @@
+package io.krgo.rootfs;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** SIGTERM (as Ctrl-C would) in the middle of a pull: the shutdown hook removes staging, DIR is untouched. */
+class InterruptedPullTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigtermMidPullRemovesStagingAndKeepsTheOldDirectory() throws Exception {
+        Path dir = tmp.resolve("rootfs");
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/old"), "old");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                PullChild.class.getName(), dir.toString(), tmp.resolve("cache").toString())
+                .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line = out.readLine();
+            assertThat(line).as("child reached the first layer").isEqualTo("applying");
+            assertThat(siblings()).anyMatch(n -> n.startsWith(".rootfs.krgo-staging-"));
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(siblings()).containsExactlyInAnyOrder("rootfs", "cache");
+        try (Stream<Path> s = Files.list(dir.resolve("etc"))) {
+            assertThat(s.map(x -> x.getFileName().toString())).containsExactly("old");
+        }
+    }
+
+    private List<String> siblings() throws Exception {
+        try (Stream<Path> s = Files.list(tmp)) {
+            return s.map(x -> x.getFileName().toString()).toList();
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.krgo.testing;
+
+import io.krgo.layer.NativeFs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Everything a rootfs comparison cares about, per root-relative path (the root itself excluded): type,
+ * full mode, owner, size, content hash, link target, hardlink group, xattrs (all namespaces), device
+ * numbers and mtime. Symlinks are never followed. {@link #diff} gives readable differences.
+ */
+public final class TreeSnapshot {
+    public record Node(String type, int mode, int uid, int gid, long size, String sha256, String linkTarget,
+                       String hardlinkGroup, Map<String, String> xattrs, String device, FileTime mtime) {
+    }
+
+    private final TreeMap<String, Node> nodes;
+
+    private TreeSnapshot(TreeMap<String, Node> nodes) {
+        this.nodes = nodes;
+    }
+
+    public Map<String, Node> nodes() {
+        return nodes;
+    }
+
+    /** @param ignore root-relative paths to leave out (with their subtrees) */
+    public static TreeSnapshot of(Path root, String... ignore) {
+        TreeMap<String, Node> out = new TreeMap<>();
+        Map<Long, String> firstByInode = new HashMap<>();
+        Map<Long, Integer> linkCount = new HashMap<>();
+        List<Path> paths;
+        try (Stream<Path> s = Files.walk(root)) {
+            paths = s.sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            for (Path p : paths) {
+                if (p.equals(root)) {
+                    continue;
+                }
+                String rel = root.relativize(p).toString();
+                boolean skip = false;
+                for (String i : ignore) {
+                    skip |= rel.equals(i) || rel.startsWith(i + "/");
+                }
+                if (skip) {
+                    continue;
+                }
+                Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+                int mode = (Integer) a.get("mode");
+                int fmt = mode & 0170000;
+                String type = switch (fmt) {
+                    case 0100000 -> "file";
+                    case 0040000 -> "dir";
+                    case 0120000 -> "symlink";
+                    case 0020000 -> "char";
+                    case 0060000 -> "block";
+                    case 0010000 -> "fifo";
+                    case 0140000 -> "socket";
+                    default -> "unknown";
+                };
+                long ino = (Long) a.get("ino");
+                String group = null;
+                if (type.equals("file") && (Integer) a.get("nlink") > 1) {
+                    group = firstByInode.computeIfAbsent(ino, k -> rel);
+                    linkCount.merge(ino, 1, Integer::sum);
+                }
+                long rdev = (Long) a.get("rdev");
+                String device = type.equals("char") || type.equals("block")
+                        ? NativeFs.major(rdev) + ":" + NativeFs.minor(rdev) : null;
+                Map<String, String> xattrs = new TreeMap<>();
+                for (String name : NativeFs.llistxattr(p)) {
+                    byte[] v = NativeFs.lgetxattr(p, name);
+                    xattrs.put(name, v == null ? "" : render(v));
+                }
+                out.put(rel, new Node(type, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
+                        type.equals("file") ? (Long) a.get("size") : 0,
+                        type.equals("file") ? sha256(p) : null,
+                        type.equals("symlink") ? Files.readSymbolicLink(p).toString() : null,
+                        group, xattrs, device, mtimeOf(type, (FileTime) a.get("lastModifiedTime"))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // Groups with a single member inside the tree (link count from outside) are not groups.
+        out.replaceAll((k, n) -> n.hardlinkGroup() != null && linkCount.getOrDefault(inodeOf(firstByInode, n.hardlinkGroup()), 0) < 2
+                ? new Node(n.type(), n.mode(), n.uid(), n.gid(), n.size(), n.sha256(), n.linkTarget(), null,
+                n.xattrs(), n.device(), n.mtime()) : n);
+        return new TreeSnapshot(out);
+    }
+
+    /**
+     * Symlink times are kept to the microsecond: umoci and the JDK set them with lutimes(2), which has
+     * microsecond resolution, so nanoseconds of a symlink's mtime are not portable between tools.
+     */
+    private static FileTime mtimeOf(String type, FileTime t) {
+        if (!type.equals("symlink")) {
+            return t;
+        }
+        return FileTime.from(t.to(java.util.concurrent.TimeUnit.MICROSECONDS), java.util.concurrent.TimeUnit.MICROSECONDS);
+    }
+
+    private static long inodeOf(Map<Long, String> firstByInode, String group) {
+        return firstByInode.entrySet().stream().filter(e -> e.getValue().equals(group)).map(Map.Entry::getKey)
+                .findFirst().orElse(-1L);
+    }
+
+    private static String render(byte[] v) {
+        boolean printable = true;
+        for (byte b : v) {
+            printable &= b >= 0x20 && b < 0x7f;
+        }
+        return printable ? new String(v, StandardCharsets.US_ASCII) : "0x" + HexFormat.of().formatHex(v);
+    }
+
+    private static String sha256(Path p) throws IOException {
+        MessageDigest md = io.krgo.image.Digest.newSha256();
+        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Readable differences ("path: field this != other"); empty when the trees are equal. */
+    public List<String> diff(TreeSnapshot other) {
+        List<String> d = new ArrayList<>();
+        Set<String> all = new TreeSet<>(nodes.keySet());
+        all.addAll(other.nodes.keySet());
+        for (String p : all) {
+            Node a = nodes.get(p);
+            Node b = other.nodes.get(p);
+            if (a == null) {
+                d.add(p + ": only in other (" + b.type() + ")");
+            } else if (b == null) {
+                d.add(p + ": only in this (" + a.type() + ")");
+            } else {
+                cmp(d, p, "type", a.type(), b.type());
+                cmp(d, p, "mode", Integer.toOctalString(a.mode()), Integer.toOctalString(b.mode()));
+                cmp(d, p, "uid", a.uid(), b.uid());
+                cmp(d, p, "gid", a.gid(), b.gid());
+                cmp(d, p, "size", a.size(), b.size());
+                cmp(d, p, "sha256", a.sha256(), b.sha256());
+                cmp(d, p, "link", a.linkTarget(), b.linkTarget());
+                cmp(d, p, "hardlink group", a.hardlinkGroup(), b.hardlinkGroup());
+                cmp(d, p, "xattrs", a.xattrs(), b.xattrs());
+                cmp(d, p, "device", a.device(), b.device());
+                cmp(d, p, "mtime", a.mtime(), b.mtime());
+            }
+        }
+        return d;
+    }
+
+    private static void cmp(List<String> d, String path, String field, Object a, Object b) {
+        if (!Objects.equals(a, b)) {
+            d.add(path + ": " + field + " " + a + " != " + b);
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder();
+        nodes.forEach((k, v) -> b.append(k).append(" ").append(v).append('\n'));
+        return b.toString();
+    }
+}
