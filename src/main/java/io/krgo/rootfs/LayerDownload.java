@@ -101,6 +101,14 @@ final class LayerDownload {
         notifyAll();
     }
 
+    /** Waits until the download has ended; its failure, if it failed (empty once verified and committed). */
+    synchronized Optional<Throwable> awaitEnd() {
+        while (!done && failure == null) {
+            waitHere();
+        }
+        return Optional.ofNullable(failure);
+    }
+
     /** Whether the blob came from the cache (then it is re-verified while read). Only valid after {@link #open}. */
     synchronized boolean cached() {
         return cached;

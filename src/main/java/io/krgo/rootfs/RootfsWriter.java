@@ -119,6 +119,15 @@ public final class RootfsWriter {
                     result = applier.applyBlob(blob, layer.descriptor().mediaType());
                 } catch (KrgoException failed) {
                     boolean freshlyDownloaded = !download.cached();
+                    if (freshlyDownloaded) {
+                        // Extraction ran on bytes not yet verified: when they turn out not to be the blob (wrong
+                        // bytes, a broken download), that is the error to report, not what the tar reader saw.
+                        Throwable end = download.awaitEnd().orElse(null);
+                        if (end instanceof KrgoException k && k != failed) {
+                            k.addSuppressed(failed);
+                            throw k;
+                        }
+                    }
                     // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
                     // every later pull: drop it so the next one downloads it again.
                     if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {

@@ -1,11 +1,10 @@
 package io.krgo.cli;
 
-import io.krgo.testing.KrgoCli;
+import io.krgo.testing.Cli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.RegistryHarness.Mode;
-import io.krgo.testing.Tools;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -34,13 +33,19 @@ class SecretsNeverPrintedTest {
                 b64.encodeToString(password.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void assertNoSecret(KrgoCli.Result r, String user, String... passwords) {
+    private static void assertNoSecret(Cli.Result r, String user, String... passwords) {
         for (String password : passwords) {
             for (String form : forms(user, password)) {
-                assertThat(r.stdout()).doesNotContain(form);
-                assertThat(r.stderr()).doesNotContain(form);
+                assertThat(r.out()).doesNotContain(form);
+                assertThat(r.err()).doesNotContain(form);
             }
         }
+    }
+
+    /** krgo in this JVM with {@code home} as the user's home (no Docker config) and its own content store. */
+    private static Cli.Result krgo(Path home, String stdin, String... args) {
+        return Cli.runInProcess(Map.of("user.home", home.toString(), "krgo.cache", home.resolve("cache").toString()),
+                stdin, args);
     }
 
     @ParameterizedTest
@@ -53,36 +58,36 @@ class SecretsNeverPrintedTest {
             String user = registry.username();
             String right = registry.password();
             String image = registry.host() + "/sec/app:v1";
-            List<KrgoCli.Result> runs = new ArrayList<>();
+            List<Cli.Result> runs = new ArrayList<>();
 
-            KrgoCli.Result wrong = KrgoCli.run(home, null, "pull", "--debug", image, "-r", home.resolve("a").toString(),
+            Cli.Result wrong = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("a").toString(),
                     "-u", user + ":" + WRONG);
-            assertThat(wrong.exitCode()).as(wrong.output()).isEqualTo(3);
-            assertThat(wrong.stderr()).as("--debug prints the stack trace").contains("at io.krgo.");
+            assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(3);
+            assertThat(wrong.err()).as("--debug prints the stack trace").contains("at io.krgo.");
             runs.add(wrong);
 
-            KrgoCli.Result wrongStdin = KrgoCli.run(home, WRONG + "\n", "pull", "--debug", image,
+            Cli.Result wrongStdin = krgo(home, WRONG + "\n", "pull", "--debug", image,
                     "-r", home.resolve("b").toString(), "-u", user, "--password-stdin");
-            assertThat(wrongStdin.exitCode()).as(wrongStdin.output()).isEqualTo(3);
+            assertThat(wrongStdin.exitCode()).as(wrongStdin.toString()).isEqualTo(3);
             runs.add(wrongStdin);
 
-            KrgoCli.Result ok = KrgoCli.run(home, null, "pull", "--debug", image, "-r", home.resolve("c").toString(),
+            Cli.Result ok = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("c").toString(),
                     "-u", user + ":" + right);
-            assertThat(ok.exitCode()).as(ok.output()).isZero();
+            assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(home.resolve("c/etc/motd")).hasContent("secret-free\n");
             runs.add(ok);
 
-            KrgoCli.Result pushOk = KrgoCli.run(home, right + "\n", "push", "--debug", registry.host() + "/sec/copy:v1",
+            Cli.Result pushOk = krgo(home, right + "\n", "push", "--debug", registry.host() + "/sec/copy:v1",
                     "-r", home.resolve("c").toString(), "-u", user, "--password-stdin");
-            assertThat(pushOk.exitCode()).as(pushOk.output()).isZero();
+            assertThat(pushOk.exitCode()).as(pushOk.toString()).isZero();
             runs.add(pushOk);
 
-            KrgoCli.Result pushWrong = KrgoCli.run(home, null, "push", "--debug", registry.host() + "/sec/copy:v2",
+            Cli.Result pushWrong = krgo(home, null, "push", "--debug", registry.host() + "/sec/copy:v2",
                     "-r", home.resolve("c").toString(), "-u", user + ":" + WRONG);
-            assertThat(pushWrong.exitCode()).as(pushWrong.output()).isEqualTo(3);
+            assertThat(pushWrong.exitCode()).as(pushWrong.toString()).isEqualTo(3);
             runs.add(pushWrong);
 
-            for (KrgoCli.Result r : runs) {
+            for (Cli.Result r : runs) {
                 assertNoSecret(r, user, WRONG, right);
             }
         }
