@@ -75,6 +75,7 @@ class SecretsNeverPrintedTest {
                     "-u", user + ":" + right);
             assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(home.resolve("c/etc/motd")).hasContent("secret-free\n");
+            assertThat(ok.err()).as("--debug logs the HTTP exchanges").contains("debug: GET ");
             runs.add(ok);
 
             Cli.Result pushOk = krgo(home, right + "\n", "push", "--debug", registry.host() + "/sec/copy:v1",
