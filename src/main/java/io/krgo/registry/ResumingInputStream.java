@@ -11,8 +11,8 @@ import java.util.function.Function;
  * {@code expectedSize} bytes (a truncated body), it asks {@link Reopener} for the rest from the last byte
  * received (a Range request). Up to {@code maxResumes} resumptions in a row may bring little progress; a
  * connection that delivered at least {@link #SUBSTANTIAL_PROGRESS} bytes renews that budget, so a long
- * download over a flaky link keeps going while a dead or trickling one ends. Verification of size and digest is left to the caller's wrapping VerifyingInputStream,
- * which sees one continuous stream either way.
+ * download over a flaky link keeps going while a dead or trickling one ends. Verification of size and
+ * digest is left to the caller's wrapping VerifyingInputStream, which sees one continuous stream either way.
  */
 final class ResumingInputStream extends InputStream {
     /** A hard cap on resumptions of one body, whatever progress each made. */
