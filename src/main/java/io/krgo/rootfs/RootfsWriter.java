@@ -112,7 +112,7 @@ public final class RootfsWriter {
                 LayerResult result;
                 // Applying starts while the blob is still arriving; see LayerDownload.
                 try (InputStream blob = download.open()) {
-                    result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                    result = applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null));
                 } catch (KrgoException failed) {
                     boolean freshlyDownloaded = !download.cached();
                     // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
