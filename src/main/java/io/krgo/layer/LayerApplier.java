@@ -162,7 +162,7 @@ public final class LayerApplier {
         }
 
         void run() throws IOException {
-            TarArchiveInputStream tar = new TarArchiveInputStream(counting, StandardCharsets.UTF_8.name());
+            TarArchiveInputStream tar = new TarArchiveInputStream(counting, MarkedUtf8.NAME);
             TarArchiveEntry e;
             long nextHeader = 0;
             while (true) {
@@ -234,7 +234,8 @@ public final class LayerApplier {
                 created = makeDir(r);
             } else if (e.isSymbolicLink()) {
                 String target = e.getLinkName();
-                if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
+                if (target == null || target.isEmpty() || target.indexOf('\0') >= 0
+                        || target.indexOf(SafeRoot.UTF8_REPLACEMENT) >= 0) {
                     throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': invalid symlink target");
                 }
                 created = create(r, () -> Files.createSymbolicLink(p, Path.of(target)));
