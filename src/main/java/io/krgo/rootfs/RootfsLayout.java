@@ -1,6 +1,15 @@
 package io.krgo.rootfs;
 
+import io.krgo.error.FilesystemException;
 import io.krgo.error.UsageException;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.util.List;
 
 import java.nio.file.Path;
 import java.util.UUID;
@@ -45,9 +54,45 @@ public record RootfsLayout(Path dir) {
         return metaDir().resolve("git");
     }
 
-    /** A fresh staging directory beside DIR (same file system, so the final rename is atomic). */
+    /**
+     * A fresh staging directory beside DIR (same file system, so the final rename is atomic), named
+     * {@code .DIR.krgo-staging-PID-RANDOM} so a later pull can tell whether its owner still runs.
+     */
     public Path newStagingDir() {
-        return parent().resolve("." + name() + ".krgo-staging-" + UUID.randomUUID().toString().substring(0, 8));
+        return parent().resolve(stagingPrefix() + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * Staging directories of DIR left by a pull that was killed before it could clean up (SIGKILL, power
+     * loss): those whose owning process no longer exists. A live owner's are never listed; neither are
+     * names without a pid, which this code did not make.
+     */
+    public List<Path> abandonedStagingDirs() {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent(), stagingPrefix() + "*")) {
+            for (Path p : ds) {
+                String rest = p.getFileName().toString().substring(stagingPrefix().length());
+                int dash = rest.indexOf('-');
+                if (dash <= 0) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, dash));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    found.add(p);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException noParent) {
+            return List.of();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot list " + parent() + ": " + e.getMessage(), e);
+        }
+        return found;
     }
 
     /** Prefix of every staging directory of DIR (to find leftovers of a killed run). */

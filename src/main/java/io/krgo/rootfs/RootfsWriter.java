@@ -56,6 +56,7 @@ public final class RootfsWriter {
                             ProgressListener progress) {
         ProgressListener prog = progress == null ? ProgressListener.NONE : progress;
         RootfsLayout layout = RootfsLayout.of(dir);
+        layout.abandonedStagingDirs().forEach(Trees::deleteQuietly); // left by a killed pull of this DIR
         Digest manifestDigest = image.descriptor().parsedDigest();
         Path target = layout.dir();
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
