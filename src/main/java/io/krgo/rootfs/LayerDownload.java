@@ -51,7 +51,12 @@ final class LayerDownload {
             }
             return false;
         }
-        Path file = store.newTempFile(digest);
+        Path file;
+        try {
+            file = store.newTempFile(digest);
+        } catch (IOException e) {
+            throw storeError(e);
+        }
         synchronized (this) {
             tmp = file;
             notifyAll();
@@ -63,8 +68,12 @@ final class LayerDownload {
             // Layer.open() verifies size and digest when it reaches EOF (read returns -1 only then).
             while ((n = in.read(buf)) >= 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
+                try {
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                } catch (IOException e) {
+                    throw storeError(e); // a local failure (disk full), not a network one
                 }
                 synchronized (this) {
                     written += n;
@@ -72,7 +81,11 @@ final class LayerDownload {
                 }
             }
             synchronized (this) {
-                store.commit(file, digest);
+                try {
+                    store.commit(file, digest);
+                } catch (IOException e) {
+                    throw storeError(e);
+                }
                 done = true;
                 notifyAll();
             }
@@ -82,6 +95,10 @@ final class LayerDownload {
             Files.deleteIfExists(file);
             throw e;
         }
+    }
+
+    private FilesystemException storeError(IOException e) {
+        return new FilesystemException("cannot write to the content store " + store.root() + ": " + e.getMessage(), e);
     }
 
     synchronized void fail(Throwable t) {
