@@ -431,6 +431,25 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
+    // ---- login ----------------------------------------------------------------------------------
+
+    /**
+     * Checks this client's credentials with one authenticated round trip: a token fetch (Bearer) or a
+     * Basic-authenticated {@code GET /v2/}. Wrong credentials are an {@link io.krgo.error.AuthException};
+     * a registry that needs no authentication passes.
+     */
+    public void checkLogin() {
+        URI uri = transport.base().resolve("/v2/");
+        try (Response resp = transport.send(request("GET", uri, Map.of(), List.of(), null))) {
+            if (resp.status() == 401 || resp.status() == 403) {
+                throw new io.krgo.error.AuthException("wrong username or password for " + displayHost);
+            }
+            if (resp.status() != 200) {
+                throw transport.unexpected(resp, "login to " + displayHost, null);
+            }
+        }
+    }
+
     // ---- tags -----------------------------------------------------------------------------------
 
     /** All tags of a repository, following {@code Link: <...>; rel="next"} pagination. */

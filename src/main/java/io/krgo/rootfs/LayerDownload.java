@@ -29,6 +29,7 @@ final class LayerDownload {
     private final Layer layer;
     private final BlobStore store;
     private final Digest digest;
+    private final java.util.function.LongConsumer onBytes;
     private Path tmp;
     private long written;
     private boolean done;
@@ -36,9 +37,15 @@ final class LayerDownload {
     private Throwable failure;
 
     LayerDownload(Layer layer, BlobStore store) {
+        this(layer, store, total -> { });
+    }
+
+    /** @param onBytes told the byte count so far after each chunk arrives (on the download thread) */
+    LayerDownload(Layer layer, BlobStore store, java.util.function.LongConsumer onBytes) {
         this.layer = layer;
         this.store = store;
         this.digest = layer.descriptor().parsedDigest();
+        this.onBytes = onBytes;
     }
 
     /** Runs on a download thread. Returns true when the blob was downloaded now (not cached). */
@@ -75,10 +82,13 @@ final class LayerDownload {
                 } catch (IOException e) {
                     throw storeError(e); // a local failure (disk full), not a network one
                 }
+                long total;
                 synchronized (this) {
                     written += n;
+                    total = written;
                     notifyAll();
                 }
+                onBytes.accept(total);
             }
             synchronized (this) {
                 try {

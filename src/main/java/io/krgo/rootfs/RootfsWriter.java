@@ -88,10 +88,13 @@ public final class RootfsWriter {
             Files.createDirectories(rootfs);
             Files.createDirectories(meta);
 
+            prog.started(layers.stream().map(Layer::descriptor).toList());
             List<LayerDownload> downloads = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 int index = i;
-                LayerDownload d = new LayerDownload(layers.get(i), store);
+                Descriptor described = layers.get(i).descriptor();
+                LayerDownload d = new LayerDownload(layers.get(i), store,
+                        total -> prog.bytesDownloaded(index, described, total));
                 downloads.add(d);
                 pool.submit(() -> {
                     try {
@@ -110,6 +113,7 @@ public final class RootfsWriter {
                 Layer layer = layers.get(i);
                 LayerDownload download = downloads.get(i);
                 Digest digest = layer.descriptor().parsedDigest();
+                prog.layerApplying(i, layer.descriptor());
                 LayerResult result;
                 // Applying starts while the blob is still arriving; see LayerDownload.
                 try (InputStream blob = download.open()) {
