@@ -6,10 +6,13 @@ import io.krgo.error.UsageException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import java.nio.file.Path;
 import java.util.UUID;
@@ -20,6 +23,8 @@ import java.util.UUID;
  * (image.json; the git-layers repository at {@code git/}).
  */
 public record RootfsLayout(Path dir) {
+    private static final java.time.Duration PID_REUSE_MARGIN = java.time.Duration.ofMinutes(1);
+
     public RootfsLayout {
         dir = dir.toAbsolutePath().normalize();
         if (dir.getParent() == null || dir.getFileName() == null) {
@@ -66,7 +71,8 @@ public record RootfsLayout(Path dir) {
     /**
      * Staging directories of DIR left by a pull that was killed before it could clean up (SIGKILL, power
      * loss): those whose owning process no longer exists. A live owner's are never listed; neither are
-     * names without a pid, which this code did not make.
+     * names without a pid, which this code did not make. A process with that pid which started (over a minute)
+     * after the directory was last modified is a later process that reused the pid: the owner is gone.
      */
     public List<Path> abandonedStagingDirs() {
         List<Path> found = new ArrayList<>();
@@ -83,7 +89,7 @@ public record RootfsLayout(Path dir) {
                 } catch (NumberFormatException notOurs) {
                     continue;
                 }
-                if (ProcessHandle.of(pid).isEmpty()) {
+                if (ownerGone(pid, p)) {
                     found.add(p);
                 }
             }
@@ -98,6 +104,17 @@ public record RootfsLayout(Path dir) {
     /** Prefix of every staging directory of DIR (to find leftovers of a killed run). */
     public String stagingPrefix() {
         return "." + name() + ".krgo-staging-";
+    }
+
+    private static boolean ownerGone(long pid, Path staging) throws IOException {
+        Optional<ProcessHandle> owner = ProcessHandle.of(pid);
+        if (owner.isEmpty()) {
+            return true;
+        }
+        Optional<Instant> started = owner.get().info().startInstant();
+        // The margin absorbs the coarse start time the kernel reports and wall-clock steps.
+        return started.isPresent() && started.get().isAfter(
+                Files.getLastModifiedTime(staging, LinkOption.NOFOLLOW_LINKS).toInstant().plus(PID_REUSE_MARGIN));
     }
 
     /** A fresh name beside DIR for moving an old tree out of the way. */
