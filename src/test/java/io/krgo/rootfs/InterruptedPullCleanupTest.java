@@ -67,15 +67,26 @@ class InterruptedPullCleanupTest {
         // A staging directory whose owner still runs (this JVM), and one of another DIR, must survive.
         Path live = Files.createDirectories(tmp.resolve(".rootfs.krgo-staging-" + ProcessHandle.current().pid() + "-live0000"));
         Path otherDir = Files.createDirectories(tmp.resolve(".other.krgo-staging-" + deadPid + "-0ther000"));
+        // A pid reused by a process that started after the directory was last written: its owner is gone.
+        Process reuser = new ProcessBuilder("sleep", "60").start();
+        Path reused;
+        try {
+            reused = Files.createDirectories(tmp.resolve(".rootfs.krgo-staging-" + reuser.pid() + "-reused00"));
+            Files.setLastModifiedTime(reused, java.nio.file.attribute.FileTime.from(
+                    java.time.Instant.now().minus(java.time.Duration.ofHours(1))));
 
-        new RootfsWriter(new BlobStore(tmp.resolve("cache"))).write(
-                InMemoryImage.of(Blob.tar(new TarBuilder().file("new", "new").bytes())), dir,
-                RootfsOptions.defaults().withForce(true), null, null);
+            new RootfsWriter(new BlobStore(tmp.resolve("cache"))).write(
+                    InMemoryImage.of(Blob.tar(new TarBuilder().file("new", "new").bytes())), dir,
+                    RootfsOptions.defaults().withForce(true), null, null);
+        } finally {
+            reuser.destroyForcibly();
+        }
 
         assertThat(siblings()).containsExactly(".other.krgo-staging-" + deadPid + "-0ther000", ".rootfs.krgo",
                 live.getFileName().toString(), "cache", "rootfs");
         assertThat(Files.readString(dir.resolve("new"))).isEqualTo("new");
         assertThat(otherDir).isDirectory();
+        assertThat(reused).doesNotExist();
     }
 
     @Test
