@@ -58,7 +58,12 @@ final class LayerDownload {
             }
             return false;
         }
-        Path file = store.newTempFile(digest);
+        Path file;
+        try {
+            file = store.newTempFile(digest);
+        } catch (IOException e) {
+            throw storeError(e);
+        }
         synchronized (this) {
             tmp = file;
             notifyAll();
@@ -70,8 +75,12 @@ final class LayerDownload {
             // Layer.open() verifies size and digest when it reaches EOF (read returns -1 only then).
             while ((n = in.read(buf)) >= 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
+                try {
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                } catch (IOException e) {
+                    throw storeError(e); // a local failure (disk full), not a network one
                 }
                 long total;
                 synchronized (this) {
@@ -82,7 +91,11 @@ final class LayerDownload {
                 onBytes.accept(total);
             }
             synchronized (this) {
-                store.commit(file, digest);
+                try {
+                    store.commit(file, digest);
+                } catch (IOException e) {
+                    throw storeError(e);
+                }
                 done = true;
                 notifyAll();
             }
@@ -92,6 +105,10 @@ final class LayerDownload {
             Files.deleteIfExists(file);
             throw e;
         }
+    }
+
+    private FilesystemException storeError(IOException e) {
+        return new FilesystemException("cannot write to the content store " + store.root() + ": " + e.getMessage(), e);
     }
 
     synchronized void fail(Throwable t) {

@@ -56,6 +56,7 @@ public final class RootfsWriter {
                             ProgressListener progress) {
         ProgressListener prog = progress == null ? ProgressListener.NONE : progress;
         RootfsLayout layout = RootfsLayout.of(dir);
+        layout.abandonedStagingDirs().forEach(Trees::deleteQuietly); // left by a killed pull of this DIR
         Digest manifestDigest = image.descriptor().parsedDigest();
         Path target = layout.dir();
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -116,7 +117,7 @@ public final class RootfsWriter {
                 LayerResult result;
                 // Applying starts while the blob is still arriving; see LayerDownload.
                 try (InputStream blob = download.open()) {
-                    result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                    result = applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null));
                 } catch (KrgoException failed) {
                     boolean freshlyDownloaded = !download.cached();
                     if (freshlyDownloaded) {

@@ -93,6 +93,19 @@ class MirrorTest {
             assertThat(cache.countRequests("GET", MANIFESTS)).isPositive();
             assertThat(upstream.countRequests("GET", MANIFESTS)).isPositive(); // the cache filled itself
 
+            // The cache stores what it proxied in the background: wait until it holds every blob before the
+            // origin goes away (under load it may still be writing them).
+            com.fasterxml.jackson.databind.JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(Skopeo.run("inspect", "--raw", "--tls-verify=false",
+                            "docker://" + upstream.host() + "/demo/app:v1"));
+            java.util.List<String> blobs = new java.util.ArrayList<>();
+            blobs.add(manifest.path("config").path("digest").asText());
+            manifest.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!blobs.stream().allMatch(cache::storesBlob) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(blobs).allMatch(cache::storesBlob);
             String upstreamHost = upstream.host();
             upstream.close();
             // the mirror holds the blobs now (krgo's own cache is bypassed again: another fresh home)

@@ -241,6 +241,16 @@ public final class RegistryHarness implements AutoCloseable {
     }
 
     /** The registry's combined log (application and access log). */
+    /**
+     * True when the registry's own storage holds the blob (not merely reachable through it: a
+     * pull-through cache answers for blobs it is still fetching from its origin).
+     */
+    public boolean storesBlob(String digest) {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return java.nio.file.Files.isRegularFile(dir.resolve("storage/docker/registry/v2/blobs/sha256")
+                .resolve(hex.substring(0, 2)).resolve(hex).resolve("data"));
+    }
+
     public Path logFile() {
         return logFile;
     }
