@@ -45,47 +45,13 @@ final class Cli {
 
     /** The command line that starts krgo in a new JVM (the test class path holds krgo and its dependencies). */
     static List<String> javaCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return io.krgo.testing.KrgoCli.javaCommand(args);
     }
 
     /** Runs krgo in a new JVM with HOME={@code home}, the extra environment and {@code stdin}. */
     static Run runProcess(Path home, Map<String, String> env, String stdin, String... args) {
-        try {
-            Path in = Files.createTempFile("krgo-stdin", ".txt");
-            Files.writeString(in, stdin == null ? "" : stdin);
-            Path out = Files.createTempFile("krgo-out", ".txt");
-            Path err = Files.createTempFile("krgo-err", ".txt");
-            try {
-                List<String> cmd = new ArrayList<>(javaCommand());
-                cmd.add(3, "-Duser.home=" + home);
-                cmd.addAll(List.of(args));
-                ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(in.toFile())
-                        .redirectOutput(out.toFile()).redirectError(err.toFile());
-                pb.environment().remove("DOCKER_CONFIG");
-                pb.environment().remove("KRGO_CACHE");
-                pb.environment().remove("XDG_CACHE_HOME");
-                pb.environment().put("HOME", home.toString());
-                pb.environment().putAll(env);
-                Process p = pb.start();
-                if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError("krgo " + String.join(" ", args) + " did not finish within 60 s");
-                }
-                return new Run(p.exitValue(), Files.readAllBytes(out), Files.readString(err));
-            } finally {
-                Files.deleteIfExists(in);
-                Files.deleteIfExists(out);
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        io.krgo.testing.KrgoCli.Result r = io.krgo.testing.KrgoCli.run(home, env, stdin, args);
+        return new Run(r.exitCode(), r.stdout().getBytes(StandardCharsets.UTF_8), r.stderr());
     }
 
     /** Fails the test naming the package when a program is missing. */

@@ -29,21 +29,23 @@ public final class KrgoCli {
      *             store in {@code home/cache}
      */
     public static Result run(Path home, String stdin, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("io.krgo.cli.Main");
-        command.addAll(List.of(args));
+        return run(home, Map.of(), stdin, args);
+    }
+
+    /** The same with extra environment variables (they win over the defaults above). */
+    public static Result run(Path home, Map<String, String> extraEnv, String stdin, String... args) {
+        List<String> command = javaCommand(args);
+        command.add(1, "-Duser.home=" + home);
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.remove("DOCKER_CONFIG");
         env.remove("XDG_CACHE_HOME");
         env.put("HOME", home.toString());
         env.put("KRGO_CACHE", home.resolve("cache").toString());
+        env.putAll(extraEnv);
         try {
-            Path out = Files.createTempFile(home, "stdout", ".txt");
-            Path err = Files.createTempFile(home, "stderr", ".txt");
+            Path out = Files.createTempFile("krgo-stdout", ".txt");
+            Path err = Files.createTempFile("krgo-stderr", ".txt");
             pb.redirectOutput(out.toFile()).redirectError(err.toFile());
             Process p = pb.start();
             try (var in = p.getOutputStream()) {
@@ -65,5 +67,16 @@ public final class KrgoCli {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted");
         }
+    }
+
+    /** The command line that starts the krgo CLI in a new JVM with the test class path. */
+    public static List<String> javaCommand(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.krgo.cli.Main");
+        command.addAll(List.of(args));
+        return command;
     }
 }
