@@ -8,12 +8,18 @@ import io.krgo.image.Compression;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Image;
 import io.krgo.image.Images;
+import io.krgo.image.Index;
 import io.krgo.layer.LayerWriter;
 import io.krgo.reference.Reference;
 import io.krgo.registry.CredentialResolver;
+import io.krgo.registry.Credentials;
 import io.krgo.registry.ImagePusher;
+import io.krgo.registry.Mirrors;
+import io.krgo.registry.RawManifest;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryImage;
+import io.krgo.registry.RegistryOptions;
+import io.krgo.registry.RetryPolicy;
 import io.krgo.rootfs.DirectoryImage;
 import io.krgo.rootfs.ImageRecord;
 import io.krgo.rootfs.ProgressListener;
@@ -22,11 +28,14 @@ import io.krgo.rootfs.RootfsLayout;
 import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
+import io.krgo.store.DockerArchive;
+import io.krgo.store.OciLayout;
 import io.krgo.store.StoredLayer;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -47,15 +56,73 @@ public final class Krgo implements AutoCloseable {
 
     private final BlobStore store;
     private final CredentialResolver credentials;
+    private final Mirrors mirrors;
 
     public Krgo(BlobStore store, CredentialResolver credentials) {
-        this.store = store;
-        this.credentials = credentials;
+        this(store, credentials, Mirrors.NONE);
     }
 
-    /** The user's content store ({@code $KRGO_CACHE}, else ~/.cache/krgo) and Docker credentials. */
+    /** @param mirrors pull-through caches tried, in order, before an image's own registry when reading images */
+    public Krgo(BlobStore store, CredentialResolver credentials, Mirrors mirrors) {
+        this.store = store;
+        this.credentials = credentials;
+        this.mirrors = mirrors;
+    }
+
+    /** The user's content store ({@code $KRGO_CACHE}, else ~/.cache/krgo), Docker credentials and mirror file. */
     public static Krgo withDefaults() {
-        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem());
+        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(), Mirrors.fromSystem());
+    }
+
+    /** As {@link #withDefaults()}, with {@code extraMirrors} tried first for {@code registry}. */
+    public static Krgo withDefaults(String registry, List<String> extraMirrors) {
+        Mirrors m = Mirrors.fromSystem();
+        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(),
+                extraMirrors.isEmpty() ? m : m.withFirst(registry, extraMirrors));
+    }
+
+    public Mirrors mirrors() {
+        return mirrors;
+    }
+
+    /** A resolved registry image and the open client its layers stream from. */
+    private record Source(RegistryClient client, RegistryImage image, List<String> warnings) implements AutoCloseable {
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+
+    /**
+     * Resolves {@code ref} through its registry's mirrors first, then the registry itself. A mirror that is
+     * down, refuses us or lacks the image is skipped with a warning; an image found on a mirror is read
+     * wholly from it (blobs verified as always, so a mirror cannot alter content pinned by digest).
+     */
+    private Source openSource(Reference ref, RegistryOptions options, io.krgo.image.Platform platform) {
+        List<String> warnings = new java.util.ArrayList<>();
+        for (String mirror : mirrors.forRegistry(ref.registry())) {
+            Reference viaMirror = new Reference(mirror, ref.repository(), ref.tag(), ref.digest());
+            // Mirror credentials come from the Docker config, never from the origin's -u; fail fast to fall back.
+            RegistryOptions mirrorOptions = options.withCredentials(null)
+                    .withRetry(new RetryPolicy(2, java.time.Duration.ofMillis(200),
+                            java.time.Duration.ofSeconds(10)))
+                    .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
+            RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
+            try {
+                return new Source(client, RegistryImage.resolve(client, viaMirror, platform), warnings);
+            } catch (io.krgo.error.RegistryException | io.krgo.error.NotFoundException
+                     | io.krgo.error.AuthException e) {
+                client.close();
+                warnings.add("mirror " + mirror + " skipped: " + e.getMessage());
+            }
+        }
+        RegistryClient client = RegistryClient.forReference(ref, options, credentials);
+        try {
+            return new Source(client, RegistryImage.resolve(client, ref, platform), warnings);
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
     }
 
     public BlobStore store() {
@@ -64,14 +131,15 @@ public final class Krgo implements AutoCloseable {
 
     /** Pulls an image from a registry into a rootfs directory (with git layers when asked). */
     public PullResult pull(PullRequest request, ProgressListener progress) {
-        try (RegistryClient client = RegistryClient.forReference(request.reference(), request.registry(), credentials)) {
-            RegistryImage image = RegistryImage.resolve(client, request.reference(), request.platform());
-            GitLayers git = request.gitLayers() ? new GitLayers(store, request.rootfs()) : null;
-            RootfsOptions options = RootfsOptions.defaults().withForce(request.force()
-                    || (git != null && !git.exists() && recordedDigest(request.rootfs())
-                        .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
-            return new RootfsWriter(store).write(image, request.reference().toString(), request.rootfs(), options,
-                    git, progress);
+        try (Source source = openSource(request.reference(), request.registry(), request.platform())) {
+            PullResult r = pull(source.image(), request.reference().toString(), request.rootfs(), request.gitLayers(),
+                    request.force(), progress);
+            if (source.warnings().isEmpty()) {
+                return r;
+            }
+            List<String> warnings = new java.util.ArrayList<>(source.warnings());
+            warnings.addAll(r.warnings());
+            return new PullResult(r.manifestDigest(), r.upToDate(), r.layers(), r.bytes(), r.devicesSkipped(), warnings);
         }
     }
 
@@ -118,6 +186,152 @@ public final class Krgo implements AutoCloseable {
         try (RegistryClient client = RegistryClient.forReference(request.target(), request.registry(),
                 credentials)) {
             return new ImagePusher(client, PUSH_PARALLELISM).push(image, request.target(), listener);
+        }
+    }
+
+    /**
+     * Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory.
+     *
+     * @param reference recorded as where the rootfs came from; may be null
+     */
+    public PullResult pull(Image image, String reference, Path rootfs, boolean gitLayers, boolean force,
+                           ProgressListener progress) {
+        GitLayers git = gitLayers ? new GitLayers(store, rootfs) : null;
+        RootfsOptions options = RootfsOptions.defaults().withForce(force
+                || (git != null && !git.exists() && recordedDigest(rootfs)
+                    .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
+        return new RootfsWriter(store).write(image, reference, rootfs, options, git, progress);
+    }
+
+    /** The image tagged {@code tag} (null: the only one) in the OCI layout {@code dir}, for {@code platform}. */
+    public Image ociImage(Path dir, String tag, io.krgo.image.Platform platform) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("index.json"))) {
+            throw new io.krgo.error.NotFoundException("not an OCI image layout (no index.json): " + dir);
+        }
+        return new OciLayout(dir).image(tag, platform);
+    }
+
+    /**
+     * Looks an image up without pulling it: the manifest or index the reference names and, for a single
+     * image or when {@code platform} is given, that image's manifest and config.
+     *
+     * @param platform the platform to resolve an index to; null to describe the index itself
+     */
+    public ImageInfo inspect(Reference ref, io.krgo.image.Platform platform, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
+            RawManifest top = client.getManifest(ref.repository(), ref.identifier());
+            if (top.isIndex()) {
+                Index index = top.index();
+                Optional<Image> image = Optional.empty();
+                if (platform != null) {
+                    image = Optional.of(RegistryImage.resolve(client,
+                            ref.withDigest(index.select(platform).digest()), platform));
+                }
+                return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.of(index), image);
+            }
+            Image image = RegistryImage.resolve(client, ref.withDigest(top.digest().toString()),
+                    io.krgo.image.Platform.host());
+            return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.empty(), Optional.of(image));
+        }
+    }
+
+    /** The digest of the manifest (or index) {@code ref} names, by a HEAD request where the registry allows. */
+    public Descriptor digest(Reference ref, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
+            return client.headManifest(ref.repository(), ref.identifier())
+                    .orElseThrow(() -> new io.krgo.error.NotFoundException("image not found: " + ref));
+        }
+    }
+
+    /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
+    public List<String> tags(Reference repository, int pageSize, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(repository, options, credentials)) {
+            return client.listTags(repository.repository(), pageSize);
+        }
+    }
+
+    /**
+     * Copies an image from one repository to another, streaming blobs and mounting them when both are on
+     * the same registry. With {@code all} and an index, every image of the index is copied and then the
+     * index itself, byte for byte, so its digest is preserved; otherwise the image for {@code platform}.
+     */
+    public ImagePusher.Result copy(Reference source, RegistryOptions sourceOptions, Reference target,
+                                   RegistryOptions targetOptions, io.krgo.image.Platform platform, boolean all,
+                                   ImagePusher.Listener listener) {
+        try (RegistryClient from = RegistryClient.forReference(source, sourceOptions, credentials);
+             RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
+            ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
+            RawManifest top = from.getManifest(source.repository(), source.identifier());
+            if (all && top.isIndex()) {
+                return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
+                        listener);
+            }
+            Reference pinned = source.withDigest(top.isIndex() ? top.index().select(platform).digest()
+                    : top.digest().toString());
+            return pusher.push(RegistryImage.resolve(from, pinned, platform), target, listener);
+        }
+    }
+
+    /**
+     * As {@link #exportOci(Reference, RegistryOptions, io.krgo.image.Platform, Path, String)}; with {@code all}
+     * and an index, every image of the index and the index itself (byte for byte, same digest) are written,
+     * and {@code tag} names the index. Returns the descriptor of what {@code tag} names.
+     */
+    public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
+                                String tag, boolean all) {
+        if (!all) {
+            return exportOci(source, options, platform, dir, tag);
+        }
+        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
+            RawManifest top = client.getManifest(source.repository(), source.identifier());
+            if (!top.isIndex()) {
+                RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
+                new OciLayout(dir).write(image, tag);
+                return image.descriptor();
+            }
+            new OciLayout(dir).writeIndex(top.bytes(), top.mediaType(), indexImages(client, source, top, platform), tag);
+            return top.descriptor();
+        }
+    }
+
+    private static List<Image> indexImages(RegistryClient client, Reference source, RawManifest top,
+                                           io.krgo.image.Platform platform) {
+        List<Image> images = new java.util.ArrayList<>();
+        for (Descriptor entry : top.index().manifests()) {
+            if (io.krgo.image.MediaTypes.isIndex(entry.mediaType())) {
+                throw new io.krgo.error.UnsafeImageException("index " + top.digest()
+                        + " contains another index; nested indexes are unsupported");
+            }
+            images.add(RegistryImage.resolve(client, source.withDigest(entry.digest()), platform));
+        }
+        return images;
+    }
+
+    /** Writes the image for {@code platform} into the OCI layout {@code dir} (created or added to) as {@code tag}. */
+    public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
+                                String tag) {
+        try (Source from = openSource(source, options, platform)) {
+            RegistryImage image = from.image();
+            new OciLayout(dir).write(image, tag);
+            return image.descriptor();
+        }
+    }
+
+    /** Writes the image for {@code platform} as a docker-archive tarball ({@code docker load}) named {@code repoTags}. */
+    public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
+                                List<String> repoTags) {
+        try (Source from = openSource(source, options, platform)) {
+            RegistryImage image = from.image();
+            DockerArchive.write(image, repoTags, file);
+            return image.descriptor();
+        }
+    }
+
+    /** Checks {@code credentials} against {@code registry} (a name as in references, e.g. {@code docker.io}). */
+    public void checkLogin(String registry, Credentials credentials, RegistryOptions options) {
+        Reference any = new Reference(registry, "library/krgo", Reference.DEFAULT_TAG, null);
+        try (RegistryClient client = new RegistryClient(any.endpointHost(), options, credentials)) {
+            client.checkLogin();
         }
     }
 

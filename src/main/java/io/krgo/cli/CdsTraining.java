@@ -20,7 +20,7 @@ public final class CdsTraining {
         try {
             Main.run("--help");
             Main.run("--version");
-            for (String cmd : new String[] {"pull", "push", "commit"}) {
+            for (String cmd : new String[] {"pull", "push", "commit", "inspect", "copy", "export", "tags", "digest", "login"}) {
                 Main.run(cmd, "--help");
             }
             Main.run("pull", "--no-such-flag");

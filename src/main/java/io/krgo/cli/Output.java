@@ -38,9 +38,31 @@ final class Output {
         err.println("krgo: warning: " + line);
     }
 
+    /** The standard output stream (for raw bytes, e.g. inspect --raw). */
+    PrintStream stdout() {
+        return out;
+    }
+
+    /** Prints {@code value} as indented JSON on standard output (shown even with --quiet). */
+    void json(Object value) {
+        try {
+            out.println(io.krgo.image.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the result", e);
+        }
+    }
+
     ProgressListener pullProgress() {
+        return pullProgress(ProgressMode.PLAIN);
+    }
+
+    /** Pull progress: redrawn per-layer lines on a terminal (or when forced), else one line per event. */
+    ProgressListener pullProgress(ProgressMode mode) {
         if (quiet) {
             return ProgressListener.NONE;
+        }
+        if (mode == ProgressMode.TTY || (mode == ProgressMode.AUTO && Terminal.interactive())) {
+            return new TtyProgress(out, System::nanoTime);
         }
         return new ProgressListener() {
             @Override

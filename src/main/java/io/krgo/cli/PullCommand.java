@@ -16,13 +16,16 @@ import java.util.concurrent.Callable;
 @Command(name = "pull", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Pull IMAGE into a root file system directory.",
         footer = {"", "Examples:",
-                "  krgo pull busybox                          # docker.io/library/busybox:latest into ./rootfs",
-                "  krgo pull debian:12 -r debian -g           # one git branch per layer",
+                "  krgo pull busybox                  # docker.io/library/busybox:latest",
+                "  krgo pull debian:12 -r debian -g   # one git branch per layer",
                 "  krgo pull ghcr.io/org/app@sha256:... -r app --platform linux/arm64",
-                "  krgo pull 127.0.0.1:5000/team/app:1.0 -u me --password-stdin < pw.txt"})
+                "  krgo pull 127.0.0.1:5000/team/app:1.0 -u me --password-stdin < pw.txt",
+                "  krgo pull oci:./layout:1.0 -r app  # from an OCI image layout (krgo export)"})
 final class PullCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE",
-            description = "Image reference: [REGISTRY/]REPOSITORY[:TAG][@DIGEST]; TAG defaults to latest.")
+            description = "Image reference: [REGISTRY/]REPOSITORY[:TAG][@DIGEST]; TAG defaults to latest."
+                    + " Or oci:DIR[:TAG] to unpack from a local OCI image layout (TAG may be left out when the"
+                    + " layout holds one image).")
     String image;
 
     @Option(names = {"-r", "--rootfs"}, paramLabel = "DIR", defaultValue = "rootfs",
@@ -48,29 +51,79 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only errors and the final line.")
     boolean quiet;
 
+    @Option(names = "--progress", paramLabel = "auto|plain|tty", defaultValue = "auto",
+            description = "auto: per-layer lines redrawn in place on a terminal, one line per event otherwise;"
+                    + " plain: always one line per event; tty: always redrawn (default: ${DEFAULT-VALUE}).")
+    ProgressMode progress;
+
+    @Option(names = "--json", description = "Print the result as JSON (and no progress).")
+    boolean json;
+
+    @Option(names = "--mirror", paramLabel = "HOST[:PORT]",
+            description = "A pull-through cache to try before IMAGE's registry (repeatable; tried before the mirror"
+                    + " file's). When it is down or lacks the image, the registry itself is used.")
+    java.util.List<String> mirror = new java.util.ArrayList<>();
+
     @Mixin
     RegistryFlags registry;
 
     @Override
     public Integer call() {
-        Reference ref = Reference.parse(image);
         Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
-        Output out = Output.forStdout(quiet);
-        PullRequest request = new PullRequest(ref, rootfs, wanted, git, force, registry.toOptions(System.in));
+        Output out = Output.forStdout(quiet || json);
         PullResult result;
-        try (Krgo krgo = Krgo.withDefaults()) {
-            result = krgo.pull(request, out.pullProgress());
+        String shown;
+        Reference parsed = image.startsWith(OCI_PREFIX) ? null : Reference.parse(image);
+        try (Krgo krgo = parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirror)) {
+            if (parsed == null) {
+                String[] dirAndTag = splitLayout(image.substring(OCI_PREFIX.length()));
+                shown = image;
+                result = krgo.pull(krgo.ociImage(Path.of(dirAndTag[0]), dirAndTag[1], wanted), null, rootfs, git,
+                        force, out.pullProgress(progress));
+            } else {
+                Reference ref = parsed;
+                shown = ref.toString();
+                PullRequest request = new PullRequest(ref, rootfs, wanted, git, force, registry.toOptions(System.in));
+                result = krgo.pull(request, out.pullProgress(progress));
+            }
         }
         for (String warning : result.warnings()) {
             out.warn(warning);
         }
-        if (result.upToDate()) {
-            out.always("Already up to date: " + rootfs + " holds " + ref + " (" + result.manifestDigest()
+        if (json) {
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            r.put("reference", shown);
+            r.put("digest", result.manifestDigest().toString());
+            r.put("rootfs", rootfs.toString());
+            r.put("upToDate", result.upToDate());
+            r.put("layers", result.layers());
+            r.put("bytes", result.bytes());
+            r.put("warnings", result.warnings());
+            out.json(r);
+        } else if (result.upToDate()) {
+            out.always("Already up to date: " + rootfs + " holds " + shown + " (" + result.manifestDigest()
                     + "); use --force to pull again");
         } else {
-            out.always("Done. Rootfs of " + ref + " in " + rootfs + (git ? " (git layers in "
+            out.always("Done. Rootfs of " + shown + " in " + rootfs + (git ? " (git layers in "
                     + io.krgo.rootfs.RootfsLayout.of(rootfs).gitDir() + ")" : ""));
         }
         return ExitCodes.OK;
+    }
+
+    static final String OCI_PREFIX = "oci:";
+
+    /** {@code DIR[:TAG]}: a colon after the last slash starts the tag, so DIR itself may contain colons. */
+    static String[] splitLayout(String spec) {
+        if (spec.isEmpty()) {
+            throw new io.krgo.error.UsageException("oci: needs a directory, e.g. oci:./layout:1.0");
+        }
+        int slash = spec.lastIndexOf('/');
+        int colon = spec.indexOf(':', slash + 1);
+        if (colon < 0) {
+            return new String[] {spec, null};
+        }
+        String dir = spec.substring(0, colon);
+        String tag = spec.substring(colon + 1);
+        return new String[] {dir.isEmpty() ? "." : dir, tag.isEmpty() ? null : tag};
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
         description = "Push a rootfs to IMAGE: the recorded layers of a -g rootfs (unchanged ones reused),"
                 + " or a plain directory as a one-layer image.",
         footer = {"", "Examples:",
-                "  krgo push registry.example.com/me/debian:custom -r debian -u me --password-stdin",
+                "  krgo push example.com/me/debian:custom -r debian -u me --password-stdin",
                 "  krgo push 127.0.0.1:5000/tools/static:1 -r ./some-dir --platform linux/arm64"})
 final class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Where to push: [REGISTRY/]REPOSITORY[:TAG].")
@@ -45,6 +45,9 @@ final class PushCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only errors and the final digest.")
     boolean quiet;
 
+    @Option(names = "--json", description = "Print the result as JSON (and no progress).")
+    boolean json;
+
     @Mixin
     RegistryFlags registry;
 
@@ -65,11 +68,15 @@ final class PushCommand implements Callable<Integer> {
             default -> throw new UsageException("--compression must be gzip or zstd, not '" + compression + "'");
         };
         Platform p = platform == null ? Platform.host() : Platform.parse(platform);
-        Output out = Output.forStdout(quiet);
+        Output out = Output.forStdout(quiet || json);
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
         ImagePusher.Result result;
         try (Krgo krgo = Krgo.withDefaults()) {
             result = krgo.push(request, out.pushProgress());
+        }
+        if (json) {
+            out.json(CopyCommand.resultJson(result));
+            return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " uploaded, "
                 + result.count(ImagePusher.BlobAction.MOUNTED) + " mounted, "

@@ -9,13 +9,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /** An OCI image index or Docker manifest list. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Index(int schemaVersion, String mediaType, List<Descriptor> manifests,
                     Map<String, String> annotations) {
+    /** How many platforms {@link #availablePlatforms()} names before it only counts the rest. */
+    public static final int MAX_LISTED_PLATFORMS = 20;
 
     public Index {
         manifests = manifests == null ? List.of() : List.copyOf(manifests);
@@ -60,13 +61,21 @@ public record Index(int schemaVersion, String mediaType, List<Descriptor> manife
         return new Platform(p.os(), p.architecture(), p.variant());
     }
 
+    /**
+     * The distinct platforms of the entries, comma-separated; at most {@link #MAX_LISTED_PLATFORMS}, then
+     * how many more there are (an index may have thousands of entries; an error message stays one line).
+     */
     public String availablePlatforms() {
-        String list = manifests.stream()
+        List<String> all = manifests.stream()
                 .map(d -> d.platform() == null ? "unknown" : d.platform().normalize().toString())
                 .filter(p -> !p.equals("unknown/unknown"))
                 .distinct()
-                .collect(Collectors.joining(", "));
-        return list.isEmpty() ? "none" : list;
+                .toList();
+        if (all.isEmpty()) {
+            return "none";
+        }
+        String shown = String.join(", ", all.subList(0, Math.min(all.size(), MAX_LISTED_PLATFORMS)));
+        return all.size() <= MAX_LISTED_PLATFORMS ? shown : shown + " and " + (all.size() - MAX_LISTED_PLATFORMS) + " more";
     }
 
     public byte[] toJson() {

@@ -1,8 +1,10 @@
 package io.krgo.layer;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.UnsafeImageException;
+import io.krgo.image.Digest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -27,11 +29,14 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -113,13 +118,34 @@ public final class LayerApplier {
      * to its end, so a verifying stream checks the digest before this returns.
      */
     public LayerResult applyBlob(InputStream blob, String mediaType) throws IOException {
-        // Decompression (and the blob's digest check) on a second thread: both cores busy.
-        try (InputStream tar = new ReadAheadStream(() -> Decompression.open(blob, mediaType), BUFFER, READ_AHEAD_CHUNKS,
-                "krgo-decompress")) {
+        return applyBlob(blob, mediaType, null);
+    }
+
+    /**
+     * {@link #applyBlob(InputStream, String)}, also checking that the uncompressed tar hashes to
+     * {@code diffId} (the config's rootfs.diff_ids entry; null to skip): an image whose config does not
+     * describe its layers is refused with an {@link IntegrityException}. SHA-256 runs at well over 1 GB/s,
+     * far faster than a tar can be written to disk.
+     */
+    public LayerResult applyBlob(InputStream blob, String mediaType, Digest diffId) throws IOException {
+        MessageDigest hasher = diffId == null ? null : diffId.newHasher();
+        // Decompression and both digests on a second thread (the queue hands the hasher's state over at
+        // EOF): both cores busy.
+        try (InputStream tar = new ReadAheadStream(() -> {
+            InputStream decompressed = Decompression.open(blob, mediaType);
+            return hasher == null ? decompressed : new DigestInputStream(decompressed, hasher);
+        }, BUFFER, READ_AHEAD_CHUNKS, "krgo-decompress")) {
             LayerResult r = apply(tar);
             // Trailing bytes after the tar's end marker still belong to the digest.
             while (tar.read(buffer) >= 0) {
                 // drain
+            }
+            if (hasher != null) {
+                Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
+                if (!actual.equals(diffId)) {
+                    throw new IntegrityException("layer diff_id mismatch: the config says " + diffId
+                            + " but the uncompressed layer has " + actual);
+                }
             }
             return r;
         }
@@ -181,7 +207,7 @@ public final class LayerApplier {
         }
 
         void run() throws IOException {
-            TarArchiveInputStream tar = new TarArchiveInputStream(counting, StandardCharsets.UTF_8.name());
+            TarArchiveInputStream tar = new TarArchiveInputStream(counting, MarkedUtf8.NAME);
             TarArchiveEntry e;
             long nextHeader = 0;
             while (true) {
@@ -256,7 +282,8 @@ public final class LayerApplier {
                 created = makeDir(r);
             } else if (e.isSymbolicLink()) {
                 String target = e.getLinkName();
-                if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
+                if (target == null || target.isEmpty() || target.indexOf('\0') >= 0
+                        || target.indexOf(SafeRoot.UTF8_REPLACEMENT) >= 0) {
                     throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': invalid symlink target");
                 }
                 created = create(r, () -> Files.createSymbolicLink(p, Path.of(target)));

@@ -99,6 +99,31 @@ public final class ImagePusher {
         return new Result(target.withDigest(pushed.digest()), pushed, actions);
     }
 
+    /**
+     * Pushes the images of an index (each by digest), then the index bytes exactly as given under
+     * {@code target}'s tag, so the index keeps its digest. {@code images} must be the index's entries.
+     */
+    public Result pushIndex(byte[] rawIndex, String mediaType, List<Image> images, Reference target,
+                            Listener listener) {
+        java.util.Set<String> entries = new java.util.HashSet<>();
+        for (Descriptor d : io.krgo.image.Index.parse(rawIndex, mediaType).manifests()) {
+            entries.add(d.digest());
+        }
+        java.util.Set<String> given = new java.util.HashSet<>();
+        images.forEach(i -> given.add(i.descriptor().digest()));
+        if (!entries.equals(given)) {
+            throw new IllegalArgumentException("the images given are not the index's entries");
+        }
+        List<BlobAction> actions = new ArrayList<>();
+        Reference untagged = new Reference(target.registry(), target.repository(), null, "sha256:" + "0".repeat(64));
+        for (Image image : images) {
+            actions.addAll(push(image, untagged.withDigest(image.descriptor().digest()), listener).layerActions());
+        }
+        String tagOrDigest = target.tag() != null ? target.tag() : Digest.sha256(rawIndex).toString();
+        Descriptor pushed = client.putManifest(target.repository(), tagOrDigest, rawIndex, mediaType);
+        return new Result(target.withDigest(pushed.digest()), pushed, actions);
+    }
+
     private BlobAction pushLayer(String repo, String registry, Layer layer, Descriptor d) {
         Digest digest = d.parsedDigest();
         if (client.blobExists(repo, digest)) {

@@ -159,13 +159,16 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Opens a blob, verified against {@code d}'s size and digest while it is read (IntegrityException at
-     * the latest at EOF). A connection broken mid-body is resumed with a Range request.
+     * the latest at EOF). A connection broken mid-body, or a body ending early, is resumed with a Range request
+     * from the last byte received (a restart skipping those bytes when the registry ignores Range); a body that
+     * cannot be resumed ends in a RegistryException naming the network problem.
      */
     public InputStream openBlob(String repo, Descriptor d) {
         Digest digest = d.parsedDigest();
         InputStream first = openBlobAt(repo, digest, 0);
         int resumes = Math.max(0, transportRetryAttempts() - 1);
-        ResumingInputStream resuming = new ResumingInputStream(first, offset -> openBlobAt(repo, digest, offset), resumes);
+        ResumingInputStream resuming = new ResumingInputStream(first, offset -> openBlobAt(repo, digest, offset), resumes,
+                d.size(), e -> transport.network(displayHost, e));
         return new VerifyingInputStream(resuming, digest, d.size(), "blob " + digest.shortHex() + " of " + repo);
     }
 
@@ -192,6 +195,12 @@ public final class RegistryClient implements AutoCloseable {
         if (resp.status() == 404) {
             resp.close();
             throw new NotFoundException("blob " + digest + " not found in " + displayHost + "/" + repo);
+        }
+        if (offset > 0 && resp.status() == 416) {
+            // Nothing from the offset on: the blob is shorter than its descriptor says (a body that ended early).
+            resp.close();
+            throw new IntegrityException("blob " + digest.shortHex() + " of " + repo + ": size mismatch, the registry has only "
+                    + offset + " bytes, fewer than declared");
         }
         if (offset > 0 && resp.status() == 206) {
             long start = resp.header("Content-Range").map(RegistryClient::rangeStart).orElse(-1L);
@@ -428,6 +437,25 @@ public final class RegistryClient implements AutoCloseable {
         @Override
         public void close() {
             // the caller owns the underlying stream
+        }
+    }
+
+    // ---- login ----------------------------------------------------------------------------------
+
+    /**
+     * Checks this client's credentials with one authenticated round trip: a token fetch (Bearer) or a
+     * Basic-authenticated {@code GET /v2/}. Wrong credentials are an {@link io.krgo.error.AuthException};
+     * a registry that needs no authentication passes.
+     */
+    public void checkLogin() {
+        URI uri = transport.base().resolve("/v2/");
+        try (Response resp = transport.send(request("GET", uri, Map.of(), List.of(), null))) {
+            if (resp.status() == 401 || resp.status() == 403) {
+                throw new io.krgo.error.AuthException("wrong username or password for " + displayHost);
+            }
+            if (resp.status() != 200) {
+                throw transport.unexpected(resp, "login to " + displayHost, null);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ final class LayerDownload {
     private final Layer layer;
     private final BlobStore store;
     private final Digest digest;
+    private final java.util.function.LongConsumer onBytes;
     private Path tmp;
     private long written;
     private boolean done;
@@ -36,9 +37,15 @@ final class LayerDownload {
     private Throwable failure;
 
     LayerDownload(Layer layer, BlobStore store) {
+        this(layer, store, total -> { });
+    }
+
+    /** @param onBytes told the byte count so far after each chunk arrives (on the download thread) */
+    LayerDownload(Layer layer, BlobStore store, java.util.function.LongConsumer onBytes) {
         this.layer = layer;
         this.store = store;
         this.digest = layer.descriptor().parsedDigest();
+        this.onBytes = onBytes;
     }
 
     /** Runs on a download thread. Returns true when the blob was downloaded now (not cached). */
@@ -51,7 +58,12 @@ final class LayerDownload {
             }
             return false;
         }
-        Path file = store.newTempFile(digest);
+        Path file;
+        try {
+            file = store.newTempFile(digest);
+        } catch (IOException e) {
+            throw storeError(e);
+        }
         synchronized (this) {
             tmp = file;
             notifyAll();
@@ -63,16 +75,27 @@ final class LayerDownload {
             // Layer.open() verifies size and digest when it reaches EOF (read returns -1 only then).
             while ((n = in.read(buf)) >= 0) {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
+                try {
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                } catch (IOException e) {
+                    throw storeError(e); // a local failure (disk full), not a network one
                 }
+                long total;
                 synchronized (this) {
                     written += n;
+                    total = written;
                     notifyAll();
                 }
+                onBytes.accept(total);
             }
             synchronized (this) {
-                store.commit(file, digest);
+                try {
+                    store.commit(file, digest);
+                } catch (IOException e) {
+                    throw storeError(e);
+                }
                 done = true;
                 notifyAll();
             }
@@ -84,11 +107,23 @@ final class LayerDownload {
         }
     }
 
+    private FilesystemException storeError(IOException e) {
+        return new FilesystemException("cannot write to the content store " + store.root() + ": " + e.getMessage(), e);
+    }
+
     synchronized void fail(Throwable t) {
         if (failure == null) {
             failure = t;
         }
         notifyAll();
+    }
+
+    /** Waits until the download has ended; its failure, if it failed (empty once verified and committed). */
+    synchronized Optional<Throwable> awaitEnd() {
+        while (!done && failure == null) {
+            waitHere();
+        }
+        return Optional.ofNullable(failure);
     }
 
     /** Whether the blob came from the cache (then it is re-verified while read). Only valid after {@link #open}. */

@@ -1,6 +1,18 @@
 package io.krgo.rootfs;
 
+import io.krgo.error.FilesystemException;
 import io.krgo.error.UsageException;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.util.ArrayList;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 import java.nio.file.Path;
 import java.util.UUID;
@@ -11,6 +23,8 @@ import java.util.UUID;
  * (image.json; the git-layers repository at {@code git/}).
  */
 public record RootfsLayout(Path dir) {
+    private static final java.time.Duration PID_REUSE_MARGIN = java.time.Duration.ofMinutes(1);
+
     public RootfsLayout {
         dir = dir.toAbsolutePath().normalize();
         if (dir.getParent() == null || dir.getFileName() == null) {
@@ -45,14 +59,62 @@ public record RootfsLayout(Path dir) {
         return metaDir().resolve("git");
     }
 
-    /** A fresh staging directory beside DIR (same file system, so the final rename is atomic). */
+    /**
+     * A fresh staging directory beside DIR (same file system, so the final rename is atomic), named
+     * {@code .DIR.krgo-staging-PID-RANDOM} so a later pull can tell whether its owner still runs.
+     */
     public Path newStagingDir() {
-        return parent().resolve("." + name() + ".krgo-staging-" + UUID.randomUUID().toString().substring(0, 8));
+        return parent().resolve(stagingPrefix() + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * Staging directories of DIR left by a pull that was killed before it could clean up (SIGKILL, power
+     * loss): those whose owning process no longer exists. A live owner's are never listed; neither are
+     * names without a pid, which this code did not make. A process with that pid which started (over a minute)
+     * after the directory was last modified is a later process that reused the pid: the owner is gone.
+     */
+    public List<Path> abandonedStagingDirs() {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent(), stagingPrefix() + "*")) {
+            for (Path p : ds) {
+                String rest = p.getFileName().toString().substring(stagingPrefix().length());
+                int dash = rest.indexOf('-');
+                if (dash <= 0) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, dash));
+                } catch (NumberFormatException notOurs) {
+                    continue;
+                }
+                if (ownerGone(pid, p)) {
+                    found.add(p);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException noParent) {
+            return List.of();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot list " + parent() + ": " + e.getMessage(), e);
+        }
+        return found;
     }
 
     /** Prefix of every staging directory of DIR (to find leftovers of a killed run). */
     public String stagingPrefix() {
         return "." + name() + ".krgo-staging-";
+    }
+
+    private static boolean ownerGone(long pid, Path staging) throws IOException {
+        Optional<ProcessHandle> owner = ProcessHandle.of(pid);
+        if (owner.isEmpty()) {
+            return true;
+        }
+        Optional<Instant> started = owner.get().info().startInstant();
+        // The margin absorbs the coarse start time the kernel reports and wall-clock steps.
+        return started.isPresent() && started.get().isAfter(
+                Files.getLastModifiedTime(staging, LinkOption.NOFOLLOW_LINKS).toInstant().plus(PID_REUSE_MARGIN));
     }
 
     /** A fresh name beside DIR for moving an old tree out of the way. */

@@ -59,6 +59,7 @@ public final class RootfsWriter {
                             ProgressListener progress) {
         ProgressListener prog = progress == null ? ProgressListener.NONE : progress;
         RootfsLayout layout = RootfsLayout.of(dir);
+        layout.abandonedStagingDirs().forEach(Trees::deleteQuietly); // left by a killed pull of this DIR
         Digest manifestDigest = image.descriptor().parsedDigest();
         Path target = layout.dir();
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -91,10 +92,13 @@ public final class RootfsWriter {
             Files.createDirectories(rootfs);
             Files.createDirectories(meta);
 
+            prog.started(layers.stream().map(Layer::descriptor).toList());
             List<LayerDownload> downloads = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 int index = i;
-                LayerDownload d = new LayerDownload(layers.get(i), store);
+                Descriptor described = layers.get(i).descriptor();
+                LayerDownload d = new LayerDownload(layers.get(i), store,
+                        total -> prog.bytesDownloaded(index, described, total));
                 downloads.add(d);
                 pool.submit(() -> {
                     try {
@@ -149,6 +153,7 @@ public final class RootfsWriter {
                 scanner.interrupt();
             }
             pool.shutdownNow();
+            awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -166,12 +171,22 @@ public final class RootfsWriter {
             Layer layer = layers.get(i);
             LayerDownload download = downloads.get(i);
             Digest digest = layer.descriptor().parsedDigest();
+            prog.layerApplying(i, layer.descriptor());
             LayerResult result;
             // Applying starts while the blob is still arriving; see LayerDownload.
             try (InputStream blob = download.open()) {
-                result = applier.applyBlob(blob, layer.descriptor().mediaType());
+                result = applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null));
             } catch (KrgoException failed) {
                 boolean freshlyDownloaded = !download.cached();
+                if (freshlyDownloaded) {
+                    // Extraction ran on bytes not yet verified: when they turn out not to be the blob (wrong
+                    // bytes, a broken download), that is the error to report, not what the tar reader saw.
+                    Throwable end = download.awaitEnd().orElse(null);
+                    if (end instanceof KrgoException k && k != failed) {
+                        k.addSuppressed(failed);
+                        throw k;
+                    }
+                }
                 // A corrupt cache entry (caught by the digest, or earlier by the tar parser) would fail
                 // every later pull: drop it so the next one downloads it again.
                 if (!freshlyDownloaded && !storedBlobIntact(layer.descriptor())) {
@@ -217,6 +232,18 @@ public final class RootfsWriter {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /**
+     * Waits (briefly) for interrupted downloads to delete their temp files: the CLI halts the JVM right after
+     * a failure, which would otherwise leave partial files in the store.
+     */
+    private static void awaitDownloadsStopped(ExecutorService pool) {
+        try {
+            pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean storedBlobIntact(Descriptor d) {

@@ -153,6 +153,59 @@ public final class OciLayout {
         }
     }
 
+    /**
+     * Writes an image index with all its images into the layout under {@code tag}: every image's blobs,
+     * then the index bytes exactly as given (so the index keeps its digest), then the index.json entry.
+     * {@code images} must be the index's entries.
+     */
+    public void writeIndex(byte[] rawIndex, String mediaType, List<Image> images, String tag) {
+        Index parsed = Index.parse(rawIndex, mediaType);
+        java.util.Set<String> entries = new java.util.HashSet<>();
+        parsed.manifests().forEach(d -> entries.add(d.digest()));
+        java.util.Set<String> given = new java.util.HashSet<>();
+        images.forEach(i -> given.add(i.descriptor().digest()));
+        if (!entries.equals(given)) {
+            throw new IllegalArgumentException("the images given are not the index's entries");
+        }
+        try {
+            Files.createDirectories(dir.resolve("blobs"));
+            Path layoutFile = dir.resolve("oci-layout");
+            if (!Files.exists(layoutFile)) {
+                Files.write(layoutFile, LAYOUT_FILE);
+            }
+            for (Image image : images) {
+                for (Layer layer : image.layers()) {
+                    Digest d = layer.descriptor().parsedDigest();
+                    if (!Files.isRegularFile(blobPath(d))) {
+                        try (InputStream in = layer.open()) {
+                            putBlob(d, in); // Layer.open() verifies size and digest
+                        }
+                    }
+                }
+                putBytes(image.manifest().config().parsedDigest(), image.rawConfig(), "config");
+                putBytes(image.descriptor().parsedDigest(), image.rawManifest(), "manifest");
+            }
+            Digest indexDigest = Digest.sha256(rawIndex);
+            putBytes(indexDigest, rawIndex, "index");
+            List<Descriptor> top = new ArrayList<>();
+            Path indexFile = dir.resolve("index.json");
+            if (Files.exists(indexFile)) {
+                for (Descriptor d : Index.parse(Files.readAllBytes(indexFile), MediaTypes.OCI_INDEX).manifests()) {
+                    if (tag == null || !tag.equals(d.annotations().get(REF_NAME))) {
+                        top.add(d);
+                    }
+                }
+            }
+            top.add(new Descriptor(parsed.mediaType(), indexDigest.toString(), rawIndex.length, null,
+                    tag == null ? Map.of() : Map.of(REF_NAME, tag), null, null));
+            Path tmp = Files.createTempFile(dir, "index", ".json.tmp");
+            Files.write(tmp, new Index(2, MediaTypes.OCI_INDEX, top, null).toJson());
+            Files.move(tmp, indexFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot write OCI layout " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     private void putBytes(Digest d, byte[] bytes, String what) throws IOException {
         if (!Digest.sha256(bytes).equals(d) && d.algorithm().equals("sha256")) {
             throw new IntegrityException(what + " bytes do not match digest " + d);

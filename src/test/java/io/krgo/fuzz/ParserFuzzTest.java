@@ -5,11 +5,17 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Jazzer fuzz tests of the parsers that read untrusted input. In a normal build they run in regression
- * mode: each seed in {@code src/test/resources/io/krgo/fuzz/ParserFuzzTestInputs/METHOD/} once (plus
- * crashes found earlier, which are kept there), in well under a second. To fuzz for real:
- * {@code JAZZER_FUZZ=1 mvn test -Dtest=ParserFuzzTest#manifest} (one method at a time; {@code maxDuration}
- * bounds each run; raise it with {@code -Djazzer.max_duration=10m}). A crash is written to the inputs
- * directory, so it becomes a regression test once the bug is fixed.
+ * mode: each input in {@code src/test/resources/io/krgo/fuzz/ParserFuzzTestInputs/METHOD/} once (seeds, and
+ * crashes found earlier, kept there as regression inputs): a few seconds for all of them.
+ * <p>
+ * To fuzz for real, one method at a time, for {@code maxDuration} (30 s; edit it for longer runs, or run
+ * again: the corpus grows in {@code .cifuzz-corpus/}, which git ignores):
+ * <pre>
+ * JAZZER_FUZZ=1 mvn test -Dtest='ParserFuzzTest#manifest' '-Djazzer.instrumentation_includes=io.krgo.**:com.fasterxml.jackson.**'
+ * </pre>
+ * (Instrumenting Jackson too guides the fuzzer through JSON syntax; without it only krgo's classes are
+ * instrumented, see {@code junit-platform.properties}.) A finding is written to the inputs directory above,
+ * so it becomes a regression test once the bug is fixed.
  */
 class ParserFuzzTest {
     private static final String[] MEDIA_TYPES = {
@@ -17,29 +23,29 @@ class ParserFuzzTest {
         "application/vnd.docker.distribution.manifest.v1+prettyjws", "application/vnd.oci.image.index.v1+json",
         "application/json", ""};
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void reference(FuzzedDataProvider data) {
         ParserChecks.reference(data.consumeRemainingAsString());
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void manifest(FuzzedDataProvider data) {
         String type = data.pickValue(MEDIA_TYPES);
         ParserChecks.manifest(data.consumeRemainingAsBytes(), type);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void index(FuzzedDataProvider data) {
         String type = data.pickValue(MEDIA_TYPES);
         ParserChecks.index(data.consumeRemainingAsBytes(), type);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void config(byte[] data) {
         ParserChecks.config(data);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "30s")
     void authChallenge(FuzzedDataProvider data) {
         ParserChecks.challenges(data.consumeRemainingAsString());
     }

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -250,6 +251,119 @@ class RegistryTransportTest {
                     .isInstanceOf(RegistryException.class)
                     .hasMessageContaining("500").hasMessageContaining("disk on fire");
             assertThat(front.requests().stream().filter(r -> r.uri().contains("/manifests/")).count()).isEqualTo(4);
+        }
+    }
+
+    /** A proxy answering the first {@code statuses.length} manifest requests with those statuses (and headers). */
+    private LoopbackProxy failingManifests(List<Long> arrivals, Map<String, String> headers, int... statuses) {
+        AtomicInteger n = new AtomicInteger();
+        return LoopbackProxy.start(registry.host(), (ex, self) -> {
+            if (!ex.getRequestURI().getPath().contains("/manifests/")) {
+                return false;
+            }
+            arrivals.add(System.nanoTime());
+            int i = n.getAndIncrement();
+            if (i >= statuses.length) {
+                return false;
+            }
+            headers.forEach(ex.getResponseHeaders()::set);
+            ex.sendResponseHeaders(statuses[i], -1);
+            return true;
+        });
+    }
+
+    @Test
+    void tooManyRequestsWaitsAsRetryAfterSays() {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LoopbackProxy front = failingManifests(arrivals, Map.of("Retry-After", "1"), 429);
+             RegistryClient c = through(front, RegistryOptions.defaults().withRetry(FAST))) {
+            assertThat(c.getManifest("t/app", "v1").manifest().config()).isNotNull();
+            assertThat(arrivals).hasSize(2);
+            // FAST backs off 10 ms; only Retry-After explains a pause of a second
+            assertThat(Duration.ofNanos(arrivals.get(1) - arrivals.get(0))).isBetween(Duration.ofMillis(950),
+                    Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void burstsOf500To504AreRetriedWithGrowingBackoff() {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RetryPolicy policy = new RetryPolicy(6, Duration.ofMillis(40), Duration.ofSeconds(20));
+        try (LoopbackProxy front = failingManifests(arrivals, Map.of(), 500, 502, 503, 504, 408);
+             RegistryClient c = through(front, RegistryOptions.defaults().withRetry(policy))) {
+            assertThat(c.getManifest("t/app", "v1").manifest().config()).isNotNull();
+            assertThat(arrivals).hasSize(6);
+            // backoff 40 ms * 2^(n-1), jitter +-50 %: the 5th wait (640 ms nominal) is at least 320 ms
+            assertThat(Duration.ofNanos(arrivals.get(5) - arrivals.get(4))).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+            assertThat(Duration.ofNanos(arrivals.get(1) - arrivals.get(0))).isLessThan(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void retriesStopAtTheTotalTimeOfThePolicy() {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int[] always503 = new int[1000];
+        java.util.Arrays.fill(always503, 503);
+        RetryPolicy policy = new RetryPolicy(1000, Duration.ofMillis(100), Duration.ofMillis(1500));
+        try (LoopbackProxy front = failingManifests(arrivals, Map.of(), always503);
+             RegistryClient c = through(front, RegistryOptions.defaults().withRetry(policy))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1")).isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("503");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+            assertThat(arrivals.size()).isBetween(2, 12);
+        }
+    }
+
+    @Test
+    void aRetryAfterBeyondTheBudgetReportsTheAnswerAtOnce() {
+        List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (LoopbackProxy front = failingManifests(arrivals, Map.of("Retry-After", "3600"), 429, 429);
+             RegistryClient c = through(front, RegistryOptions.defaults().withRetry(FAST))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1")).isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("429");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+            assertThat(arrivals).hasSize(1);
+        }
+    }
+
+    @Test
+    void clientErrorsOtherThan408And429AreNotRetried() {
+        for (int status : new int[] {400, 404, 405, 409, 410, 418, 422}) {
+            List<Long> arrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (LoopbackProxy front = failingManifests(arrivals, Map.of(), status, status, status);
+                 RegistryClient c = through(front, RegistryOptions.defaults().withRetry(FAST))) {
+                assertThatThrownBy(() -> c.getManifest("t/app", "v1")).as("HTTP " + status)
+                        .isInstanceOf(io.krgo.error.KrgoException.class);
+                assertThat(arrivals).as("HTTP " + status + " asked once").hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersEndsWithATimeoutAfterBoundedAttempts() {
+        AtomicInteger asked = new AtomicInteger();
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                 if (!ex.getRequestURI().getPath().contains("/manifests/")) {
+                     return false;
+                 }
+                 asked.incrementAndGet();
+                 try {
+                     Thread.sleep(30_000); // accepts the request, never answers
+                 } catch (InterruptedException e) {
+                     Thread.currentThread().interrupt();
+                 }
+                 return true;
+             });
+             RegistryClient c = through(front, RegistryOptions.defaults()
+                     .withRetry(new RetryPolicy(2, Duration.ofMillis(10), Duration.ofSeconds(10)))
+                     .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(600)))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> c.getManifest("t/app", "v1")).isInstanceOf(RegistryException.class)
+                    .hasMessageStartingWith("registry " + front.host() + " timed out");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+            assertThat(asked).hasValue(2);
         }
     }
 

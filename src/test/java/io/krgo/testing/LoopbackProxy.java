@@ -21,8 +21,10 @@ import java.util.concurrent.Executors;
 
 /**
  * An HTTP listener on 127.0.0.1 that forwards to a real registry (or serves by itself), recording every
- * request. An {@link Interceptor} may answer a request instead, to inject what a real registry seldom
- * does on demand: redirects to a storage host, broken or stalled bodies, 503s, tag pagination.
+ * request and counting the response body bytes it sends per path. An {@link Interceptor} may answer a
+ * request instead, to inject what a real registry seldom does on demand: redirects to a storage host,
+ * connections cut after N bytes, truncated, wrong, stalled or dripping bodies, 429/5xx answers, tag
+ * pagination. Loopback only.
  */
 public final class LoopbackProxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "transfer-encoding",
@@ -50,6 +52,7 @@ public final class LoopbackProxy implements AutoCloseable {
     private final String upstream;
     private final HttpClient client;
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> bodyBytes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private LoopbackProxy(HttpServer server, ExecutorService executor, String upstream) {
         this.server = server;
@@ -102,6 +105,78 @@ public final class LoopbackProxy implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** Requests whose path contains {@code fragment}, in arrival order. */
+    public List<Recorded> requests(String method, String fragment) {
+        return requests.stream().filter(r -> r.method().equals(method) && r.uri().contains(fragment)).toList();
+    }
+
+    /** Response body bytes this proxy has written for requests to {@code path} (cut bodies count what was sent). */
+    public long bodyBytesSent(String path) {
+        java.util.concurrent.atomic.AtomicLong n = bodyBytes.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    private void countBody(HttpExchange ex, long n) {
+        bodyBytes.computeIfAbsent(ex.getRequestURI().getPath(), k -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(n);
+    }
+
+    /** The start offset of a {@code Range: bytes=N-} request header, or 0 without one. */
+    public static long rangeStart(HttpExchange ex) {
+        String range = ex.getRequestHeaders().getFirst("Range");
+        if (range == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-").matcher(range);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /**
+     * Sends the headers of {@code up} announcing all of {@code body}, then only its first {@code cutAfter}
+     * bytes, then breaks the connection (the exception makes the server drop it).
+     */
+    public void respondCut(HttpExchange ex, Upstream up, byte[] body, int cutAfter) throws IOException {
+        copyHeaders(ex, up);
+        ex.sendResponseHeaders(up.status(), body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body, 0, cutAfter);
+        out.flush();
+        countBody(ex, cutAfter);
+        throw new IOException("connection cut on purpose after " + cutAfter + " bytes");
+    }
+
+    /**
+     * Announces all of {@code body}, writes it in {@code step}-byte pieces with {@code pause} between them (a
+     * slow drip), and after {@code stallAfter} bytes sends nothing more, holding the connection open until the
+     * proxy is closed (or a minute passes).
+     */
+    public void respondDrippingThenStalling(HttpExchange ex, Upstream up, byte[] body, int step,
+                                            java.time.Duration pause, int stallAfter) throws IOException {
+        copyHeaders(ex, up);
+        ex.sendResponseHeaders(up.status(), body.length);
+        OutputStream out = ex.getResponseBody();
+        try {
+            for (int off = 0; off < Math.min(stallAfter, body.length); off += step) {
+                int n = Math.min(step, Math.min(stallAfter, body.length) - off);
+                out.write(body, off, n);
+                out.flush();
+                countBody(ex, n);
+                Thread.sleep(pause.toMillis());
+            }
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IOException("stalled on purpose");
+    }
+
+    private void copyHeaders(HttpExchange ex, Upstream up) {
+        up.headers().forEach((k, vs) -> {
+            if (!HOP_HEADERS.contains(k.toLowerCase()) && !k.startsWith(":")) {
+                vs.forEach(v -> ex.getResponseHeaders().add(k, upstream == null ? v : v.replace(upstream, host())));
+            }
+        });
+    }
+
     /** Fetches from upstream what this request asks for (method, path, headers; no body). */
     public Upstream fetch(HttpExchange ex) throws IOException {
         return fetch(ex.getRequestMethod(), ex.getRequestURI().toString(), ex.getRequestHeaders(), null);
@@ -136,11 +211,7 @@ public final class LoopbackProxy implements AutoCloseable {
 
     /** Sends an upstream response (with its Location/Link rewritten to point at this proxy). */
     public void respond(HttpExchange ex, Upstream up, byte[] body) throws IOException {
-        up.headers().forEach((k, vs) -> {
-            if (!HOP_HEADERS.contains(k.toLowerCase()) && !k.startsWith(":")) {
-                vs.forEach(v -> ex.getResponseHeaders().add(k, v.replace(upstream, host())));
-            }
-        });
+        copyHeaders(ex, up);
         boolean noBody = ex.getRequestMethod().equals("HEAD") || up.status() == 204 || up.status() == 304;
         if (noBody) {
             up.headers().getOrDefault("content-length", List.of()).forEach(v -> ex.getResponseHeaders().set("Content-Length", v));
@@ -152,6 +223,7 @@ public final class LoopbackProxy implements AutoCloseable {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }
+            countBody(ex, body.length);
         }
     }
 

@@ -66,7 +66,19 @@ public final class RegistryHarness implements AutoCloseable {
         return start(mode, "127.0.0.1", true);
     }
 
+    /**
+     * An anonymous registry in distribution's proxy mode: a real pull-through cache of {@code origin} (which
+     * must be an anonymous plain-HTTP harness), as a docker.io mirror would be.
+     */
+    public static RegistryHarness startPullThroughCache(RegistryHarness origin) {
+        return start(Mode.ANONYMOUS, "127.0.0.1", false, "proxy:\n  remoteurl: http://" + origin.host() + "\n");
+    }
+
     private static RegistryHarness start(Mode mode, String bindHost, boolean tls) {
+        return start(mode, bindHost, tls, "");
+    }
+
+    private static RegistryHarness start(Mode mode, String bindHost, boolean tls, String extraConfig) {
         Path exe = Tools.require("docker-registry", "docker-registry");
         Path dir = null;
         TokenIssuer issuer = null;
@@ -103,7 +115,8 @@ public final class RegistryHarness implements AutoCloseable {
                     + "http:\n  addr: " + bindHost + ":" + port + "\n  secret: krgo-test-secret\n"
                     + tlsConfig
                     + "  headers:\n    X-Content-Type-Options: [nosniff]\n"
-                    + auth;
+                    + auth
+                    + extraConfig;
             Path configFile = dir.resolve("config.yml");
             Files.writeString(configFile, config);
             Path log = dir.resolve("registry.log");
@@ -228,6 +241,16 @@ public final class RegistryHarness implements AutoCloseable {
     }
 
     /** The registry's combined log (application and access log). */
+    /**
+     * True when the registry's own storage holds the blob (not merely reachable through it: a
+     * pull-through cache answers for blobs it is still fetching from its origin).
+     */
+    public boolean storesBlob(String digest) {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return java.nio.file.Files.isRegularFile(dir.resolve("storage/docker/registry/v2/blobs/sha256")
+                .resolve(hex.substring(0, 2)).resolve(hex).resolve("data"));
+    }
+
     public Path logFile() {
         return logFile;
     }
