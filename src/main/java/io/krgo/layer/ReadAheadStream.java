@@ -57,14 +57,24 @@ final class ReadAheadStream extends InputStream {
                 byte[] buf = free.take();
                 int n = 0;
                 int r = 0;
-                // Fill the chunk: few hand-overs, and large writes for the consumer.
-                while (n < buf.length && (r = in.read(buf, n, buf.length - n)) >= 0) {
-                    n += r;
+                Throwable error = null;
+                try {
+                    // Fill the chunk: few hand-overs, and large writes for the consumer.
+                    while (n < buf.length && (r = in.read(buf, n, buf.length - n)) >= 0) {
+                        n += r;
+                    }
+                } catch (InterruptedIOException stopped) {
+                    throw stopped;
+                } catch (Throwable t) {
+                    error = t; // after the bytes read before it
                 }
                 if (n > 0) {
                     filled.put(new Chunk(buf, n, null));
                 } else {
                     free.add(buf);
+                }
+                if (error != null) {
+                    throw error;
                 }
                 if (r < 0) {
                     filled.put(EOF);
