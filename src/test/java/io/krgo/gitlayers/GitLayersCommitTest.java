@@ -2,7 +2,7 @@ package io.krgo.gitlayers;
 
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
-import io.krgo.testing.ExternalTool;
+import io.krgo.testing.Tools;
 import io.krgo.image.Image;
 import io.krgo.image.MediaTypes;
 import io.krgo.layer.LayerWriter;
@@ -229,9 +229,9 @@ class GitLayersCommitTest {
     void devicesAndFifo() throws Exception {
         Committed c = commitAndCheck(d -> {
             Files.createDirectories(d.resolve("dev"));
-            ExternalTool.run("mknod", d.resolve("dev/null").toString(), "c", "1", "3");
-            ExternalTool.run("mknod", d.resolve("dev/loop9").toString(), "b", "7", "9");
-            ExternalTool.run("mkfifo", d.resolve("dev/fifo").toString());
+            Tools.run("mknod", d.resolve("dev/null").toString(), "c", "1", "3");
+            Tools.run("mknod", d.resolve("dev/loop9").toString(), "b", "7", "9");
+            Tools.run("mkfifo", d.resolve("dev/fifo").toString());
         });
         assertThat(c.entries()).containsExactly("dev/", "dev/fifo", "dev/loop9", "dev/null");
     }

@@ -7,7 +7,8 @@ import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
 import io.krgo.store.OciLayout;
-import io.krgo.testing.ExternalTool;
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.Umoci;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,11 +34,11 @@ class GitLayersEndToEndTest {
         Path layoutDir = tmp.resolve("oci");
         OciFixture.create(layoutDir, src, tmp);
         Path bundle = tmp.resolve("work");
-        ExternalTool.run("umoci", "unpack", "--image", layoutDir + ":base", bundle.toString());
+        OciFixtures.unpack(layoutDir, "base", bundle);
         Files.delete(bundle.resolve("rootfs/etc/hosts"));
         GitLayersCommitTest.deleteTree(bundle.resolve("rootfs/usr/share/doc/sub"));
         Files.writeString(bundle.resolve("rootfs/etc/second"), "layer two");
-        ExternalTool.run("umoci", "repack", "--image", layoutDir + ":two", bundle.toString());
+        Umoci.run("repack", "--image", layoutDir + ":two", bundle.toString());
 
         OciLayout layout = new OciLayout(layoutDir);
         Image two = layout.image("two", Platform.host());

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.image.Descriptor;
-import io.krgo.testing.ExternalTool;
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.Tools;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.ImageConfig;
@@ -40,18 +41,15 @@ final class OciFixture {
 
     static OciFixture create(Path layout, Path baseTree, Path tmp) throws IOException {
         Path tar = tmp.resolve("base.tar");
-        ExternalTool.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
+        Tools.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
                 "-C", baseTree.toString(), ".");
-        ExternalTool.run("umoci", "init", "--layout", layout.toString());
-        ExternalTool.run("umoci", "new", "--image", layout + ":base");
-        ExternalTool.run("umoci", "raw", "add-layer", "--image", layout + ":base", tar.toString());
+        OciFixtures.create(layout, "base", List.of(tar));
         return new OciFixture(layout);
     }
 
     /** Unpacks {@code tag} with umoci and returns the rootfs. */
     Path unpack(String tag, Path bundle) {
-        ExternalTool.run("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString());
-        return bundle.resolve("rootfs");
+        return OciFixtures.unpack(layout, tag, bundle);
     }
 
     Image image(String tag) throws IOException {

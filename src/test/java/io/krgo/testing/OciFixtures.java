@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * Registry state made by the real peers: umoci builds an OCI layout from plain layer tars, skopeo pushes
- * it. So what krgo reads in tests was written by other implementations, not by krgo itself.
+ * it. So what krgo reads in tests was written by other implementations, not by krgo itself. umoci also
+ * unpacks layouts as the reference extractor for cross-checks.
  */
 public final class OciFixtures {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,17 +35,38 @@ public final class OciFixtures {
     public record PlatformImage(String os, String architecture, List<Path> layers) {
     }
 
-    /** Builds (or adds to) the OCI layout {@code layoutDir}, tagging the image {@code tag}. */
-    public static void buildImage(Path layoutDir, String tag, PlatformImage image) {
-        if (!Files.exists(layoutDir.resolve("index.json"))) {
-            Umoci.run("init", "--layout", layoutDir.toString());
+    /**
+     * Creates {@code layout} (if needed) with image {@code tag} made by umoci of {@code layerTars} (uncompressed,
+     * oldest first; umoci gzips them); returns {@code layout}.
+     */
+    public static Path create(Path layout, String tag, List<Path> layerTars) {
+        if (!Files.exists(layout.resolve("index.json"))) {
+            Umoci.run("init", "--layout", layout.toString());
         }
-        String ref = layoutDir + ":" + tag;
+        String ref = layout + ":" + tag;
         Umoci.run("new", "--image", ref);
-        for (Path layer : image.layers()) {
+        for (Path layer : layerTars) {
             Umoci.run("raw", "add-layer", "--image", ref, layer.toString());
         }
-        Umoci.run("config", "--image", ref, "--os", image.os(), "--architecture", image.architecture());
+        return layout;
+    }
+
+    /**
+     * Unpacks {@code tag} with umoci into {@code bundle}; returns the rootfs ({@code bundle/rootfs}).
+     * {@code umociOptions} go before the names, e.g. {@code "--rootless"}.
+     */
+    public static Path unpack(Path layout, String tag, Path bundle, String... umociOptions) {
+        List<String> args = new ArrayList<>(List.of("unpack"));
+        args.addAll(List.of(umociOptions));
+        args.addAll(List.of("--image", layout + ":" + tag, bundle.toString()));
+        Umoci.run(args.toArray(String[]::new));
+        return bundle.resolve("rootfs");
+    }
+
+    /** Builds (or adds to) the OCI layout {@code layoutDir}, tagging the image {@code tag}. */
+    public static void buildImage(Path layoutDir, String tag, PlatformImage image) {
+        create(layoutDir, tag, image.layers());
+        Umoci.run("config", "--image", layoutDir + ":" + tag, "--os", image.os(), "--architecture", image.architecture());
     }
 
     /**
