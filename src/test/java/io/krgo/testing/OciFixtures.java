@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +13,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -135,25 +131,11 @@ public final class OciFixtures {
         throw new AssertionError("tag " + tag + " not in the OCI layout's index.json");
     }
 
-    /** Writes a tiny uncompressed tar of regular files (path → content); minimal on purpose. */
+    /** Writes a tiny uncompressed tar of regular files (path → content, mode 0644); minimal on purpose. */
     public static Path tar(Path file, Map<String, String> files) {
-        try (OutputStream out = Files.newOutputStream(file);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            for (Map.Entry<String, String> e : new LinkedHashMap<>(files).entrySet()) {
-                byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
-                entry.setSize(content.length);
-                entry.setMode(0644);
-                entry.setModTime(1_700_000_000_000L);
-                tar.putArchiveEntry(entry);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-            tar.finish();
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TarBuilder tar = new TarBuilder();
+        files.forEach((name, content) -> tar.file(name, content.getBytes(StandardCharsets.UTF_8), 0644, 0, 0,
+                1_700_000_000L));
+        return tar.writeTo(file);
     }
 }
