@@ -2,11 +2,11 @@ package io.krgo.gitlayers;
 
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
-import io.krgo.testing.Tools;
 import io.krgo.image.Image;
 import io.krgo.image.MediaTypes;
 import io.krgo.layer.LayerWriter;
 import io.krgo.layer.XattrReader;
+import io.krgo.testing.Tools;
 import io.krgo.testing.TreeSnapshot;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
