@@ -101,8 +101,8 @@ layer_blobs() {
   jq -r '.layers[].digest' "$layout/blobs/sha256/$m" | cut -d: -f2 | sed "s|^|$layout/blobs/sha256/|" | tr '\n' ' '
 }
 
-n=0
-fresh() { n=$((n + 1)); mkdir -p "$work/r$n"; echo "$work/r$n"; }   # fresh dirs only: deleting before creating slows ext4 here
+# fresh dirs only (deleting before creating slows ext4 here); mktemp, since $(fresh) runs in a subshell
+fresh() { mktemp -d "$work/r.XXXXXX"; }
 
 for i in $(seq "$RUNS"); do
   log "round $i/$RUNS"
