@@ -141,7 +141,7 @@ if [ -z "${SKIP_PUSH:-}" ]; then
     done
     # the git-layers way: commit the new files onto the pulled image, then push (only the new layer uploads)
     d=$(fresh); export KRGO_CACHE=$d/cache
-    "$KRGO" pull -q -g "$IMG" -r "$d/rootfs"
+    "$KRGO" pull -q -g "$IMG" -r "$d/rootfs" >/dev/null
     cp -r "$work/newsrc" "$d/rootfs/opt/new"; head -c 64 /dev/urandom | base64 >"$d/rootfs/opt/new/unique"
     timed "krgo commit + push (new ~117 MB layer, gzip)" bash -c "'$KRGO' commit -q -r '$d/rootfs' -m bench && '$KRGO' push -q '$REG/bench/committed$i:latest' -r '$d/rootfs'"
   done

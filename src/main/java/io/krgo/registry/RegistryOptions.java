@@ -22,7 +22,12 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
                               Duration connectTimeout, Duration readTimeout, long chunkSize,
                               boolean plainHttpOnLoopback) {
 
-    public static final long DEFAULT_CHUNK_SIZE = 16L * 1024 * 1024;
+    /**
+     * Blobs up to 1 GiB go in one streamed PUT (docker, too, sends a blob in one request): with 16 MiB
+     * PATCH chunks a 100 MB upload to a local distribution registry took 8.4-8.9 s, in one PUT 3.6-4.2 s
+     * (each chunk is a request the registry appends and re-verifies). Larger blobs go in chunks of this size.
+     */
+    public static final long DEFAULT_CHUNK_SIZE = 1024L * 1024 * 1024;
 
     public RegistryOptions {
         Objects.requireNonNull(retry, "retry");
