@@ -23,9 +23,10 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
                               boolean plainHttpOnLoopback) {
 
     /**
-     * Blobs up to 1 GiB go in one streamed PUT (docker, too, sends a blob in one request): with 16 MiB
-     * PATCH chunks a 100 MB upload to a local distribution registry took 8.4-8.9 s, in one PUT 3.6-4.2 s
-     * (each chunk is a request the registry appends and re-verifies). Larger blobs go in chunks of this size.
+     * Blobs up to 1 GiB go in one streamed PUT (docker, too, sends a blob in one request): fewer round
+     * trips and registry-side appends; a 100 MB layer to a local distribution registry took 2.3-2.6 s
+     * instead of 2.6-3.1 s with 16 MiB PATCH chunks (push of a committed layer, A/B alternated).
+     * Larger blobs go in chunks of this size.
      */
     public static final long DEFAULT_CHUNK_SIZE = 1024L * 1024 * 1024;
 
