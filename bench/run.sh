@@ -4,8 +4,12 @@
 #
 # Usage: bench/run.sh [OCI_LAYOUT:TAG]        (default: the realistic Debian image built by
 #        BENCH_DATA=... build-debian-image.sh, at $BENCH_DATA/build/oci:3layer)
-# Env:   RUNS (default 5), BENCH_DATA (default /var/tmp/krgo-bench), KRGO_JAVA_OPTS (e.g. -Xmx256m),
-#        SKIP_PUSH=1 to skip the push workload.
+# Env:   RUNS (default 5), BENCH_DATA (default /var/tmp/krgo-bench), KRGO_JAVA_OPTS (added to the launcher's
+#        fixed heap settings), SKIP_PUSH=1 to skip the push workloads, SKIP_BIG=1 to skip the generated
+#        images (a 2 GB single-layer image and a 30,000-file layer), BIG_RUNS (default 1) rounds of those.
+# Workloads: cold/warm/unchanged pull vs skopeo copy + umoci unpack vs the pigz | tar floor; pull -g vs plain;
+#        push of a new ~117 MB directory (gzip and zstd) vs skopeo copy --dest-compress of the same
+#        uncompressed layer; commit + push; --version/--help vs java -version; the generated images.
 # Needs: docker-registry, skopeo, umoci, pigz, GNU time (apt-get install docker-registry skopeo umoci pigz time).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +24,7 @@ results=$work/results.tsv
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ -f "$repo/target/krgo.jar" ] || (cd "$repo" && mvn -B -q package -DskipTests)
-for b in docker-registry skopeo umoci pigz /usr/bin/time; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
+for b in docker-registry skopeo umoci pigz jq python3 /usr/bin/time; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
 
 # --- a registry on a free loopback port --------------------------------------------------------------
 port=
@@ -54,20 +58,65 @@ timed() {
   printf '%s\t%s\t%s\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rss" >>"$results"
 }
 
-n=0
-fresh() { n=$((n + 1)); mkdir -p "$work/r$n"; echo "$work/r$n"; }   # fresh dirs only: deleting before creating slows ext4 here
+# oci_layout DIR LAYOUT TAG gzip|none: an OCI layout holding DIR as its only layer (tar --numeric-owner)
+cat >"$work/layout.py" <<'PY'
+import hashlib, json, os, subprocess, sys
+src, layout, tag, comp = sys.argv[1:5]
+os.makedirs(f"{layout}/blobs/sha256", exist_ok=True)
+tmp = f"{layout}/blobs/layer.tmp"
+tar = subprocess.Popen(["tar", "-c", "--numeric-owner", "--sort=name", "-C", src, "."], stdout=subprocess.PIPE)
+out = open(tmp, "wb")
+zip_ = subprocess.Popen(["pigz", "-1", "-c"], stdin=subprocess.PIPE, stdout=out) if comp == "gzip" else None
+diff, size = hashlib.sha256(), 0
+while chunk := tar.stdout.read(1 << 20):
+    diff.update(chunk)
+    (zip_.stdin if zip_ else out).write(chunk)
+if zip_:
+    zip_.stdin.close(); zip_.wait()
+tar.wait(); out.close()
+h = hashlib.sha256()
+with open(tmp, "rb") as f:
+    while chunk := f.read(1 << 20):
+        h.update(chunk)
+layer = h.hexdigest(); os.rename(tmp, f"{layout}/blobs/sha256/{layer}")
+def blob(obj):
+    b = json.dumps(obj).encode(); d = hashlib.sha256(b).hexdigest()
+    open(f"{layout}/blobs/sha256/{d}", "wb").write(b); return {"digest": "sha256:" + d, "size": len(b)}
+cfg = blob({"architecture": "amd64", "os": "linux", "config": {},
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff.hexdigest()]}})
+mt = "application/vnd.oci.image.layer.v1.tar" + ("+gzip" if comp == "gzip" else "")
+man = blob({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **cfg},
+            "layers": [{"mediaType": mt, "digest": "sha256:" + layer, "size": os.path.getsize(f"{layout}/blobs/sha256/{layer}")}]})
+json.dump({"imageLayoutVersion": "1.0.0"}, open(f"{layout}/oci-layout", "w"))
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", **man,
+           "annotations": {"org.opencontainers.image.ref.name": tag}}]}, open(f"{layout}/index.json", "w"))
+PY
+oci_layout() { python3 "$work/layout.py" "$@"; }
+
+# the layer blobs of LAYOUT:TAG, oldest first (for the pigz | tar floor)
+layer_blobs() {
+  local layout=${1%:*} tag=${1##*:} m
+  m=$(jq -r --arg t "$tag" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | .digest' "$layout/index.json" | cut -d: -f2)
+  jq -r '.layers[].digest' "$layout/blobs/sha256/$m" | cut -d: -f2 | sed "s|^|$layout/blobs/sha256/|" | tr '\n' ' '
+}
+
+# fresh dirs only (deleting before creating slows ext4 here); mktemp, since $(fresh) runs in a subshell
+fresh() { mktemp -d "$work/r.XXXXXX"; }
 
 for i in $(seq "$RUNS"); do
   log "round $i/$RUNS"
   d=$(fresh); timed "skopeo copy + umoci unpack" bash -c "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$d/oci:x && umoci unpack --image $d/oci:x $d/bundle"
   d=$(fresh); export KRGO_CACHE=$d/cache
   timed "krgo pull (cold)" "$KRGO" pull -q "$IMG" -r "$d/rootfs"
+  gets=$(grep -c 'GET /v2/.*/blobs/' "$work/registry/log" || true)
   timed "krgo pull (warm cache, new dir)" "$KRGO" pull -q "$IMG" -r "$d/rootfs2"
+  warm_gets=$(( ${warm_gets:-0} + $(grep -c 'GET /v2/.*/blobs/' "$work/registry/log" || true) - gets ))
   timed "krgo pull (unchanged, same dir)" "$KRGO" pull -q "$IMG" -r "$d/rootfs"
   d=$(fresh); export KRGO_CACHE=$d/cache
   timed "krgo pull -g (cold)" "$KRGO" pull -q -g "$IMG" -r "$d/rootfs"
   d=$(fresh); mkdir -p "$d/x"
-  timed "floor: pigz -dc | tar -x" bash -c "for l in \$(jq -r '.layers[].digest' $layout/blobs/sha256/\$(jq -r '.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"${SRC##*:}\") | .digest' $layout/index.json | cut -d: -f2) | cut -d: -f2); do pigz -dc $layout/blobs/sha256/\$l | tar -x --numeric-owner -C $d/x; done"
+  timed "floor: pigz -dc | tar -x" bash -c "for l in $(layer_blobs "$SRC"); do pigz -dc \$l | tar -x --numeric-owner -C $d/x; done"
   timed "java -version" java -version
   timed "krgo --version" "$KRGO" --version
   timed "krgo --help" "$KRGO" --help
@@ -75,21 +124,70 @@ done
 unset KRGO_CACHE
 
 if [ -z "${SKIP_PUSH:-}" ]; then
-  # push of a commit with ~100 MB of new files (incompressible-ish mix) vs skopeo copy of the same content
-  d=$(fresh); export KRGO_CACHE=$d/cache
-  "$KRGO" pull -q -g "$IMG" -r "$d/rootfs"
-  mkdir -p "$d/rootfs/opt/new"
-  for k in $(seq 20); do head -c 2500000 /dev/urandom >"$d/rootfs/opt/new/rand$k.bin"; base64 -w 76 "$d/rootfs/opt/new/rand$k.bin" >"$d/rootfs/opt/new/text$k.txt"; done
-  "$KRGO" commit -q -r "$d/rootfs" -m bench
+  # ~117 MB of new files: half random (incompressible), half base64 text; made once, copied per run with a
+  # unique file so neither the registry nor skopeo's blob-info cache can skip the work.
+  mkdir -p "$work/newsrc"
+  for k in $(seq 20); do head -c 2500000 /dev/urandom >"$work/newsrc/rand$k.bin"; base64 -w 76 "$work/newsrc/rand$k.bin" >"$work/newsrc/text$k.txt"; done
+  newdir() { local d; d=$(fresh); cp -r "$work/newsrc" "$d/new"; head -c 64 /dev/urandom | base64 >"$d/new/unique"; echo "$d"; }
   for i in $(seq "$RUNS"); do
-    timed "krgo push (new ~100 MB layer, gzip)" "$KRGO" push -q "$REG/bench/pushed$i:latest" -r "$d/rootfs"
-    timed "skopeo copy of the same image (gzip)" skopeo copy -q --src-tls-verify=false --dest-tls-verify=false \
-      --dest-compress "docker://$REG/bench/pushed$i:latest" "docker://$REG/bench/skopeo$i:latest"
+    log "push round $i/$RUNS"
+    for c in gzip zstd; do
+      d=$(newdir); export KRGO_CACHE=$d/cache
+      oci_layout "$d/new" "$d/oci" x none   # the same content as one uncompressed layer, for skopeo to compress
+      if [ "$c" = gzip ]; then skopt=(--dest-compress); else skopt=(--dest-compress --dest-compress-format zstd); fi
+      timed "krgo push (new ~117 MB dir, $c)" "$KRGO" push -q --compression "$c" "$REG/bench/k$c$i:latest" -r "$d/new"
+      timed "skopeo copy of the same layer ($c)" skopeo copy -q --dest-tls-verify=false "${skopt[@]}" \
+        "oci:$d/oci:x" "docker://$REG/bench/s$c$i:latest"
+    done
+    # the git-layers way: commit the new files onto the pulled image, then push (only the new layer uploads)
+    d=$(fresh); export KRGO_CACHE=$d/cache
+    "$KRGO" pull -q -g "$IMG" -r "$d/rootfs" >/dev/null
+    cp -r "$work/newsrc" "$d/rootfs/opt/new"; head -c 64 /dev/urandom | base64 >"$d/rootfs/opt/new/unique"
+    timed "krgo commit + push (new ~117 MB layer, gzip)" bash -c "'$KRGO' commit -q -r '$d/rootfs' -m bench && '$KRGO' push -q '$REG/bench/committed$i:latest' -r '$d/rootfs'"
+  done
+  newbytes=$(du -sb "$work/newsrc" | cut -f1)
+fi
+unset KRGO_CACHE
+
+if [ -z "${SKIP_BIG:-}" ]; then
+  # generated images: a 2 GB single-layer image (8 text files of ~256 MB) and a 30,000-file layer
+  log "generating the 2 GB and 30,000-file images"
+  mkdir -p "$work/gen/big" "$work/gen/many"
+  for k in $(seq 8); do head -c 200000000 /dev/urandom | base64 -w 76 >"$work/gen/big/part$k.txt"; done
+  python3 - "$work/gen/many" <<'PY'
+import os, random, sys
+random.seed(5)
+for i in range(30000):
+    d = os.path.join(sys.argv[1], f"d{i // 100:03d}")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i:05d}.txt"), "wb") as f:
+        f.write(os.urandom(random.randint(0, 2048)).hex().encode())
+PY
+  oci_layout "$work/gen/big" "$work/gen/oci" big gzip
+  oci_layout "$work/gen/many" "$work/gen/oci2" many gzip
+  skopeo copy -q --dest-tls-verify=false "oci:$work/gen/oci:big" "docker://$REG/bench/big:latest"
+  skopeo copy -q --dest-tls-verify=false "oci:$work/gen/oci2:many" "docker://$REG/bench/many:latest"
+  for i in $(seq "${BIG_RUNS:-1}"); do
+    for w in "2 GB layer|big|$work/gen/oci:big" "30k files|many|$work/gen/oci2:many"; do
+      IFS='|' read -r label name lay <<<"$w"
+      log "$label round $i"
+      d=$(fresh); timed "$label: skopeo copy + umoci unpack" bash -c "skopeo copy -q --src-tls-verify=false docker://$REG/bench/$name:latest oci:$d/oci:x && umoci unpack --image $d/oci:x $d/bundle"
+      d=$(fresh); export KRGO_CACHE=$d/cache
+      timed "$label: krgo pull (cold)" "$KRGO" pull -q "$REG/bench/$name:latest" -r "$d/rootfs"
+      d=$(fresh); export KRGO_CACHE=$d/cache
+      timed "$label: krgo pull -g (cold)" "$KRGO" pull -q -g "$REG/bench/$name:latest" -r "$d/rootfs"
+      d=$(fresh); mkdir -p "$d/x"
+      timed "$label: floor: pigz -dc | tar -x" bash -c "for l in $(layer_blobs "$lay"); do pigz -dc \$l | tar -x --numeric-owner -C $d/x; done"
+      unset KRGO_CACHE
+    done
   done
 fi
 
 # --- table ---------------------------------------------------------------------------------------------
-python3 - "$results" <<'PY' || awk -F'\t' '{print}' "$results"
+heap=$(grep -o -- '-Xmx[0-9]*[kmgKMG]' "$KRGO" | head -1)
+echo "krgo runs with the launcher's fixed heap: ${heap:-none} ${KRGO_JAVA_OPTS:-}; RSS is the peak of the whole process (GNU time)."
+echo
+python3 - "$results" "${newbytes:-0}" <<'PY' || awk -F'\t' '{print}' "$results"
 import sys, statistics, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
@@ -110,7 +208,19 @@ ratio("krgo pull (cold)", "floor: pigz -dc | tar -x")
 ratio("krgo pull (warm cache, new dir)", "floor: pigz -dc | tar -x")
 ratio("krgo pull (unchanged, same dir)", "krgo pull (cold)")
 ratio("krgo pull -g (cold)", "krgo pull (cold)")
-ratio("krgo push (new ~100 MB layer, gzip)", "skopeo copy of the same image (gzip)")
+newbytes = int(sys.argv[2])
+for c in ("gzip", "zstd"):
+    k, s = f"krgo push (new ~117 MB dir, {c})", f"skopeo copy of the same layer ({c})"
+    if k in med and s in med and newbytes:
+        print(f"- push throughput ({c}): krgo {newbytes/1e6/med[k]:.0f} MB/s, skopeo {newbytes/1e6/med[s]:.0f} MB/s,"
+              f" krgo/skopeo = {med[s]/med[k]:.2f}x")
 ratio("krgo --version", "java -version")
+ratio("krgo --help", "java -version")
+for w in ("2 GB layer", "30k files"):
+    ratio(f"{w}: krgo pull (cold)", f"{w}: skopeo copy + umoci unpack")
+    ratio(f"{w}: krgo pull (cold)", f"{w}: floor: pigz -dc | tar -x")
+    ratio(f"{w}: krgo pull -g (cold)", f"{w}: krgo pull (cold)")
+print(f"- peak RSS of any krgo run: {max((r for k, v in rows.items() if k.startswith('krgo') or ': krgo' in k for _, r in v), default=0)/1024:.0f} MiB")
 PY
-log "blob GETs seen by the registry: $(grep -c 'GET /v2/.*/blobs/' "$work/registry/log" || true)"
+echo "- blob GETs during the warm pulls (content store filled): ${warm_gets:-?}"
+log "blob GETs seen by the registry (all workloads): $(grep -c 'GET /v2/.*/blobs/' "$work/registry/log" || true)"

@@ -3,7 +3,6 @@ package io.krgo.cli;
 import io.krgo.Krgo;
 import io.krgo.gitlayers.CommitResult;
 import io.krgo.image.Compression;
-import io.krgo.error.UsageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,11 +32,7 @@ final class CommitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Compression c = switch (compression.toLowerCase(java.util.Locale.ROOT)) {
-            case "gzip" -> Compression.GZIP;
-            case "zstd" -> Compression.ZSTD;
-            default -> throw new UsageException("--compression must be gzip or zstd, not '" + compression + "'");
-        };
+        Compression c = FlagValues.layerCompression(compression);
         CommitResult r;
         try (Krgo krgo = Krgo.withDefaults()) {
             r = krgo.commit(rootfs, message, c);

@@ -56,10 +56,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing but errors.")
     boolean quiet;
 
-    @Option(names = "--mirror", paramLabel = "HOST[:PORT]",
-            description = "A pull-through cache to try before IMAGE's registry (repeatable; tried before the mirror"
-                    + " file's). When it is down or lacks the image, the registry itself is used.")
-    java.util.List<String> mirror = new java.util.ArrayList<>();
+    @Mixin
+    MirrorFlags mirrors;
 
     @Mixin
     RegistryFlags registry;
@@ -70,7 +68,7 @@ final class ExportCommand implements Callable<Integer> {
         Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
         Output out = Output.forStdout(quiet);
         Descriptor d;
-        try (Krgo krgo = Krgo.withDefaults(ref.registry(), mirror)) {
+        try (Krgo krgo = Krgo.withDefaults(ref.registry(), mirrors.mirror)) {
             if (target.oci != null) {
                 String name = tag != null ? tag : ref.tag() != null ? ref.tag() : Reference.DEFAULT_TAG;
                 d = krgo.exportOci(ref, registry.toOptions(System.in), wanted, target.oci, name, all);

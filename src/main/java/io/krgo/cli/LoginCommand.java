@@ -9,11 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
 import java.io.Console;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
 @Command(name = "login", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -55,7 +51,11 @@ final class LoginCommand implements Callable<Integer> {
         }
         String password;
         if (passwordStdin) {
-            password = readLine();
+            password = RegistryFlags.readPasswordLine(System.in);
+            // login refuses a line of blanks too, which RegistryFlags passes on as an empty password
+            if (password.isEmpty()) {
+                throw new UsageException("--password-stdin: nothing on standard input");
+            }
         } else {
             if (console == null) {
                 throw new UsageException("login needs --password-stdin when not run on a terminal");
@@ -90,17 +90,5 @@ final class LoginCommand implements Callable<Integer> {
             return "docker.io";
         }
         return r;
-    }
-
-    private static String readLine() {
-        try {
-            String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-            if (line == null || line.strip().isEmpty()) {
-                throw new UsageException("--password-stdin: nothing on standard input");
-            }
-            return line.strip();
-        } catch (IOException e) {
-            throw new UsageException("--password-stdin: cannot read standard input: " + e.getMessage());
-        }
     }
 }

@@ -24,6 +24,14 @@ public final class Main {
             }
             return ExitCodes.OK;
         }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            String help = HelpText.prerendered(); // rendered by picocli at build time; same bytes, ~0.1 s sooner
+            if (help != null) {
+                System.out.print(help);
+                System.out.flush();
+                return ExitCodes.OK;
+            }
+        }
         CommandLine cmd = newCommandLine();
         return cmd.execute(args);
     }

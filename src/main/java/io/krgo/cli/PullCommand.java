@@ -59,10 +59,8 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (and no progress).")
     boolean json;
 
-    @Option(names = "--mirror", paramLabel = "HOST[:PORT]",
-            description = "A pull-through cache to try before IMAGE's registry (repeatable; tried before the mirror"
-                    + " file's). When it is down or lacks the image, the registry itself is used.")
-    java.util.List<String> mirror = new java.util.ArrayList<>();
+    @Mixin
+    MirrorFlags mirrors;
 
     @Mixin
     RegistryFlags registry;
@@ -74,7 +72,7 @@ final class PullCommand implements Callable<Integer> {
         PullResult result;
         String shown;
         Reference parsed = image.startsWith(OCI_PREFIX) ? null : Reference.parse(image);
-        try (Krgo krgo = parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirror)) {
+        try (Krgo krgo = parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirrors.mirror)) {
             if (parsed == null) {
                 String[] dirAndTag = splitLayout(image.substring(OCI_PREFIX.length()));
                 shown = image;

@@ -62,11 +62,7 @@ final class PushCommand implements Callable<Integer> {
             case "docker" -> MediaTypes.DOCKER_MANIFEST;
             default -> throw new UsageException("--format must be oci or docker, not '" + format + "'");
         };
-        io.krgo.image.Compression c = switch (compression.toLowerCase(java.util.Locale.ROOT)) {
-            case "gzip" -> io.krgo.image.Compression.GZIP;
-            case "zstd" -> io.krgo.image.Compression.ZSTD;
-            default -> throw new UsageException("--compression must be gzip or zstd, not '" + compression + "'");
-        };
+        io.krgo.image.Compression c = FlagValues.layerCompression(compression);
         Platform p = platform == null ? Platform.host() : Platform.parse(platform);
         Output out = Output.forStdout(quiet || json);
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));

@@ -32,7 +32,7 @@ final class RegistryFlags {
             if (user == null || user.contains(":")) {
                 throw new UsageException("--password-stdin needs -u USER (without a password)");
             }
-            credentials = Credentials.basic(user, readPassword(stdin));
+            credentials = Credentials.basic(user, readPasswordLine(stdin));
         } else if (user != null) {
             if (!user.contains(":")) {
                 throw new UsageException("-u needs USER:PASS, or -u USER with --password-stdin");
@@ -43,7 +43,8 @@ final class RegistryFlags {
                 .withInsecure(insecure);
     }
 
-    private static String readPassword(InputStream stdin) {
+    /** The first line of {@code stdin}, stripped; fails when there is none or it is empty. */
+    static String readPasswordLine(InputStream stdin) {
         try {
             String line = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)).readLine();
             if (line == null || line.isEmpty()) {

@@ -62,6 +62,10 @@ import java.util.TimeZone;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -86,7 +90,8 @@ import java.util.stream.Stream;
  * {@code .gitignore} files are ordinary content: the index is built by krgo, never by git's ignore rules.
  * The root directory itself is not tracked.
  *
- * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially).
+ * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially). Within
+ * one layer it hashes on every core: the applier waits for the listener, so the cores are otherwise idle.
  */
 public final class GitLayers implements LayerListener {
     private static final Pattern BRANCH = Pattern.compile("layer_(\\d+)_([0-9a-f]{12})");
@@ -98,6 +103,8 @@ public final class GitLayers implements LayerListener {
      * launcher should set it (only the application may change JVM-wide settings; this class does not).
      */
     public static final String JGIT_SHA1_PROPERTY = "org.eclipse.jgit.util.sha1.implementation";
+    /** Hashing threads per layer: the applier waits for the listener, so every core is free. */
+    private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final PersonIdent IDENT_TEMPLATE = new PersonIdent("krgo", "krgo@localhost");
 
     private final BlobStore store;
@@ -109,6 +116,10 @@ public final class GitLayers implements LayerListener {
     /** Tree state during a pull, carried from one layer to the next. */
     private TreeMap<String, Recorded> pullState;
     private ObjectId pullHead;
+    private int pullLayers;
+    /** Writes layers/<n>.tsv off the pull's thread; shut down once the last layer's file is written. */
+    private ExecutorService metaWriter;
+    private final List<Future<?>> metaWrites = new ArrayList<>();
 
     public GitLayers(BlobStore store, Path dir) {
         this.store = store;
@@ -158,6 +169,8 @@ public final class GitLayers implements LayerListener {
             writeAtomically(meta.resolve("config.json"), image.rawConfig());
             pullState = new TreeMap<>();
             pullHead = null;
+            pullLayers = image.layers().size();
+            metaWrites.clear();
         } catch (IOException e) {
             throw new FilesystemException("cannot create the git repository in " + meta + ": " + e.getMessage(), e);
         }
@@ -168,50 +181,211 @@ public final class GitLayers implements LayerListener {
         if (pullState == null) {
             throw new IllegalStateException("begin(image) must be called before the first layer");
         }
-        try (Repository repo = openRepository(false); PackInserter ins = packInserter(repo)) {
+        boolean last = index >= pullLayers - 1;
+        ExecutorService pool = newPool(HASH_THREADS, "krgo-git-hash");
+        try (Repository repo = openRepository(false)) {
             for (String removed : changes.removed()) {
                 removeSubtree(pullState, normalize(removed));
             }
-            Map<String, String> blobOfInode = new HashMap<>();
-            Set<String> written = new LinkedHashSet<>();
-            changes.written().forEach(p -> written.add(normalize(p)));
-            for (String path : written) {
-                if (path.isEmpty()) {
-                    continue;
+            Set<String> unique = new LinkedHashSet<>();
+            changes.written().forEach(p -> {
+                String n = normalize(p);
+                if (!n.isEmpty()) {
+                    unique.add(n);
                 }
-                if (!Files.exists(root.resolve(path), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    removeSubtree(pullState, path); // written, then removed again later in the same layer
+            });
+            List<String> written = new ArrayList<>(unique);
+            // lstat + xattrs of every written path on all cores; null: written, then removed again
+            // later in the same layer. Only the file system is read here; the state is changed below, in order.
+            FileInfo[] infos = new FileInfo[written.size()];
+            parallel(pool, HASH_THREADS, written.size(), (worker, i) -> infos[i] = readIfExists(root, written.get(i)));
+
+            List<HashJob> jobs = new ArrayList<>();
+            Map<String, Integer> jobOfInode = new HashMap<>();
+            List<String> hashedPaths = new ArrayList<>();
+            List<Integer> jobOfPath = new ArrayList<>();
+            for (int i = 0; i < written.size(); i++) {
+                String path = written.get(i);
+                FileInfo f = infos[i];
+                if (f == null) {
+                    removeSubtree(pullState, path);
                     continue;
                 }
                 addMissingAncestors(root, path);
-                FileInfo f = FileInfo.read(root, path, xattrs);
                 if (f.type() == FileInfo.Type.SOCKET) {
                     continue; // not representable in a layer
                 }
                 if (f.type() != FileInfo.Type.DIR) {
                     removeSubtree(pullState, path);
                 }
-                String blob = null;
-                if (f.type() == FileInfo.Type.FILE) {
+                pullState.put(path, new Recorded(f, null));
+                if (f.type() == FileInfo.Type.FILE || f.type() == FileInfo.Type.SYMLINK) {
+                    Integer job = null;
                     String key = f.dev() + ":" + f.ino() + ":" + f.ctime() + ":" + f.size();
-                    blob = f.hardlinked() ? blobOfInode.get(key) : null;
-                    if (blob == null) {
-                        blob = insertFile(ins, root.resolve(path), f.size());
+                    if (f.hardlinked()) {
+                        job = jobOfInode.get(key); // one blob per inode: the other names share it
+                    }
+                    if (job == null) {
+                        job = jobs.size();
+                        jobs.add(f.type() == FileInfo.Type.FILE ? new HashJob(root.resolve(path), f.size(), null)
+                                : new HashJob(null, 0, f.linkTarget().getBytes(StandardCharsets.UTF_8)));
                         if (f.hardlinked()) {
-                            blobOfInode.put(key, blob);
+                            jobOfInode.put(key, job);
                         }
                     }
-                } else if (f.type() == FileInfo.Type.SYMLINK) {
-                    blob = ins.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
+                    hashedPaths.add(path);
+                    jobOfPath.add(job);
                 }
-                pullState.put(path, new Recorded(f, blob));
             }
-            Digest digest = layer.descriptor().parsedDigest();
-            String branch = "layer_" + index + "_" + digest.shortHex();
-            pullHead = commitTree(repo, ins, pullState, pullHead, branch,
-                    "layer " + index + ": " + digest + "\n", Instant.now());
+
+            // Blobs into one pack per worker, largest first so the workers finish together.
+            String[] blobs = new String[jobs.size()];
+            Integer[] order = new Integer[jobs.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, Comparator.comparingLong((Integer j) -> jobs.get(j).size()).reversed());
+            PackInserter[] inserters = new PackInserter[HASH_THREADS];
+            try {
+                for (int w = 0; w < inserters.length; w++) {
+                    inserters[w] = packInserter(repo);
+                }
+                parallel(pool, HASH_THREADS, order.length, (worker, i) -> {
+                    HashJob job = jobs.get(order[i]);
+                    blobs[order[i]] = job.file() != null ? insertFile(inserters[worker], job.file(), job.size())
+                            : inserters[worker].insert(Constants.OBJ_BLOB, job.bytes()).name();
+                });
+                // The other workers' packs are finished while the tree is built (each pass re-reads its pack).
+                List<Future<?>> flushes = new ArrayList<>();
+                for (int w = 1; w < inserters.length; w++) {
+                    PackInserter ins = inserters[w];
+                    flushes.add(pool.submit(() -> {
+                        ins.flush();
+                        return null;
+                    }));
+                }
+                for (int i = 0; i < hashedPaths.size(); i++) {
+                    String path = hashedPaths.get(i);
+                    Recorded r = pullState.get(path);
+                    if (r != null && r.blob() == null) {
+                        pullState.put(path, new Recorded(r.info(), blobs[jobOfPath.get(i)]));
+                    }
+                }
+                Digest digest = layer.descriptor().parsedDigest();
+                String branch = "layer_" + index + "_" + digest.shortHex();
+                // The on-disk index only matters for the checked-out (last) layer.
+                pullHead = commitTree(repo, inserters[0], pullState, pullHead, branch,
+                        "layer " + index + ": " + digest + "\n", Instant.now(), last);
+                for (Future<?> f : flushes) {
+                    await(f);
+                }
+            } finally {
+                for (PackInserter ins : inserters) {
+                    if (ins != null) {
+                        ins.close();
+                    }
+                }
+            }
             writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
-            MetaFile.write(meta.resolve("layers").resolve(index + ".tsv"), pullState);
+            // The full-state file is written while the next layer is applied; the last one waits for all.
+            TreeMap<String, Recorded> snapshot = new TreeMap<>(pullState);
+            Path tsv = meta.resolve("layers").resolve(index + ".tsv");
+            metaWrites.add(metaWriter().submit(() -> {
+                MetaFile.write(tsv, snapshot);
+                return null;
+            }));
+            if (last) {
+                awaitMetaWrites();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A git blob to write: a file's content, or (file null) a symlink target's bytes. */
+    private record HashJob(Path file, long size, byte[] bytes) {
+    }
+
+    private interface IndexedTask {
+        void run(int worker, int item) throws IOException;
+    }
+
+    /** Runs {@code task} for items 0..count-1 on {@code workers} threads, each with its own worker number. */
+    private static void parallel(ExecutorService pool, int workers, int count, IndexedTask task) throws IOException {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Future<?>> running = new ArrayList<>();
+        for (int w = 0; w < Math.min(workers, count); w++) {
+            int worker = w;
+            running.add(pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    task.run(worker, i);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : running) {
+            await(f);
+        }
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while recording git layers");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    private static ExecutorService newPool(int threads, String name) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private ExecutorService metaWriter() {
+        if (metaWriter == null) {
+            metaWriter = newPool(1, "krgo-git-meta");
+        }
+        return metaWriter;
+    }
+
+    private void awaitMetaWrites() throws IOException {
+        try {
+            for (Future<?> f : metaWrites) {
+                await(f);
+            }
+        } finally {
+            metaWrites.clear();
+            if (metaWriter != null) {
+                metaWriter.shutdownNow();
+                metaWriter = null;
+            }
+        }
+    }
+
+    private FileInfo readIfExists(Path root, String path) {
+        try {
+            return FileInfo.read(root, path, xattrs);
+        } catch (FilesystemException e) {
+            if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                return null;
+            }
+            throw e;
         }
     }
 
@@ -222,6 +396,7 @@ public final class GitLayers implements LayerListener {
      */
     @Override
     public void pullFinished(Path target) throws IOException {
+        awaitMetaWrites();
         meta = metadataDir(target);
         if (pullState == null || pullState.isEmpty() && pullHead == null) {
             return;
@@ -385,7 +560,7 @@ public final class GitLayers implements LayerListener {
 
             String branch = "layer_" + (n + 1) + "_" + blob.digest().shortHex();
             ObjectId parent = repo.resolve(Constants.HEAD);
-            commitTree(repo, ins, now, parent, branch, message + "\n", created);
+            commitTree(repo, ins, now, parent, branch, message + "\n", created, true);
             writeLayerRecord(n + 1, layerDesc, blob.diffId());
             MetaFile.write(meta.resolve("layers").resolve((n + 1) + ".tsv"), now);
             // The image files last: until they change, the previous image is still the recorded one.
@@ -585,8 +760,9 @@ public final class GitLayers implements LayerListener {
 
     /** Builds the index from {@code state}, writes tree + commit, points {@code branch} and HEAD at it. */
     private ObjectId commitTree(Repository repo, ObjectInserter ins, SortedMap<String, Recorded> state,
-                                ObjectId parent, String branch, String message, Instant when) throws IOException {
-        DirCache index = DirCache.lock(repo.getIndexFile(), repo.getFS());
+                                ObjectId parent, String branch, String message, Instant when, boolean writeIndex)
+            throws IOException {
+        DirCache index = writeIndex ? DirCache.lock(repo.getIndexFile(), repo.getFS()) : DirCache.newInCore();
         try {
             DirCacheBuilder builder = index.builder();
             for (Recorded r : state.values()) {
@@ -620,9 +796,11 @@ public final class GitLayers implements LayerListener {
             c.setMessage(message);
             ObjectId commit = ins.insert(c);
             ins.flush();
-            index.write();
-            if (!index.commit()) {
-                throw new FilesystemException("cannot update the git index in " + gitDir());
+            if (writeIndex) {
+                index.write();
+                if (!index.commit()) {
+                    throw new FilesystemException("cannot update the git index in " + gitDir());
+                }
             }
             RefUpdate ru = repo.updateRef(Constants.R_HEADS + branch);
             ru.setNewObjectId(commit);
@@ -632,7 +810,9 @@ public final class GitLayers implements LayerListener {
             check(head.link(Constants.R_HEADS + branch), "HEAD");
             return commit;
         } finally {
-            index.unlock();
+            if (writeIndex) {
+                index.unlock();
+            }
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.zip.Deflater;
 public final class ParallelGzipOutputStream extends OutputStream {
     public static final int DEFAULT_BLOCK = 256 * 1024;
     private static final int DICT = 32 * 1024;
+    private static final int SAMPLE = 16 * 1024;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
     private final OutputStream out;
@@ -90,7 +91,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
 
     private static byte[] deflate(byte[] data, int length, byte[] dict, int level, boolean last) {
-        Deflater d = new Deflater(level, true);
+        Deflater d = new Deflater(level > 0 && incompressible(data, length) ? Deflater.NO_COMPRESSION : level, true);
         try {
             if (dict != null) {
                 d.setDictionary(dict, dict.length - DICT, DICT);
@@ -116,6 +117,32 @@ public final class ParallelGzipOutputStream extends OutputStream {
             return o.toByteArray();
         } finally {
             d.end();
+        }
+    }
+
+    /**
+     * True when a sample of the block does not shrink at level 1: already compressed or random content
+     * (archives, images, encrypted files), which deflate would search for matches at ~30 MB/s per core
+     * only to store anyway. Such a block is stored (still one valid deflate stream), at memory speed;
+     * the sample costs ~6% of a compressible block. Deterministic: it depends only on the data.
+     */
+    static boolean incompressible(byte[] data, int length) {
+        int n = Math.min(length, SAMPLE);
+        if (n < SAMPLE) {
+            return false;
+        }
+        Deflater probe = new Deflater(1, true);
+        try {
+            probe.setInput(data, 0, n);
+            probe.finish();
+            byte[] out = new byte[n + 64];
+            int produced = 0;
+            while (!probe.finished() && produced < out.length) {
+                produced += probe.deflate(out, produced, out.length - produced);
+            }
+            return produced >= n * 63L / 64;
+        } finally {
+            probe.end();
         }
     }
 

@@ -5,17 +5,13 @@ import io.krgo.error.AuthException;
 import io.krgo.image.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Finds credentials for a registry the way Docker does: explicit ones first (given by the caller), then
@@ -136,60 +132,28 @@ public final class CredentialResolver {
 
     /** Runs {@code docker-credential-NAME get}; "credentials not found" means anonymous. */
     private Optional<Credentials> runHelper(String name, String serverUrl) {
-        String program = "docker-credential-" + name;
-        Path exe = findOnPath(program)
-                .orElseThrow(() -> new AuthException("credential helper " + program + " not found on PATH"));
-        ProcessBuilder pb = new ProcessBuilder(exe.toString(), "get");
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        try {
-            Process p = pb.start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
-            }
-            byte[] out;
-            try (InputStream stdout = p.getInputStream()) {
-                out = stdout.readNBytes(1024 * 1024);
-            }
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AuthException("credential helper " + program + " did not finish within 30 s");
-            }
-            String text = new String(out, StandardCharsets.UTF_8).trim();
-            if (p.exitValue() != 0) {
-                if (text.toLowerCase(java.util.Locale.ROOT).contains("credentials not found")) {
-                    return Optional.empty();
-                }
-                // The helper's output may echo secrets: report only the exit status.
-                throw new AuthException("credential helper " + program + " failed with exit status " + p.exitValue());
-            }
-            JsonNode node = Json.readTree(out, "output of " + program);
-            String user = node.path("Username").asText("");
-            String secret = node.path("Secret").asText("");
-            if (secret.isEmpty()) {
+        CredentialHelper helper = new CredentialHelper(name, env);
+        String program = helper.program();
+        CredentialHelper.Result r = helper.run("get", serverUrl.getBytes(StandardCharsets.UTF_8), 1024 * 1024);
+        if (r.exitStatus() != 0) {
+            if (r.text().trim().toLowerCase(java.util.Locale.ROOT).contains("credentials not found")) {
                 return Optional.empty();
             }
-            return Optional.of(user.equals("<token>") ? Credentials.identityToken("", secret)
-                    : Credentials.basic(user, secret));
-        } catch (IOException e) {
-            throw new AuthException("cannot run credential helper " + program + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AuthException("interrupted while running credential helper " + program);
+            // The helper's output may echo secrets: report only the exit status.
+            throw new AuthException("credential helper " + program + " failed with exit status " + r.exitStatus());
+        }
+        JsonNode node;
+        try {
+            node = Json.readTree(r.stdout(), "output of " + program);
         } catch (io.krgo.error.UnsafeImageException e) {
             throw new AuthException("credential helper " + program + " printed no valid JSON");
         }
-    }
-
-    private Optional<Path> findOnPath(String program) {
-        String path = env.getOrDefault("PATH", "");
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, program));
-            }
+        String user = node.path("Username").asText("");
+        String secret = node.path("Secret").asText("");
+        if (secret.isEmpty()) {
+            return Optional.empty();
         }
-        return candidates.stream().filter(Files::isExecutable).findFirst();
+        return Optional.of(user.equals("<token>") ? Credentials.identityToken("", secret)
+                : Credentials.basic(user, secret));
     }
 }

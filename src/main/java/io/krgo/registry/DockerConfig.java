@@ -7,8 +7,6 @@ import io.krgo.error.FilesystemException;
 import io.krgo.image.Json;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -18,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes credentials where {@link CredentialResolver} finds them: {@code $DOCKER_CONFIG/config.json} or
@@ -141,48 +138,15 @@ public final class DockerConfig {
 
     /** Runs {@code docker-credential-NAME ACTION} with {@code input} on stdin; false when it found nothing to erase. */
     private boolean runHelper(String name, String action, byte[] input) {
-        String program = "docker-credential-" + name;
-        Path exe = null;
-        for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                exe = Path.of(dir, program);
-                break;
+        CredentialHelper helper = new CredentialHelper(name, env);
+        CredentialHelper.Result r = helper.run(action, input, 64 * 1024);
+        if (r.exitStatus() != 0) {
+            if (action.equals("erase") && r.text().toLowerCase(java.util.Locale.ROOT).contains("not found")) {
+                return false;
             }
+            throw new AuthException("credential helper " + helper.program() + " " + action + " failed with exit status "
+                    + r.exitStatus());
         }
-        if (exe == null) {
-            throw new AuthException("credential helper " + program + " not found on PATH");
-        }
-        ProcessBuilder pb = new ProcessBuilder(exe.toString(), action);
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        try {
-            Process p = pb.start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(input);
-            }
-            byte[] out;
-            try (InputStream stdout = p.getInputStream()) {
-                out = stdout.readNBytes(64 * 1024);
-            }
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AuthException("credential helper " + program + " did not finish within 30 s");
-            }
-            if (p.exitValue() != 0) {
-                if (action.equals("erase") && new String(out, StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT)
-                        .contains("not found")) {
-                    return false;
-                }
-                throw new AuthException("credential helper " + program + " " + action + " failed with exit status "
-                        + p.exitValue());
-            }
-            return true;
-        } catch (IOException e) {
-            throw new AuthException("cannot run credential helper " + program + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AuthException("interrupted while running credential helper " + program);
-        }
+        return true;
     }
 }

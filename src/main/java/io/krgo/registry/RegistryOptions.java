@@ -22,7 +22,13 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
                               Duration connectTimeout, Duration readTimeout, long chunkSize,
                               boolean plainHttpOnLoopback) {
 
-    public static final long DEFAULT_CHUNK_SIZE = 16L * 1024 * 1024;
+    /**
+     * Blobs up to 1 GiB go in one streamed PUT (docker, too, sends a blob in one request): fewer round
+     * trips and registry-side appends; a 100 MB layer to a local distribution registry took 2.3-2.6 s
+     * instead of 2.6-3.1 s with 16 MiB PATCH chunks (push of a committed layer, A/B alternated).
+     * Larger blobs go in chunks of this size.
+     */
+    public static final long DEFAULT_CHUNK_SIZE = 1024L * 1024 * 1024;
 
     public RegistryOptions {
         Objects.requireNonNull(retry, "retry");

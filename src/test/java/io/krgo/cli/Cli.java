@@ -1,18 +1,7 @@
 package io.krgo.cli;
 
-import io.krgo.testing.Tools;
-
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,19 +32,9 @@ final class Cli {
         return new Run(r.exitCode(), r.stdout(), r.err());
     }
 
-    /** The command line that starts krgo in a new JVM (the test class path holds krgo and its dependencies). */
-    static List<String> javaCommand(String... args) {
-        return io.krgo.testing.KrgoCli.javaCommand(args);
-    }
-
     /** Runs krgo in a new JVM with HOME={@code home}, the extra environment and {@code stdin}. */
     static Run runProcess(Path home, Map<String, String> env, String stdin, String... args) {
         io.krgo.testing.KrgoCli.Result r = io.krgo.testing.KrgoCli.run(home, env, stdin, args);
         return new Run(r.exitCode(), r.stdout().getBytes(StandardCharsets.UTF_8), r.stderr());
-    }
-
-    /** Fails the test naming the package when a program is missing. */
-    static Path require(String program, String debianPackage) {
-        return Tools.require(program, debianPackage);
     }
 }

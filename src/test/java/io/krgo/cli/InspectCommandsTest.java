@@ -3,8 +3,6 @@ package io.krgo.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.krgo.image.Digest;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import io.krgo.testing.LoopbackProxy;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
@@ -16,14 +14,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -152,29 +147,7 @@ class InspectCommandsTest {
     @Test
     void tagsFollowsPagination() throws Exception {
         // distribution 2.8 ignores ?n=, so a proxy paginates the registry's real tag list as the spec says.
-        try (LoopbackProxy front = LoopbackProxy.start(host, (ex, self) -> {
-            if (!ex.getRequestURI().getPath().endsWith("/tags/list")) {
-                return false;
-            }
-            int n = Integer.parseInt(param(ex, "n", "1000"));
-            String last = param(ex, "last", "");
-            LoopbackProxy.Upstream up = self.fetch("GET", ex.getRequestURI().getPath(), ex.getRequestHeaders(), null);
-            List<String> all = new ArrayList<>();
-            JSON.readTree(up.body()).path("tags").forEach(t -> all.add(t.asText()));
-            List<String> rest = all.stream().sorted().filter(t -> t.compareTo(last) > 0).toList();
-            List<String> page = rest.subList(0, Math.min(n, rest.size()));
-            ObjectNode out = JSON.createObjectNode();
-            out.put("name", "demo/app");
-            page.forEach(out.putArray("tags")::add);
-            if (rest.size() > page.size()) {
-                ex.getResponseHeaders().set("Link", "<" + ex.getRequestURI().getPath() + "?n=" + n + "&last="
-                        + page.get(page.size() - 1) + ">; rel=\"next\"");
-            }
-            byte[] body = JSON.writeValueAsBytes(out);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            return true;
-        })) {
+        try (LoopbackProxy front = LoopbackProxy.start(host, LoopbackProxy.paginatingTags("demo/app"))) {
             Cli.Run r = krgo("tags", "--page-size", "2", front.host() + "/demo/app");
             assertThat(r.code()).as(r.toString()).isZero();
             assertThat(r.out().lines().toList()).containsExactly("t1", "t2", "t3", "t4", "t5", "v1");
@@ -199,16 +172,6 @@ class InspectCommandsTest {
         assertError(krgo("digest", "127.0.0.1:1/demo/app:v1"), 4, "127.0.0.1:1");
     }
 
-    private static String param(HttpExchange ex, String name, String otherwise) {
-        String q = ex.getRequestURI().getRawQuery();
-        if (q != null) {
-            Matcher m = Pattern.compile("(?:^|&)" + name + "=([^&]*)").matcher(q);
-            if (m.find()) {
-                return URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
-            }
-        }
-        return otherwise;
-    }
 
     static void assertError(Cli.Run r, int code, String mentions) {
         assertThat(r.code()).as(r.toString()).isEqualTo(code);

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -63,7 +64,7 @@ class ProgressAndCompletionTest {
     void autoProgressRedrawsOnAPseudoTerminalOnly() throws Exception {
         Tools.require("script", "bsdutils");
         Path home = Files.createDirectories(work.resolve("home-pty"));
-        List<String> java = new ArrayList<>(Cli.javaCommand("pull", image, "-r", work.resolve("pty").toString()));
+        List<String> java = new ArrayList<>(KrgoCli.javaCommand("pull", image, "-r", work.resolve("pty").toString()));
         java.add(3, "-Duser.home=" + home);
         String command = java.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
         Tools.Result onPty = Tools.runAllowingFailure(List.of("script", "-qec", command, "/dev/null"),

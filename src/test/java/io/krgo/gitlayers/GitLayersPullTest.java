@@ -1,6 +1,7 @@
 package io.krgo.gitlayers;
 
 import io.krgo.error.UsageException;
+import io.krgo.image.ComposedImage;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
@@ -235,31 +236,6 @@ class GitLayersPullTest {
         Manifest m = new Manifest(manifestType,
                 new Descriptor(configType, Digest.sha256(rawConfig), rawConfig.length), descs);
         byte[] raw = m.toJson();
-        ImageConfig cfg = config;
-        return new Image() {
-            public Descriptor descriptor() {
-                return new Descriptor(manifestType, Digest.sha256(raw), raw.length);
-            }
-
-            public byte[] rawManifest() {
-                return raw;
-            }
-
-            public Manifest manifest() {
-                return m;
-            }
-
-            public byte[] rawConfig() {
-                return rawConfig;
-            }
-
-            public ImageConfig config() {
-                return cfg;
-            }
-
-            public List<Layer> layers() {
-                return layers;
-            }
-        };
+        return new ComposedImage(raw, manifestType, rawConfig, layers);
     }
 }

@@ -1,26 +1,20 @@
 package io.krgo.gitlayers;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.krgo.image.Descriptor;
-import io.krgo.testing.ExternalTool;
-import io.krgo.image.Digest;
 import io.krgo.image.Image;
-import io.krgo.image.ImageConfig;
 import io.krgo.image.Json;
-import io.krgo.image.Layer;
-import io.krgo.image.Manifest;
+import io.krgo.image.Platform;
 import io.krgo.layer.AppliedChanges;
 import io.krgo.store.BlobStore;
+import io.krgo.store.OciLayout;
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.Tools;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -40,78 +34,20 @@ final class OciFixture {
 
     static OciFixture create(Path layout, Path baseTree, Path tmp) throws IOException {
         Path tar = tmp.resolve("base.tar");
-        ExternalTool.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
+        Tools.run("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-cpf", tar.toString(),
                 "-C", baseTree.toString(), ".");
-        ExternalTool.run("umoci", "init", "--layout", layout.toString());
-        ExternalTool.run("umoci", "new", "--image", layout + ":base");
-        ExternalTool.run("umoci", "raw", "add-layer", "--image", layout + ":base", tar.toString());
+        OciFixtures.create(layout, "base", List.of(tar));
         return new OciFixture(layout);
     }
 
     /** Unpacks {@code tag} with umoci and returns the rootfs. */
     Path unpack(String tag, Path bundle) {
-        ExternalTool.run("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString());
-        return bundle.resolve("rootfs");
+        return OciFixtures.unpack(layout, tag, bundle);
     }
 
-    Image image(String tag) throws IOException {
-        JsonNode index = Json.MAPPER.readTree(layout.resolve("index.json").toFile());
-        for (JsonNode m : index.path("manifests")) {
-            if (tag.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
-                Digest d = Digest.parse(m.path("digest").asText());
-                return image(Files.readAllBytes(store.path(d)));
-            }
-        }
-        throw new AssertionError("no tag " + tag);
-    }
-
-    Image image(byte[] rawManifest) throws IOException {
-        Manifest manifest = Manifest.parse(rawManifest, null);
-        byte[] rawConfig = Files.readAllBytes(store.path(manifest.config().parsedDigest()));
-        ImageConfig config = ImageConfig.parse(rawConfig);
-        List<Layer> layers = new ArrayList<>();
-        for (int i = 0; i < manifest.layers().size(); i++) {
-            Descriptor d = manifest.layers().get(i);
-            Digest diffId = config.diffIds().get(i);
-            layers.add(new Layer() {
-                public Descriptor descriptor() {
-                    return d;
-                }
-
-                public Optional<Digest> diffId() {
-                    return Optional.of(diffId);
-                }
-
-                public InputStream open() {
-                    return store.open(d.parsedDigest(), d.size()).orElseThrow();
-                }
-            });
-        }
-        return new Image() {
-            public Descriptor descriptor() {
-                return new Descriptor(manifest.mediaType(), Digest.sha256(rawManifest), rawManifest.length);
-            }
-
-            public byte[] rawManifest() {
-                return rawManifest;
-            }
-
-            public Manifest manifest() {
-                return manifest;
-            }
-
-            public byte[] rawConfig() {
-                return rawConfig;
-            }
-
-            public ImageConfig config() {
-                return config;
-            }
-
-            public List<Layer> layers() {
-                return layers;
-            }
-        };
+    /** The image tagged {@code tag}, read as krgo reads any OCI layout. */
+    Image image(String tag) {
+        return new OciLayout(layout).image(tag, Platform.host());
     }
 
     /** Adds {@code image}'s manifest to index.json as {@code tag}. */

@@ -1,10 +1,13 @@
 package io.krgo.layer;
 
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,13 +36,10 @@ class FileInfoTest {
         Files.setAttribute(src.resolve("owned"), "unix:uid", 1000);
         Files.setAttribute(src.resolve("owned"), "unix:gid", 2000);
         Path tar = tmp.resolve("l.tar");
-        run("tar", "--numeric-owner", "-cpf", tar.toString(), "-C", src.toString(), ".");
+        Tools.run("tar", "--numeric-owner", "-cpf", tar.toString(), "-C", src.toString(), ".");
         Path layout = tmp.resolve("oci");
-        run("umoci", "init", "--layout", layout.toString());
-        run("umoci", "new", "--image", layout + ":t");
-        run("umoci", "raw", "add-layer", "--image", layout + ":t", tar.toString());
-        run("umoci", "unpack", "--rootless", "--image", layout + ":t", tmp.resolve("b").toString());
-        Path rootfs = tmp.resolve("b/rootfs");
+        OciFixtures.create(layout, "t", List.of(tar));
+        Path rootfs = OciFixtures.unpack(layout, "t", tmp.resolve("b"), "--rootless");
         assertThat(xattrs.read(rootfs.resolve("owned"))).containsKey(FileInfo.ROOTLESS_XATTR);
         FileInfo info = FileInfo.read(rootfs, "owned", xattrs);
         assertThat(info.uid()).isEqualTo(1000);
@@ -50,9 +50,5 @@ class FileInfoTest {
     void rootlessCodecRoundTrips() {
         assertThat(FileInfo.decodeRootless(FileInfo.encodeRootless(0, 0))).containsExactly(0, 0);
         assertThat(FileInfo.decodeRootless(FileInfo.encodeRootless(4294967294L, 1))).containsExactly(4294967294L, 1);
-    }
-
-    private static void run(String... cmd) {
-        io.krgo.testing.ExternalTool.run(cmd);
     }
 }

@@ -6,8 +6,7 @@ import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
 import io.krgo.store.OciLayout;
-import io.krgo.testing.Cmd;
-import io.krgo.testing.OciLayouts;
+import io.krgo.testing.OciFixtures;
 import io.krgo.testing.TarBuilder;
 import io.krgo.testing.TreeSnapshot;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class RootlessTest {
                 .file("ro/inside", x, 0444, 0, 0, 1_500_000_000L)
                 .file("suid", x, 04755, 0, 0, 1_500_000_000L)
                 .writeTo(tmp.resolve("l.tar"));
-        Path layout = OciLayouts.create(tmp.resolve("layout"), "t", List.of(tar));
-        Cmd.run(List.of("umoci", "unpack", "--rootless", "--image", layout + ":t", tmp.resolve("bundle").toString()));
+        Path layout = OciFixtures.create(tmp.resolve("layout"), "t", List.of(tar));
+        OciFixtures.unpack(layout, "t", tmp.resolve("bundle"), "--rootless");
         Path dir = tmp.resolve("rootfs");
         PullResult r = new RootfsWriter(new BlobStore(tmp.resolve("cache"))).write(
                 new OciLayout(layout).image("t", Platform.host()), dir,

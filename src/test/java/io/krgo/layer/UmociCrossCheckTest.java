@@ -6,7 +6,7 @@ import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
 import io.krgo.store.OciLayout;
-import io.krgo.testing.OciLayouts;
+import io.krgo.testing.OciFixtures;
 import io.krgo.testing.TarBuilder;
 import io.krgo.testing.TreeSnapshot;
 import org.junit.jupiter.api.Test;
@@ -33,8 +33,8 @@ class UmociCrossCheckTest {
         for (int i = 0; i < layers.length; i++) {
             tars.add(layers[i].writeTo(tmp.resolve("layer" + i + ".tar")));
         }
-        Path layout = OciLayouts.create(tmp.resolve("layout"), "t", tars);
-        Path umociRoot = OciLayouts.unpack(layout, "t", tmp.resolve("bundle"));
+        Path layout = OciFixtures.create(tmp.resolve("layout"), "t", tars);
+        Path umociRoot = OciFixtures.unpack(layout, "t", tmp.resolve("bundle"));
         Image image = new OciLayout(layout).image("t", Platform.host());
         Path dir = tmp.resolve("out/rootfs");
         new RootfsWriter(new BlobStore(tmp.resolve("cache"))).write(image, "t", dir, RootfsOptions.defaults(), null, null);

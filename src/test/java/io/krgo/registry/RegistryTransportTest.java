@@ -1,7 +1,5 @@
 package io.krgo.registry;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.krgo.error.RegistryException;
 import io.krgo.image.Descriptor;
@@ -21,15 +19,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -397,45 +392,11 @@ class RegistryTransportTest {
     @Test
     void tagsFollowLinkPagination() {
         // distribution 2.8 ignores ?n=, so the proxy paginates the registry's real tag list as the spec says.
-        ObjectMapper json = new ObjectMapper();
-        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
-                 if (!ex.getRequestURI().getPath().endsWith("/tags/list")) {
-                     return false;
-                 }
-                 int n = Integer.parseInt(param(ex, "n", "1000"));
-                 String last = param(ex, "last", "");
-                 LoopbackProxy.Upstream up = self.fetch("GET", ex.getRequestURI().getPath(), ex.getRequestHeaders(), null);
-                 List<String> all = new ArrayList<>();
-                 json.readTree(up.body()).path("tags").forEach(t -> all.add(t.asText()));
-                 List<String> rest = all.stream().sorted().filter(t -> t.compareTo(last) > 0).toList();
-                 List<String> page = rest.subList(0, Math.min(n, rest.size()));
-                 ObjectNode out = json.createObjectNode();
-                 out.put("name", "t/app");
-                 page.forEach(out.putArray("tags")::add);
-                 if (rest.size() > page.size()) {
-                     ex.getResponseHeaders().set("Link", "<" + ex.getRequestURI().getPath() + "?n=" + n + "&last="
-                             + page.get(page.size() - 1) + ">; rel=\"next\"");
-                 }
-                 byte[] body = json.writeValueAsBytes(out);
-                 ex.sendResponseHeaders(200, body.length);
-                 ex.getResponseBody().write(body);
-                 return true;
-             });
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), LoopbackProxy.paginatingTags("t/app"));
              RegistryClient c = through(front, RegistryOptions.defaults())) {
             assertThat(c.listTags("t/app", 2)).containsExactly("v1", "v2", "v3", "v4", "v5");
             assertThat(front.requests().stream().filter(r -> r.uri().contains("/tags/list")).count()).isEqualTo(3);
         }
-    }
-
-    private static String param(HttpExchange ex, String name, String otherwise) {
-        String q = ex.getRequestURI().getRawQuery();
-        if (q != null) {
-            Matcher m = Pattern.compile("(?:^|&)" + name + "=([^&]*)").matcher(q);
-            if (m.find()) {
-                return URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
-            }
-        }
-        return otherwise;
     }
 
     /** A proxy answering manifest GETs with {@code body} and {@code contentType}, status 200. */

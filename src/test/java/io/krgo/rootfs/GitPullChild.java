@@ -1,23 +1,13 @@
 package io.krgo.rootfs;
 
 import io.krgo.gitlayers.GitLayers;
-import io.krgo.image.Descriptor;
-import io.krgo.image.Digest;
 import io.krgo.image.Image;
-import io.krgo.image.ImageConfig;
 import io.krgo.image.Layer;
-import io.krgo.image.Manifest;
 import io.krgo.layer.AppliedChanges;
 import io.krgo.store.BlobStore;
-import io.krgo.testing.InMemoryImage;
-import io.krgo.testing.InMemoryImage.Blob;
-import io.krgo.testing.TarBuilder;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * A separate JVM for {@link InterruptedPullCleanupTest}: {@code pull -g --force} into args[0] of an image
@@ -27,34 +17,7 @@ import java.util.Optional;
 public final class GitPullChild {
     public static void main(String[] args) {
         BlobStore store = new BlobStore(Path.of(args[1]));
-        InMemoryImage base = InMemoryImage.of(Blob.tar(new TarBuilder().dir("etc").file("etc/new", "new").bytes()),
-                Blob.tar(new TarBuilder().file("never", "x").bytes()));
-        Layer first = base.layers().get(0);
-        Layer stuck = new Layer() {
-            public Descriptor descriptor() { return base.layers().get(1).descriptor(); }
-            public Optional<Digest> diffId() { return Optional.empty(); }
-            public InputStream open() {
-                return new InputStream() {
-                    @Override
-                    public int read() {
-                        try {
-                            Thread.sleep(Long.MAX_VALUE);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        return -1;
-                    }
-                };
-            }
-        };
-        Image image = new Image() {
-            public Descriptor descriptor() { return base.descriptor(); }
-            public byte[] rawManifest() { return base.rawManifest(); }
-            public Manifest manifest() { return base.manifest(); }
-            public byte[] rawConfig() { return base.rawConfig(); }
-            public ImageConfig config() { return base.config(); }
-            public List<Layer> layers() { return List.of(first, stuck); }
-        };
+        Image image = PullChild.imageWithStuckSecondLayer();
         GitLayers git = new GitLayers(store, Path.of(args[0]));
         LayerListener announcing = new LayerListener() {
             @Override

@@ -3,9 +3,8 @@ package io.krgo.rootfs;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
-import io.krgo.image.ImageConfig;
+import io.krgo.image.Images;
 import io.krgo.image.Layer;
-import io.krgo.image.Manifest;
 import io.krgo.store.BlobStore;
 import io.krgo.testing.InMemoryImage;
 import io.krgo.testing.InMemoryImage.Blob;
@@ -22,9 +21,19 @@ import java.util.Optional;
  */
 public final class PullChild {
     public static void main(String[] args) {
+        Image image = imageWithStuckSecondLayer();
+        LayerListener announce = (i, layer, root, changes) -> {
+            System.out.println("applying");
+            System.out.flush();
+        };
+        new RootfsWriter(new BlobStore(Path.of(args[1]))).write(image, Path.of(args[0]),
+                RootfsOptions.defaults().withForce(true), announce, null);
+    }
+
+    /** An image whose first layer ({@code etc/new}) applies and whose second never finishes downloading. */
+    static Image imageWithStuckSecondLayer() {
         InMemoryImage base = InMemoryImage.of(Blob.tar(new TarBuilder().dir("etc").file("etc/new", "new").bytes()),
                 Blob.tar(new TarBuilder().file("never", "x").bytes()));
-        Layer first = base.layers().get(0);
         Layer stuck = new Layer() {
             @Override
             public Descriptor descriptor() {
@@ -51,19 +60,6 @@ public final class PullChild {
                 };
             }
         };
-        Image image = new Image() {
-            public Descriptor descriptor() { return base.descriptor(); }
-            public byte[] rawManifest() { return base.rawManifest(); }
-            public Manifest manifest() { return base.manifest(); }
-            public byte[] rawConfig() { return base.rawConfig(); }
-            public ImageConfig config() { return base.config(); }
-            public List<Layer> layers() { return List.of(first, stuck); }
-        };
-        LayerListener announce = (i, layer, root, changes) -> {
-            System.out.println("applying");
-            System.out.flush();
-        };
-        new RootfsWriter(new BlobStore(Path.of(args[1]))).write(image, Path.of(args[0]),
-                RootfsOptions.defaults().withForce(true), announce, null);
+        return Images.withLayers(base, List.of(base.layers().get(0), stuck));
     }
 }

@@ -8,11 +8,11 @@ import io.krgo.image.Image;
 import io.krgo.image.Index;
 import io.krgo.image.MediaTypes;
 import io.krgo.image.Platform;
-import io.krgo.testing.Cmd;
 import io.krgo.testing.InMemoryImage;
 import io.krgo.testing.InMemoryImage.Blob;
-import io.krgo.testing.OciLayouts;
+import io.krgo.testing.OciFixtures;
 import io.krgo.testing.TarBuilder;
+import io.krgo.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +32,8 @@ class OciLayoutTest {
     @Test
     void readsAnUmociLayoutByTagAndVerifiesLayers() throws Exception {
         Path tar = new TarBuilder().file("hello", "world").writeTo(tmp.resolve("l.tar"));
-        Path layout = OciLayouts.create(tmp.resolve("layout"), "one", List.of(tar));
-        OciLayouts.create(layout, "two", List.of(tar, tar));
+        Path layout = OciFixtures.create(tmp.resolve("layout"), "one", List.of(tar));
+        OciFixtures.create(layout, "two", List.of(tar, tar));
         OciLayout oci = new OciLayout(layout);
         assertThat(oci.image("one", Platform.host()).layers()).hasSize(1);
         Image two = oci.image("two", Platform.host());
@@ -71,10 +71,9 @@ class OciLayoutTest {
         assertThat(back.rawManifest()).isEqualTo(img.rawManifest());
         assertThat(back.rawConfig()).isEqualTo(img.rawConfig());
 
-        Path rootfs = OciLayouts.unpack(layout, "v1", tmp.resolve("bundle"));
+        Path rootfs = OciFixtures.unpack(layout, "v1", tmp.resolve("bundle"));
         assertThat(Files.readString(rootfs.resolve("etc/os"))).isEqualTo("krgo");
-        Cmd.require("skopeo", "skopeo");
-        String inspect = Cmd.run(List.of("skopeo", "inspect", "oci:" + layout + ":v1"));
+        String inspect = Tools.run("skopeo", "inspect", "oci:" + layout + ":v1");
         assertThat(inspect).contains(img.manifest().layers().get(0).digest());
     }
 

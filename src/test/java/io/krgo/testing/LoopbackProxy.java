@@ -1,5 +1,7 @@
 package io.krgo.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -128,6 +130,50 @@ public final class LoopbackProxy implements AutoCloseable {
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes=(\\d+)-").matcher(range);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /** The URL-decoded query parameter {@code name}, or {@code otherwise} when the request has none. */
+    public static String queryParam(HttpExchange ex, String name, String otherwise) {
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|&)" + name + "=([^&]*)").matcher(q);
+            if (m.find()) {
+                return java.net.URLDecoder.decode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return otherwise;
+    }
+
+    /**
+     * Pages the upstream registry's real tag list of {@code repository} as the distribution spec says
+     * ({@code ?n=}, {@code &last=}, a {@code Link: <...>; rel="next"} header), which distribution 2.8 itself
+     * ignores. Other requests are forwarded.
+     */
+    public static Interceptor paginatingTags(String repository) {
+        ObjectMapper json = new ObjectMapper();
+        return (ex, self) -> {
+            if (!ex.getRequestURI().getPath().endsWith("/tags/list")) {
+                return false;
+            }
+            int n = Integer.parseInt(queryParam(ex, "n", "1000"));
+            String last = queryParam(ex, "last", "");
+            Upstream up = self.fetch("GET", ex.getRequestURI().getPath(), ex.getRequestHeaders(), null);
+            List<String> all = new java.util.ArrayList<>();
+            json.readTree(up.body()).path("tags").forEach(t -> all.add(t.asText()));
+            List<String> rest = all.stream().sorted().filter(t -> t.compareTo(last) > 0).toList();
+            List<String> page = rest.subList(0, Math.min(n, rest.size()));
+            ObjectNode out = json.createObjectNode();
+            out.put("name", repository);
+            page.forEach(out.putArray("tags")::add);
+            if (rest.size() > page.size()) {
+                ex.getResponseHeaders().set("Link", "<" + ex.getRequestURI().getPath() + "?n=" + n + "&last="
+                        + page.get(page.size() - 1) + ">; rel=\"next\"");
+            }
+            byte[] body = json.writeValueAsBytes(out);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            return true;
+        };
     }
 
     /**

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,13 +13,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Registry state made by the real peers: umoci builds an OCI layout from plain layer tars, skopeo pushes
- * it. So what krgo reads in tests was written by other implementations, not by krgo itself.
+ * it. So what krgo reads in tests was written by other implementations, not by krgo itself. umoci also
+ * unpacks layouts as the reference extractor for cross-checks.
  */
 public final class OciFixtures {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,17 +31,38 @@ public final class OciFixtures {
     public record PlatformImage(String os, String architecture, List<Path> layers) {
     }
 
-    /** Builds (or adds to) the OCI layout {@code layoutDir}, tagging the image {@code tag}. */
-    public static void buildImage(Path layoutDir, String tag, PlatformImage image) {
-        if (!Files.exists(layoutDir.resolve("index.json"))) {
-            Umoci.run("init", "--layout", layoutDir.toString());
+    /**
+     * Creates {@code layout} (if needed) with image {@code tag} made by umoci of {@code layerTars} (uncompressed,
+     * oldest first; umoci gzips them); returns {@code layout}.
+     */
+    public static Path create(Path layout, String tag, List<Path> layerTars) {
+        if (!Files.exists(layout.resolve("index.json"))) {
+            Umoci.run("init", "--layout", layout.toString());
         }
-        String ref = layoutDir + ":" + tag;
+        String ref = layout + ":" + tag;
         Umoci.run("new", "--image", ref);
-        for (Path layer : image.layers()) {
+        for (Path layer : layerTars) {
             Umoci.run("raw", "add-layer", "--image", ref, layer.toString());
         }
-        Umoci.run("config", "--image", ref, "--os", image.os(), "--architecture", image.architecture());
+        return layout;
+    }
+
+    /**
+     * Unpacks {@code tag} with umoci into {@code bundle}; returns the rootfs ({@code bundle/rootfs}).
+     * {@code umociOptions} go before the names, e.g. {@code "--rootless"}.
+     */
+    public static Path unpack(Path layout, String tag, Path bundle, String... umociOptions) {
+        List<String> args = new ArrayList<>(List.of("unpack"));
+        args.addAll(List.of(umociOptions));
+        args.addAll(List.of("--image", layout + ":" + tag, bundle.toString()));
+        Umoci.run(args.toArray(String[]::new));
+        return bundle.resolve("rootfs");
+    }
+
+    /** Builds (or adds to) the OCI layout {@code layoutDir}, tagging the image {@code tag}. */
+    public static void buildImage(Path layoutDir, String tag, PlatformImage image) {
+        create(layoutDir, tag, image.layers());
+        Umoci.run("config", "--image", layoutDir + ":" + tag, "--os", image.os(), "--architecture", image.architecture());
     }
 
     /**
@@ -113,25 +131,11 @@ public final class OciFixtures {
         throw new AssertionError("tag " + tag + " not in the OCI layout's index.json");
     }
 
-    /** Writes a tiny uncompressed tar of regular files (path → content); minimal on purpose. */
+    /** Writes a tiny uncompressed tar of regular files (path → content, mode 0644); minimal on purpose. */
     public static Path tar(Path file, Map<String, String> files) {
-        try (OutputStream out = Files.newOutputStream(file);
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            for (Map.Entry<String, String> e : new LinkedHashMap<>(files).entrySet()) {
-                byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
-                entry.setSize(content.length);
-                entry.setMode(0644);
-                entry.setModTime(1_700_000_000_000L);
-                tar.putArchiveEntry(entry);
-                tar.write(content);
-                tar.closeArchiveEntry();
-            }
-            tar.finish();
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TarBuilder tar = new TarBuilder();
+        files.forEach((name, content) -> tar.file(name, content.getBytes(StandardCharsets.UTF_8), 0644, 0, 0,
+                1_700_000_000L));
+        return tar.writeTo(file);
     }
 }

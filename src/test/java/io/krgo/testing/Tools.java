@@ -29,6 +29,18 @@ public final class Tools {
                 + "apt-get install -y " + debianPackage);
     }
 
+    /**
+     * Runs {@code cmd} after {@link #require}-ing its program (Debian package named after it, coreutils for
+     * mknod/mkfifo); fails the test when it is missing or exits non-zero. Returns stdout.
+     */
+    public static String run(String... cmd) {
+        require(cmd[0], switch (cmd[0]) {
+            case "mknod", "mkfifo" -> "coreutils";
+            default -> cmd[0];
+        });
+        return run(List.of(cmd));
+    }
+
     /** Runs a command, failing the test with its stderr when it exits non-zero. */
     public static String run(List<String> command) {
         Result r = runAllowingFailure(command, Map.of());

@@ -25,9 +25,25 @@ import java.util.stream.Stream;
 /**
  * Everything a rootfs comparison cares about, per root-relative path (the root itself excluded): type,
  * full mode, owner, size, content hash, link target, hardlink group, xattrs (all namespaces), device
- * numbers and mtime. Symlinks are never followed. {@link #diff} gives readable differences.
+ * numbers and mtime. Symlinks are never followed. {@link #diff} gives readable differences. The defaults
+ * suit comparing krgo with other tools; {@link Option}s make a snapshot stricter where a test can be.
  */
 public final class TreeSnapshot {
+    /** Comparisons stricter than the default. */
+    public enum Option {
+        /**
+         * Symlink mtimes to the nanosecond. Off by default because krgo and umoci set them with lutimes(2)
+         * (microseconds); on where both trees' symlink times come from nanosecond-exact writers.
+         */
+        SYMLINK_MTIME_NANOS,
+        /**
+         * A name whose other links are all outside the tree (or in ignored paths) still counts as hardlinked,
+         * grouped under its own path. Off by default so that links from outside (a cache, an ignored subtree)
+         * do not show; on to catch a link count that differs between two trees.
+         */
+        LINKS_FROM_OUTSIDE
+    }
+
     public record Node(String type, int mode, int uid, int gid, long size, String sha256, String linkTarget,
                        String hardlinkGroup, Map<String, String> xattrs, String device, FileTime mtime) {
     }
@@ -44,9 +60,14 @@ public final class TreeSnapshot {
 
     /** @param ignore root-relative paths to leave out (with their subtrees) */
     public static TreeSnapshot of(Path root, String... ignore) {
+        return of(root, Set.of(), ignore);
+    }
+
+    /** @param ignore root-relative paths to leave out (with their subtrees) */
+    public static TreeSnapshot of(Path root, Set<Option> options, String... ignore) {
         TreeMap<String, Node> out = new TreeMap<>();
-        Map<Long, String> firstByInode = new HashMap<>();
-        Map<Long, Integer> linkCount = new HashMap<>();
+        Map<String, String> firstByInode = new HashMap<>();
+        Map<String, Integer> linkCount = new HashMap<>();
         List<Path> paths;
         try (Stream<Path> s = Files.walk(root)) {
             paths = s.sorted().toList();
@@ -79,9 +100,10 @@ public final class TreeSnapshot {
                     case 0140000 -> "socket";
                     default -> "unknown";
                 };
-                long ino = (Long) a.get("ino");
+                // Any non-directory can have more than one name (symlinks, devices and fifos too).
+                String ino = a.get("dev") + ":" + a.get("ino");
                 String group = null;
-                if (type.equals("file") && (Integer) a.get("nlink") > 1) {
+                if (!type.equals("dir") && (Integer) a.get("nlink") > 1) {
                     group = firstByInode.computeIfAbsent(ino, k -> rel);
                     linkCount.merge(ino, 1, Integer::sum);
                 }
@@ -97,13 +119,14 @@ public final class TreeSnapshot {
                         type.equals("file") ? (Long) a.get("size") : 0,
                         type.equals("file") ? sha256(p) : null,
                         type.equals("symlink") ? Files.readSymbolicLink(p).toString() : null,
-                        group, xattrs, device, mtimeOf(type, (FileTime) a.get("lastModifiedTime"))));
+                        group, xattrs, device, mtimeOf(type, (FileTime) a.get("lastModifiedTime"), options)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // Groups with a single member inside the tree (link count from outside) are not groups.
-        out.replaceAll((k, n) -> n.hardlinkGroup() != null && linkCount.getOrDefault(inodeOf(firstByInode, n.hardlinkGroup()), 0) < 2
+        // Groups with a single member inside the tree (link count from outside) are not groups, unless asked.
+        out.replaceAll((k, n) -> !options.contains(Option.LINKS_FROM_OUTSIDE) && n.hardlinkGroup() != null
+                && linkCount.getOrDefault(inodeOf(firstByInode, n.hardlinkGroup()), 0) < 2
                 ? new Node(n.type(), n.mode(), n.uid(), n.gid(), n.size(), n.sha256(), n.linkTarget(), null,
                 n.xattrs(), n.device(), n.mtime()) : n);
         return new TreeSnapshot(out);
@@ -113,16 +136,16 @@ public final class TreeSnapshot {
      * Symlink times are kept to the microsecond: umoci and the JDK set them with lutimes(2), which has
      * microsecond resolution, so nanoseconds of a symlink's mtime are not portable between tools.
      */
-    private static FileTime mtimeOf(String type, FileTime t) {
-        if (!type.equals("symlink")) {
+    private static FileTime mtimeOf(String type, FileTime t, Set<Option> options) {
+        if (!type.equals("symlink") || options.contains(Option.SYMLINK_MTIME_NANOS)) {
             return t;
         }
         return FileTime.from(t.to(java.util.concurrent.TimeUnit.MICROSECONDS), java.util.concurrent.TimeUnit.MICROSECONDS);
     }
 
-    private static long inodeOf(Map<Long, String> firstByInode, String group) {
+    private static String inodeOf(Map<String, String> firstByInode, String group) {
         return firstByInode.entrySet().stream().filter(e -> e.getValue().equals(group)).map(Map.Entry::getKey)
-                .findFirst().orElse(-1L);
+                .findFirst().orElse("");
     }
 
     private static String render(byte[] v) {
