@@ -109,7 +109,7 @@ public final class Krgo implements AutoCloseable {
                     .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
             RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
             try {
-                return new Source(client, RegistryImage.resolve(client, viaMirror, platform), warnings);
+                return new Source(client, rememberConfig(RegistryImage.resolve(client, viaMirror, platform, this::storedConfig)), warnings);
             } catch (io.krgo.error.RegistryException | io.krgo.error.NotFoundException
                      | io.krgo.error.AuthException e) {
                 client.close();
@@ -118,7 +118,8 @@ public final class Krgo implements AutoCloseable {
         }
         RegistryClient client = RegistryClient.forReference(ref, options, credentials);
         try {
-            return new Source(client, RegistryImage.resolve(client, ref, platform), warnings);
+            return new Source(client, rememberConfig(RegistryImage.resolve(client, ref, platform, this::storedConfig)),
+                    warnings);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -141,6 +142,35 @@ public final class Krgo implements AutoCloseable {
             warnings.addAll(r.warnings());
             return new PullResult(r.manifestDigest(), r.upToDate(), r.layers(), r.bytes(), r.devicesSkipped(), warnings);
         }
+    }
+
+    /** A config already in the content store (verified as it is read); empty when absent or damaged. */
+    private Optional<byte[]> storedConfig(Descriptor config) {
+        if (config.size() > io.krgo.image.Json.MAX_DOCUMENT_BYTES) {
+            return Optional.empty();
+        }
+        Optional<java.io.InputStream> in = store.open(config.parsedDigest(), config.size());
+        if (in.isEmpty()) {
+            return Optional.empty();
+        }
+        try (java.io.InputStream s = in.get()) {
+            return Optional.of(s.readAllBytes());
+        } catch (IOException | io.krgo.error.KrgoException e) {
+            return Optional.empty(); // fetch it again from the registry
+        }
+    }
+
+    /** Keeps the config in the content store so the next pull of the image needs only its manifest. */
+    private RegistryImage rememberConfig(RegistryImage image) {
+        Descriptor config = image.manifest().config();
+        if (!store.has(config.parsedDigest())) {
+            try {
+                store.put(config.parsedDigest(), config.size(), new java.io.ByteArrayInputStream(image.rawConfig()));
+            } catch (IOException | io.krgo.error.KrgoException e) {
+                // only a cache: the pull itself does not need it
+            }
+        }
+        return image;
     }
 
     private static Optional<String> recordedDigest(Path rootfs) {

@@ -46,6 +46,15 @@ public final class RegistryImage implements Image {
      * {@code wanted} is chosen (NotFoundException listing the available platforms when none fits).
      */
     public static RegistryImage resolve(RegistryClient client, Reference ref, Platform wanted) {
+        return resolve(client, ref, wanted, d -> Optional.empty());
+    }
+
+    /**
+     * The same, reading the config from {@code knownBlobs} when it has it (e.g. the content store after an
+     * earlier pull), so a warm or repeated pull fetches only the manifest.
+     */
+    public static RegistryImage resolve(RegistryClient client, Reference ref, Platform wanted,
+                                        java.util.function.Function<Descriptor, Optional<byte[]>> knownBlobs) {
         String repo = ref.repository();
         RawManifest top = client.getManifest(repo, ref.identifier());
         RawManifest raw = top;
@@ -61,7 +70,8 @@ public final class RegistryImage implements Image {
             }
         }
         Manifest manifest = raw.manifest();
-        byte[] configBytes = client.readSmallBlob(repo, manifest.config());
+        byte[] configBytes = knownBlobs.apply(manifest.config())
+                .orElseGet(() -> client.readSmallBlob(repo, manifest.config()));
         ImageConfig config = ImageConfig.parse(configBytes);
         List<Digest> diffIds = config.diffIds();
         if (diffIds.size() != manifest.layers().size()) {

@@ -192,6 +192,23 @@ class SeedLoopTest {
     }
 
     @Test
+    void warmAndRepeatedPullsFetchNoBlob() {
+        Cli cli = new Cli(work.resolve("warm-cache"));
+        assertThat(cli.run("pull", ref(base), "-r", work.resolve("warm-1").toString()).exitCode()).isZero();
+        long blobGets = registry.countRequests("GET", ".*/blobs/sha256:.*");
+
+        Cli.Result warm = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
+        assertThat(warm.exitCode()).as(warm.toString()).isZero();
+        Cli.Result again = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("Already up to date");
+
+        assertThat(registry.countRequests("GET", ".*/blobs/sha256:.*")).as("blob GETs after the first pull")
+                .isEqualTo(blobGets);
+        assertThat(TreeSnapshot.of(work.resolve("warm-2")).diff(TreeSnapshot.of(work.resolve("warm-1")))).isEmpty();
+    }
+
+    @Test
     void errorsAreOneLineWithTheirExitCodes() {
         Cli.Result badRef = cli().run("pull", "Not A Ref", "-r", work.resolve("x").toString());
         assertThat(badRef.exitCode()).isEqualTo(1);
