@@ -36,6 +36,29 @@ public final class NativeFs {
         long llistxattr(String path, byte[] list, long size) throws LastErrorException;
 
         int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
+
+        int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+    }
+
+    private static final int RENAME_EXCHANGE = 2;
+
+    /**
+     * Swaps two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE): there is no moment
+     * when either name is missing. False when the kernel, the file system or libc cannot do it.
+     */
+    public static boolean exchange(Path a, Path b) throws IOException {
+        try {
+            Holder.LIBC.renameat2(AT_FDCWD, a.toString(), AT_FDCWD, b.toString(), RENAME_EXCHANGE);
+            return true;
+        } catch (LastErrorException e) {
+            int errno = e.getErrorCode();
+            if (errno == 22 /* EINVAL */ || errno == 38 /* ENOSYS */ || errno == 95 /* EOPNOTSUPP */) {
+                return false;
+            }
+            throw new IOException("cannot exchange " + a + " and " + b + ": errno " + errno, e);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return false;
+        }
     }
 
     /** Lazy holder: the class (and libc) loads on the first native call. */

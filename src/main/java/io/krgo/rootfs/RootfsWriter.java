@@ -293,7 +293,19 @@ public final class RootfsWriter {
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        Path aside = RootfsLayout.of(target).newAsideDir();
+        replace(staged, target, RootfsLayout.of(target).newAsideDir());
+    }
+
+    /**
+     * Puts {@code staged} at {@code target}, which exists: one atomic exchange where Linux can (no instant
+     * without a target, even if the process is killed), else old aside, new in, old deleted. Either way the
+     * old tree ends up at {@code staged} or {@code aside} and is deleted.
+     */
+    private static void replace(Path staged, Path target, Path aside) throws IOException {
+        if (io.krgo.layer.NativeFs.exchange(staged, target)) {
+            Trees.deleteQuietly(staged);
+            return;
+        }
         Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
         try {
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
@@ -310,9 +322,7 @@ public final class RootfsWriter {
             Files.move(stagedMeta, metaDir, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        Path aside = layout.parent().resolve(metaDir.getFileName() + "-old-" + java.util.UUID.randomUUID().toString().substring(0, 8));
-        Files.move(metaDir, aside, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(stagedMeta, metaDir, StandardCopyOption.ATOMIC_MOVE);
-        Trees.deleteQuietly(aside);
+        replace(stagedMeta, metaDir,
+                layout.parent().resolve(metaDir.getFileName() + "-old-" + java.util.UUID.randomUUID().toString().substring(0, 8)));
     }
 }
