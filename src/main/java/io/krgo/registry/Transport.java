@@ -81,6 +81,7 @@ final class Transport implements AutoCloseable {
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     private final Object clientLock = new Object();
     private volatile HttpClient client;
+    private volatile HttpClient plainClient;
     private volatile AuthScheme auth;
 
     /** @param credentials null for anonymous */
@@ -117,15 +118,19 @@ final class Transport implements AutoCloseable {
         return h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
-    private HttpClient client() {
-        HttpClient c = client;
+    /** The client for {@code uri}: plain-HTTP exchanges never load TLS (its default setup costs ~0.2 s). */
+    private HttpClient client(URI uri) {
+        boolean tls = !"http".equalsIgnoreCase(uri.getScheme());
+        HttpClient c = tls ? client : plainClient;
         if (c == null) {
             synchronized (clientLock) {
-                c = client;
+                c = tls ? client : plainClient;
                 if (c == null) {
                     // Created on first use: building an HttpClient costs start-up time that "krgo --help" should not pay.
                     HttpClient.Builder builder = HttpClient.newBuilder();
-                    if (options.insecure()) {
+                    if (!tls) {
+                        builder.sslContext(NoTls.CONTEXT);
+                    } else if (options.insecure()) {
                         builder.sslContext(InsecureTls.context());
                     }
                     c = builder
@@ -133,11 +138,33 @@ final class Transport implements AutoCloseable {
                             .connectTimeout(options.connectTimeout())
                             .version(HttpClient.Version.HTTP_1_1)
                             .build();
-                    client = c;
+                    if (tls) {
+                        client = c;
+                    } else {
+                        plainClient = c;
+                    }
                 }
             }
         }
         return c;
+    }
+
+    /**
+     * An SSL context that trusts nothing, for the client that only ever speaks plain HTTP: the JDK's
+     * HttpClient insists on one, and the default context loads the system trust store.
+     */
+    private static final class NoTls {
+        static final javax.net.ssl.SSLContext CONTEXT = create();
+
+        private static javax.net.ssl.SSLContext create() {
+            try {
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+                return ctx;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK has no TLS", e);
+            }
+        }
     }
 
     // ---- authentication ---------------------------------------------------------------------------
@@ -465,7 +492,7 @@ final class Transport implements AutoCloseable {
         long started = System.nanoTime();
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =
-                    client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
+                    client(uri).send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
             if (HTTP_LOG.isLoggable(System.Logger.Level.DEBUG)) {
                 HTTP_LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
                         + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
@@ -614,8 +641,14 @@ final class Transport implements AutoCloseable {
 
     @Override
     public void close() {
-        HttpClient c = client;
+        for (HttpClient c : new HttpClient[] {client, plainClient}) {
+            closeClient(c);
+        }
         client = null;
+        plainClient = null;
+    }
+
+    private static void closeClient(HttpClient c) {
         // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable. close() waits
         // for exchanges still running (e.g. a body nobody read to the end), so abort those first.
         if (c instanceof AutoCloseable closeable) {
