@@ -32,7 +32,10 @@ class InterruptedPullCleanupTest {
 
     private Process startChild(Class<?> main, Path dir) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), main.getName(),
+        // --enable-native-access: as the launcher's jar manifest grants it; without it JDK 22+ prints a JNA
+        // warning into the output this test reads.
+        return new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), main.getName(),
                 dir.toString(), tmp.resolve("cache").toString()).redirectErrorStream(true).start();
     }
 
