@@ -91,7 +91,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
 
     private static byte[] deflate(byte[] data, int length, byte[] dict, int level, boolean last) {
-        Deflater d = new Deflater(level > 0 && incompressible(data, length) ? Deflater.NO_COMPRESSION : level, true);
+        double ratio = level > 0 ? sampleRatio(data, length) : 0;
+        Deflater d = new Deflater(ratio >= STORE_RATIO ? Deflater.NO_COMPRESSION : level, true);
+        if (ratio >= HUFFMAN_RATIO && ratio < STORE_RATIO) {
+            // High-entropy but not random (base64, hex, some binaries): LZ matching finds almost nothing and
+            // costs most of the time; Huffman coding alone gives nearly the same size several times faster.
+            d.setStrategy(Deflater.HUFFMAN_ONLY);
+        }
         try {
             if (dict != null) {
                 d.setDictionary(dict, dict.length - DICT, DICT);
@@ -108,11 +114,13 @@ public final class ParallelGzipOutputStream extends OutputStream {
             } else {
                 // SYNC_FLUSH until the deflater produces less than a full buffer: all input consumed and
                 // flushed to a byte boundary, so the next block's bytes can simply follow.
+                // (A changed strategy is applied by the first call, which may consume no input: hence
+                // also loop while input is left.)
                 int n;
                 do {
                     n = d.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
                     o.write(buf, 0, n);
-                } while (n == buf.length);
+                } while (n == buf.length || !d.needsInput());
             }
             return o.toByteArray();
         } finally {
@@ -120,16 +128,22 @@ public final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
+    /** A sample compressed to at least this fraction at level 1: the block is stored. */
+    static final double STORE_RATIO = 63.0 / 64;
+    /** ... to at least this fraction (but less than STORE_RATIO): the block is Huffman-coded only. */
+    static final double HUFFMAN_RATIO = 0.70;
+
     /**
-     * True when a sample of the block does not shrink at level 1: already compressed or random content
-     * (archives, images, encrypted files), which deflate would search for matches at ~30 MB/s per core
-     * only to store anyway. Such a block is stored (still one valid deflate stream), at memory speed;
-     * the sample costs ~6% of a compressible block. Deterministic: it depends only on the data.
+     * How well a 16 KiB sample of the block shrinks at level 1 (compressed / original; 0 for a short
+     * block, which is simply compressed). Already compressed or random content (archives, images,
+     * encrypted files) is stored instead of searched for matches at ~30 MB/s per core; high-entropy text
+     * is Huffman-coded only. The sample costs ~6% of a compressible block. Deterministic: it depends only
+     * on the data.
      */
-    static boolean incompressible(byte[] data, int length) {
+    static double sampleRatio(byte[] data, int length) {
         int n = Math.min(length, SAMPLE);
         if (n < SAMPLE) {
-            return false;
+            return 0;
         }
         Deflater probe = new Deflater(1, true);
         try {
@@ -140,10 +154,15 @@ public final class ParallelGzipOutputStream extends OutputStream {
             while (!probe.finished() && produced < out.length) {
                 produced += probe.deflate(out, produced, out.length - produced);
             }
-            return produced >= n * 63L / 64;
+            return (double) produced / n;
         } finally {
             probe.end();
         }
+    }
+
+    /** True when the block would be stored: its sample does not shrink at level 1. */
+    static boolean incompressible(byte[] data, int length) {
+        return sampleRatio(data, length) >= STORE_RATIO;
     }
 
     private void drainOne() throws IOException {
