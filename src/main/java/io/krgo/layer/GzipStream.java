@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.image.BulkInputStream;
 import io.krgo.error.UnsafeImageException;
 
 import java.io.EOFException;
@@ -14,7 +15,7 @@ import java.util.zip.Inflater;
  * GZIPInputStream (before JDK 23) it does not use {@code available()} to decide whether another member
  * follows, which silently drops members on network streams; a truncated stream is an error.
  */
-final class GzipStream extends InputStream {
+final class GzipStream extends BulkInputStream {
     private final InputStream in;
     private final byte[] buf;
     private int bufPos;
@@ -32,12 +33,6 @@ final class GzipStream extends InputStream {
         }
     }
 
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {

@@ -1,7 +1,7 @@
 package io.krgo.registry;
 
+import io.krgo.image.BulkInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * response headers, so a body that stalls would otherwise block forever. Requests one buffer list at a
  * time, so at most one list is held in memory.
  */
-final class PublisherInputStream extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
+final class PublisherInputStream extends BulkInputStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object EOF = new Object();
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -58,12 +58,6 @@ final class PublisherInputStream extends InputStream implements Flow.Subscriber<
         queue.add(EOF);
     }
 
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.krgo.registry;
 
+import io.krgo.image.BulkInputStream;
 import io.krgo.error.KrgoException;
 
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * download over a flaky link keeps going while a dead or trickling one ends. Verification of size and
  * digest is left to the caller's wrapping VerifyingInputStream, which sees one continuous stream either way.
  */
-final class ResumingInputStream extends InputStream {
+final class ResumingInputStream extends BulkInputStream {
     /** A hard cap on resumptions of one body, whatever progress each made. */
     static final int MAX_TOTAL_RESUMES = 100;
     /** Progress that renews the resumption budget; less (a trickle, then a stall) does not. */
@@ -49,12 +50,6 @@ final class ResumingInputStream extends InputStream {
         this.giveUp = giveUp;
     }
 
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.krgo.rootfs;
 
+import io.krgo.image.BulkInputStream;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;
@@ -181,19 +182,13 @@ final class LayerDownload {
     }
 
     /** Reads the temp file as it grows; EOF only when the download was verified and committed. */
-    private final class Growing extends InputStream {
+    private final class Growing extends BulkInputStream {
         private final FileChannel ch;
 
         Growing(FileChannel ch) {
             this.ch = ch;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
