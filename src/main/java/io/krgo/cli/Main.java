@@ -32,6 +32,8 @@ public final class Main {
                 return ExitCodes.OK;
             }
         }
+        // The launcher runs the JVM with C1 only (less JIT work); hashing then needs OpenSSL's SHA code.
+        io.krgo.image.NativeDigests.install();
         CommandLine cmd = newCommandLine();
         return cmd.execute(args);
     }
