@@ -209,14 +209,58 @@ public final class Krgo implements AutoCloseable {
 
     /** Pushes a rootfs (git-layered or plain) to a registry. */
     public ImagePusher.Result push(PushRequest request, ImagePusher.Listener listener) {
-        Image image = imageOf(request.rootfs(), request.platform(), request.compression());
-        if (request.manifestType() != null) {
-            image = Images.withManifestFormat(image, request.manifestType());
-        }
         try (RegistryClient client = RegistryClient.forReference(request.target(), request.registry(),
                 credentials)) {
-            return new ImagePusher(client, PUSH_PARALLELISM).push(image, request.target(), listener);
+            Set<String> streamed = new java.util.HashSet<>();
+            Image image = new GitLayers(store, request.rootfs()).exists()
+                    ? imageOf(request.rootfs(), request.platform(), request.compression())
+                    : streamDirectory(client, request, streamed);
+            if (request.manifestType() != null) {
+                image = Images.withManifestFormat(image, request.manifestType());
+            }
+            return new ImagePusher(client, PUSH_PARALLELISM).push(image, request.target(), listener, streamed);
         }
+    }
+
+    /**
+     * A plain directory's one layer, uploaded while it is compressed into the content store (so the upload
+     * costs no time of its own); {@code streamed} gets its digest when that worked. When it did not, the
+     * pusher uploads the stored copy as usual, with its retries.
+     */
+    private Image streamDirectory(RegistryClient client, PushRequest request, Set<String> streamed) {
+        String repo = request.target().repository();
+        io.krgo.registry.BlobUpload upload;
+        try {
+            upload = client.startStreamedUpload(repo);
+        } catch (io.krgo.error.RegistryException e) {
+            upload = null; // e.g. a transient failure: the regular upload retries and reports
+        }
+        Image image;
+        try {
+            image = DirectoryImage.of(store, request.rootfs(), request.platform(),
+                    layerOptions(request.compression()), upload);
+        } catch (RuntimeException e) {
+            if (upload != null) {
+                upload.abort();
+            }
+            throw e;
+        }
+        if (upload != null) {
+            Descriptor layer = image.manifest().layers().get(0);
+            try {
+                upload.complete(layer.parsedDigest(), layer.size());
+                streamed.add(layer.digest());
+            } catch (io.krgo.error.KrgoException e) {
+                upload.abort();
+            }
+        }
+        return image;
+    }
+
+    private static LayerWriter.Options layerOptions(Compression compression) {
+        LayerWriter.Options defaults = LayerWriter.Options.defaults();
+        return new LayerWriter.Options(compression, compression == Compression.ZSTD ? 3 : defaults.level(),
+                defaults.threads());
     }
 
     /**

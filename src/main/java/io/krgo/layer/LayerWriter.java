@@ -7,7 +7,6 @@ import io.krgo.image.Digest;
 import io.krgo.store.BlobStore;
 
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,12 +64,21 @@ public final class LayerWriter {
     }
 
     public LayerBlob write(Path root, List<LayerChange> changes, Options options) throws IOException {
+        return write(root, changes, options, null);
+    }
+
+    /**
+     * As {@link #write(Path, List, Options)}; {@code tee} (may be null) also receives the blob's bytes as
+     * they are produced, e.g. an upload that runs meanwhile. It is written from another thread and not
+     * closed; when it throws it receives nothing more (it knows then that it missed bytes), and the layer is
+     * still written to the store.
+     */
+    public LayerBlob write(Path root, List<LayerChange> changes, Options options, OutputStream tee)
+            throws IOException {
         List<LayerChange> sorted = new ArrayList<>(changes);
         sorted.sort(Comparator.comparing(LayerWriter::sortKey, LayerWriter::compareKeys));
         Path tmp = store.newTempFile(null);
-        MessageDigest blobHash = Digest.newSha256();
         MessageDigest tarHash = Digest.newSha256();
-        long[] blobSize = new long[1];
         ExecutorService pool = options.compression() == Compression.GZIP
                 ? Executors.newFixedThreadPool(options.threads(), r -> {
                     Thread t = new Thread(r, "krgo-gzip");
@@ -78,40 +86,29 @@ public final class LayerWriter {
                     return t;
                 }) : null;
         try {
-            OutputStream file = Files.newOutputStream(tmp);
-            OutputStream counted = new FilterOutputStream(new DigestOutputStream(file, blobHash)) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                    blobSize[0] += len;
-                }
-
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(b);
-                    blobSize[0]++;
-                }
-            };
+            LayerOutput output = new LayerOutput(tmp, tee);
             OutputStream compressed = switch (options.compression()) {
-                case GZIP -> new ParallelGzipOutputStream(counted, pool, options.threads(), options.level(),
+                case GZIP -> new ParallelGzipOutputStream(output, pool, options.threads(), options.level(),
                         ParallelGzipOutputStream.DEFAULT_BLOCK);
                 case ZSTD -> {
-                    ZstdOutputStream z = new ZstdOutputStream(counted, options.level());
+                    ZstdOutputStream z = new ZstdOutputStream(output, options.level());
                     if (options.threads() > 1) {
                         z.setWorkers(options.threads());
                     }
                     yield z;
                 }
-                default -> counted;
+                default -> output;
             };
             try (TarWriter tar = new TarWriter(new BufferedOutputStream(new DigestOutputStream(compressed, tarHash),
                     1 << 16))) {
                 writeEntries(root, sorted, tar);
+            } finally {
+                output.close(); // also when the tar failed: stops the writer thread
             }
-            Digest digest = new Digest("sha256", HexFormat.of().formatHex(blobHash.digest()));
+            Digest digest = output.digest();
             Digest diffId = new Digest("sha256", HexFormat.of().formatHex(tarHash.digest()));
             store.commit(tmp, digest);
-            return new LayerBlob(digest, blobSize[0], diffId, options.compression());
+            return new LayerBlob(digest, output.size(), diffId, options.compression());
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;

@@ -1,10 +1,11 @@
 package io.krgo.layer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -16,7 +17,9 @@ import java.util.zip.Deflater;
  * previous block's last 32 KiB as preset dictionary and ended with a sync flush, so the concatenation is
  * one valid deflate stream; the last block is finished. CRC32 and ISIZE are computed here, on the
  * writer's thread, in input order. Output is deterministic (fixed header, no name, mtime 0) and does not
- * depend on the number of threads. At most a few blocks are in flight, so memory stays bounded.
+ * depend on the number of threads. At most a few blocks are in flight, so memory stays bounded; their
+ * buffers and Deflaters are recycled, so a layer of any size allocates only a few blocks' worth (a fresh
+ * array per block kept the small heap collecting, often fully, ~120 times for a 100 MB layer).
  */
 public final class ParallelGzipOutputStream extends OutputStream {
     public static final int DEFAULT_BLOCK = 256 * 1024;
@@ -29,13 +32,28 @@ public final class ParallelGzipOutputStream extends OutputStream {
     private final int level;
     private final int blockSize;
     private final int maxInFlight;
-    private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    /** Output buffer size: stored blocks grow by 5 bytes per 64 KiB, Huffman codes by at most ~1/8. */
+    private final int outputSize;
+    private final ArrayDeque<Task> inFlight = new ArrayDeque<>();
     private final CRC32 crc = new CRC32();
+    /** Input blocks no task reads any more (neither as input nor as the next block's dictionary). */
+    private final ArrayDeque<byte[]> freeInput = new ArrayDeque<>();
+    /** Output buffers written out; shared with the tasks, which take them on worker threads. */
+    private final ConcurrentLinkedQueue<byte[]> freeOutput = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
     private byte[] block;
     private int filled;
+    /** The last submitted block: the next block's dictionary, so it is recycled only after that block. */
     private byte[] previous;
+    /** The input of the last drained task: free once the task after it (which reads it) is drained too. */
+    private byte[] finishedInput;
     private long total;
     private boolean closed;
+
+    /** One block's compression: its input buffer and, when done, its output. */
+    private record Task(byte[] input, Future<Chunk> result) { }
+
+    private record Chunk(byte[] buffer, int length) { }
 
     /**
      * @param pool      runs the deflate tasks; owned by the caller
@@ -51,6 +69,7 @@ public final class ParallelGzipOutputStream extends OutputStream {
         this.level = level;
         this.blockSize = blockSize;
         this.maxInFlight = Math.max(2, threads * 2);
+        this.outputSize = blockSize + blockSize / 8 + 1024;
         this.block = new byte[blockSize];
         out.write(HEADER);
     }
@@ -80,51 +99,70 @@ public final class ParallelGzipOutputStream extends OutputStream {
         byte[] data = block;
         int length = filled;
         byte[] dict = previous;
-        int lvl = level;
-        inFlight.add(pool.submit(() -> deflate(data, length, dict, lvl, last)));
+        inFlight.add(new Task(data, pool.submit(() -> deflate(data, length, dict, last))));
         previous = data;
-        block = last ? null : new byte[blockSize];
         filled = 0;
-        while (inFlight.size() >= maxInFlight) {
+        // Blocks already done go out now, not only when the pipeline is full: what follows (a pushed
+        // upload) starts sooner and runs beside the compression.
+        while (inFlight.size() >= maxInFlight || (!inFlight.isEmpty() && inFlight.peek().result().isDone())) {
             drainOne();
         }
+        block = last ? null : freeInput.isEmpty() ? new byte[blockSize] : freeInput.poll();
     }
 
-    private static byte[] deflate(byte[] data, int length, byte[] dict, int level, boolean last) {
+    private Chunk deflate(byte[] data, int length, byte[] dict, boolean last) {
         double ratio = level > 0 ? sampleRatio(data, length) : 0;
-        Deflater d = new Deflater(ratio >= STORE_RATIO ? Deflater.NO_COMPRESSION : level, true);
-        if (ratio >= HUFFMAN_RATIO && ratio < STORE_RATIO) {
-            // High-entropy but not random (base64, hex, some binaries): LZ matching finds almost nothing and
-            // costs most of the time; Huffman coding alone gives nearly the same size several times faster.
-            d.setStrategy(Deflater.HUFFMAN_ONLY);
+        Deflater d = deflaters.poll();
+        if (d == null) {
+            d = new Deflater(level, true);
         }
+        boolean lz = ratio < HUFFMAN_RATIO;
+        d.setLevel(ratio >= STORE_RATIO ? Deflater.NO_COMPRESSION : level);
+        // High-entropy but not random (base64, hex, some binaries): LZ matching finds almost nothing and
+        // costs most of the time; Huffman coding alone gives nearly the same size several times faster.
+        d.setStrategy(lz || ratio >= STORE_RATIO ? Deflater.DEFAULT_STRATEGY : Deflater.HUFFMAN_ONLY);
         try {
-            if (dict != null) {
+            if (dict != null && lz && level > 0) {
+                // Only LZ matching can use the previous block; stored and Huffman-only blocks never look back.
                 d.setDictionary(dict, dict.length - DICT, DICT);
             }
             d.setInput(data, 0, length);
-            ByteArrayOutputStream o = new ByteArrayOutputStream(length / 2 + 64);
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = freeOutput.poll();
+            if (buf == null) {
+                buf = new byte[outputSize];
+            }
+            int n = 0;
             if (last) {
                 d.finish();
                 while (!d.finished()) {
-                    int n = d.deflate(buf);
-                    o.write(buf, 0, n);
+                    if (n == buf.length) {
+                        buf = Arrays.copyOf(buf, buf.length * 2);
+                    }
+                    n += d.deflate(buf, n, buf.length - n);
                 }
             } else {
-                // SYNC_FLUSH until the deflater produces less than a full buffer: all input consumed and
-                // flushed to a byte boundary, so the next block's bytes can simply follow.
-                // (A changed strategy is applied by the first call, which may consume no input: hence
-                // also loop while input is left.)
-                int n;
-                do {
-                    n = d.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
-                    o.write(buf, 0, n);
-                } while (n == buf.length || !d.needsInput());
+                // SYNC_FLUSH until the deflater leaves room in the buffer: all input consumed and flushed
+                // to a byte boundary, so the next block's bytes can simply follow. (A changed level or
+                // strategy is applied by the first call, which may consume no input: hence also loop
+                // while input is left.)
+                while (true) {
+                    if (n == buf.length) {
+                        buf = Arrays.copyOf(buf, buf.length * 2);
+                    }
+                    n += d.deflate(buf, n, buf.length - n, Deflater.SYNC_FLUSH);
+                    if (n < buf.length && d.needsInput()) {
+                        break;
+                    }
+                }
             }
-            return o.toByteArray();
+            d.reset();
+            deflaters.add(d);
+            d = null;
+            return new Chunk(buf, n);
         } finally {
-            d.end();
+            if (d != null) {
+                d.end();
+            }
         }
     }
 
@@ -166,15 +204,26 @@ public final class ParallelGzipOutputStream extends OutputStream {
     }
 
     private void drainOne() throws IOException {
-        Future<byte[]> f = inFlight.poll();
+        Task t = inFlight.poll();
+        Chunk c;
         try {
-            out.write(f.get());
+            c = t.result().get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while compressing");
         } catch (ExecutionException e) {
             throw new IOException("compression failed: " + e.getCause(), e.getCause());
         }
+        out.write(c.buffer(), 0, c.length());
+        if (c.buffer().length == outputSize) { // a grown one is left to the GC
+            freeOutput.add(c.buffer());
+        }
+        // Tasks finish in order here: the block before this one was this task's dictionary and is free now;
+        // this block is the next task's dictionary, so it waits for the next drain.
+        if (finishedInput != null) {
+            freeInput.add(finishedInput);
+        }
+        finishedInput = t.input();
     }
 
     /** Finishes the gzip stream (last block, CRC32, ISIZE) and closes the underlying stream. */
@@ -198,8 +247,12 @@ public final class ParallelGzipOutputStream extends OutputStream {
             }
             out.write(trailer);
         } finally {
-            for (Future<byte[]> f : inFlight) {
-                f.cancel(true);
+            for (Task t : inFlight) {
+                t.result().cancel(true);
+            }
+            // Deflaters still held by a cancelled task are ended by that task; these are idle.
+            for (Deflater d; (d = deflaters.poll()) != null; ) {
+                d.end();
             }
             out.close();
         }

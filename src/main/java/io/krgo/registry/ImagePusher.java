@@ -57,6 +57,15 @@ public final class ImagePusher {
     }
 
     public Result push(Image image, Reference target, Listener listener) {
+        return push(image, target, listener, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #push(Image, Reference, Listener)}; the layers whose digests are in {@code uploaded} were
+     * already uploaded by the caller (e.g. streamed while they were written) and count as uploaded when
+     * the registry has them.
+     */
+    public Result push(Image image, Reference target, Listener listener, java.util.Set<String> uploaded) {
         String repo = target.repository();
         List<Layer> layers = image.layers();
         List<Descriptor> declared = image.manifest().layers();
@@ -78,6 +87,9 @@ public final class ImagePusher {
                 Descriptor d = declared.get(i);
                 futures.add(pool.submit(() -> {
                     BlobAction a = pushLayer(repo, target.registry(), layer, d);
+                    if (a == BlobAction.EXISTED && uploaded.contains(d.digest())) {
+                        a = BlobAction.UPLOADED;
+                    }
                     listener.layerDone(index, d, a);
                     return a;
                 }));

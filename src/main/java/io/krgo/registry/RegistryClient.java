@@ -42,6 +42,7 @@ public final class RegistryClient implements AutoCloseable {
     private final int optionsRetryAttempts;
     private final RetryPolicy retry;
     private final long chunkSize;
+    private final java.time.Duration readTimeout;
 
     /**
      * @param host        the API host and port, e.g. {@code registry-1.docker.io}, {@code 127.0.0.1:5000}
@@ -57,6 +58,7 @@ public final class RegistryClient implements AutoCloseable {
         this.optionsRetryAttempts = options.retry().attempts();
         this.retry = options.retry();
         this.chunkSize = options.chunkSize();
+        this.readTimeout = options.readTimeout();
     }
 
     /** A client for {@code ref}'s registry; credentials from the options, else from the user's Docker config. */
@@ -355,6 +357,35 @@ public final class RegistryClient implements AutoCloseable {
                 Map.of(), null, true, push(repo), repo))) {
             finishUpload(resp, repo, digest);
         }
+    }
+
+    /**
+     * Opens an upload session whose bytes are written while they are produced (see {@link BlobUpload}):
+     * for a layer compressed and uploaded at once. Its failure is not fatal to a push: upload the blob
+     * again with {@link #uploadBlob} from a stored copy.
+     */
+    public BlobUpload startStreamedUpload(String repo) {
+        return new BlobUpload(this, transport, repo, startUpload(repo), readTimeout);
+    }
+
+    /** The PUT that ends a streamed upload: the registry checks the digest and commits the blob. */
+    void finishStreamed(String repo, URI location, Digest digest) {
+        try (Response resp = transport.send(new Transport.Request("PUT", withQuery(location, "digest=" + digest),
+                Map.of(), null, true, push(repo), repo))) {
+            finishUpload(resp, repo, digest);
+        }
+    }
+
+    void cancelSession(String repo, URI location) {
+        cancelUpload(repo, location);
+    }
+
+    static List<String> pushScopes(String repo) {
+        return push(repo);
+    }
+
+    static URI resolveLocation(URI base, String location) {
+        return resolve(base, location);
     }
 
     private URI startUpload(String repo) {

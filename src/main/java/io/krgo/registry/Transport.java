@@ -485,9 +485,13 @@ final class Transport implements AutoCloseable {
             timeout = timeout.plusSeconds(publisher.contentLength() / SLOWEST_UPLOAD_BYTES_PER_SECOND);
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
-                .timeout(timeout)
                 .header("User-Agent", options.userAgent())
                 .method(method, publisher);
+        if (publisher.contentLength() >= 0) {
+            // A body of unknown length is streamed while it is produced (BlobUpload): its pace is the
+            // producer's, so BlobUpload watches for stalls itself instead.
+            b.timeout(timeout);
+        }
         headers.forEach(b::header);
         long started = System.nanoTime();
         try {

@@ -37,6 +37,12 @@ public final class DirectoryImage {
 
     /** Packs {@code dir} into one layer in {@code store} and returns the one-layer image. */
     public static Image of(BlobStore store, Path dir, Platform platform, LayerWriter.Options options) {
+        return of(store, dir, platform, options, null);
+    }
+
+    /** As above; {@code tee} also receives the layer blob's bytes as they are written (see {@link LayerWriter}). */
+    public static Image of(BlobStore store, Path dir, Platform platform, LayerWriter.Options options,
+                           java.io.OutputStream tee) {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException(dir + " is not a directory");
         }
@@ -57,7 +63,7 @@ public final class DirectoryImage {
                     return FileVisitResult.CONTINUE;
                 }
             });
-            LayerBlob blob = new LayerWriter(store, new XattrReader()).write(dir, all, options);
+            LayerBlob blob = new LayerWriter(store, new XattrReader()).write(dir, all, options, tee);
             String now = Instant.now().toString();
             byte[] rawConfig = ImageConfig.empty(platform)
                     .withLayer(blob.diffId(), now, "krgo push (directory " + dir.getFileName() + ")", null).toJson();
