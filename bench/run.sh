@@ -6,7 +6,8 @@
 #        BENCH_DATA=... build-debian-image.sh, at $BENCH_DATA/build/oci:3layer)
 # Env:   RUNS (default 5), BENCH_DATA (default /var/tmp/krgo-bench), KRGO_JAVA_OPTS (added to the launcher's
 #        fixed heap settings), SKIP_PUSH=1 to skip the push workloads, SKIP_BIG=1 to skip the generated
-#        images (a 2 GB single-layer image and a 30,000-file layer), BIG_RUNS (default 1) rounds of those.
+#        images (a 2 GB single-layer image and a 30,000-file layer), BIG_RUNS (default 1) rounds of those,
+#        ONLY=push to run only the push workloads (with SKIP_BIG=1).
 # Workloads: cold/warm/unchanged pull vs skopeo copy + umoci unpack vs the pigz | tar floor; pull -g vs plain;
 #        push of a new ~117 MB directory (gzip and zstd) vs skopeo copy --dest-compress of the same
 #        uncompressed layer; commit + push; --version/--help vs java -version; the generated images.
@@ -104,7 +105,9 @@ layer_blobs() {
 # fresh dirs only (deleting before creating slows ext4 here); mktemp, since $(fresh) runs in a subshell
 fresh() { mktemp -d "$work/r.XXXXXX"; }
 
-for i in $(seq "$RUNS"); do
+pull_runs=$RUNS
+[ "${ONLY:-}" = push ] && pull_runs=0
+for i in $(seq "$pull_runs"); do
   log "round $i/$RUNS"
   d=$(fresh); timed "skopeo copy + umoci unpack" bash -c "skopeo copy -q --src-tls-verify=false docker://$IMG oci:$d/oci:x && umoci unpack --image $d/oci:x $d/bundle"
   d=$(fresh); export KRGO_CACHE=$d/cache

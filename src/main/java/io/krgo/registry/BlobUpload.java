@@ -16,7 +16,7 @@ import java.util.concurrent.Flow;
 
 /**
  * A blob upload whose bytes are written while they are produced (a layer being compressed), before its
- * digest is known: one PATCH whose body streams what {@link #write} gets (chunked transfer encoding),
+ * digest is known: a POST opening the session (at once, on the upload's own thread), one PATCH whose body streams what {@link #write} gets (chunked transfer encoding),
  * then, in {@link #complete}, a PUT with the digest. Memory is bounded: {@link #write} waits while 8 MiB
  * are queued. Not retried: a stream cannot be replayed, so when anything fails (write throws, or
  * complete does) the caller uploads the blob again from a stored copy with {@link RegistryClient#uploadBlob}.
@@ -31,7 +31,8 @@ public final class BlobUpload extends OutputStream {
     private final RegistryClient client;
     private final Transport transport;
     private final String repo;
-    private final URI location;
+    private final java.util.function.Supplier<URI> opener;
+    private volatile URI location;
     private final Duration stallTimeout;
     private final Object lock = new Object();
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
@@ -43,18 +44,23 @@ public final class BlobUpload extends OutputStream {
     private boolean draining;
     private boolean missed;
     private Flow.Subscriber<? super ByteBuffer> subscriber;
-    private Thread sender;
+    private final Thread sender = new Thread(this::send, "krgo-upload");
     private long written;
     private volatile RuntimeException failure;
     private volatile URI next;
     private volatile long acknowledged = -1;
 
-    BlobUpload(RegistryClient client, Transport transport, String repo, URI location, Duration stallTimeout) {
+    /** @param opener opens the upload session (POST) and returns its location; run on the upload's thread */
+    BlobUpload(RegistryClient client, Transport transport, String repo, java.util.function.Supplier<URI> opener,
+               Duration stallTimeout) {
         this.client = client;
         this.transport = transport;
         this.repo = repo;
-        this.location = location;
+        this.opener = opener;
         this.stallTimeout = stallTimeout;
+        // At once: the session opens (the first request may also settle the connection and authentication)
+        // while the caller starts producing; bytes written meanwhile wait in the queue.
+        start();
     }
 
     @Override
@@ -65,9 +71,6 @@ public final class BlobUpload extends OutputStream {
     /** Queues a copy of the bytes; throws once the upload has failed (later bytes would be lost anyway). */
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        if (sender == null) {
-            start(); // on the first bytes: no request idles on the registry while the first block compresses
-        }
         while (len > 0) {
             int n = Math.min(len, PIECE);
             ByteBuffer piece = ByteBuffer.allocate(n).put(b, off, n).flip();
@@ -125,13 +128,18 @@ public final class BlobUpload extends OutputStream {
     }
 
     private void start() {
-        sender = new Thread(this::send, "krgo-upload");
         sender.setDaemon(true);
         sender.start();
     }
 
-    /** The PATCH: runs until the registry answers, i.e. until the body has ended. */
+    /** POST, then the PATCH: runs until the registry answers, i.e. until the body has ended. */
     private void send() {
+        try {
+            location = opener.get();
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
         Flow.Publisher<ByteBuffer> body = this::subscribe;
         try (Response resp = transport.send(new Transport.Request("PATCH", location, Map.of("Content-Type", OCTET),
                 () -> HttpRequest.BodyPublishers.fromPublisher(body), false, RegistryClient.pushScopes(repo), repo))) {
@@ -237,9 +245,6 @@ public final class BlobUpload extends OutputStream {
      * bytes). Throws when anything went wrong; the blob must then be uploaded again.
      */
     public void complete(Digest digest, long size) {
-        if (sender == null) {
-            start();
-        }
         synchronized (lock) {
             ended = true;
         }
@@ -284,12 +289,13 @@ public final class BlobUpload extends OutputStream {
             queuedBytes = 0;
             lock.notifyAll();
         }
-        Thread s = sender;
-        if (s != null) {
-            s.interrupt();
+        sender.interrupt();
+        URI session = next != null ? next : location;
+        if (session == null) {
+            return;
         }
         try {
-            client.cancelSession(repo, next != null ? next : location);
+            client.cancelSession(repo, session);
         } catch (KrgoException ignored) {
             // an abandoned session expires on the registry anyway
         }

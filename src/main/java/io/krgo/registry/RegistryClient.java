@@ -361,11 +361,12 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * Opens an upload session whose bytes are written while they are produced (see {@link BlobUpload}):
-     * for a layer compressed and uploaded at once. Its failure is not fatal to a push: upload the blob
-     * again with {@link #uploadBlob} from a stored copy.
+     * for a layer compressed and uploaded at once. The session opens in the background; its failure (like
+     * any of the upload's) is not fatal to a push: upload the blob again with {@link #uploadBlob} from a
+     * stored copy, which reports errors as usual.
      */
     public BlobUpload startStreamedUpload(String repo) {
-        return new BlobUpload(this, transport, repo, startUpload(repo), readTimeout);
+        return new BlobUpload(this, transport, repo, () -> startUpload(repo), readTimeout);
     }
 
     /** The PUT that ends a streamed upload: the registry checks the digest and commits the blob. */
@@ -428,9 +429,54 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * A body of {@code length} bytes read from {@code in} in 256 KiB pieces as the client asks for them.
+     * (BodyPublishers.ofInputStream reads 16 KiB at a time: each piece one trip through the client's flow
+     * machinery, ~6,400 for a 100 MB layer.)
+     */
     private static HttpRequest.BodyPublisher sized(java.util.function.Supplier<InputStream> in, long length) {
-        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(in), length);
+        Iterable<byte[]> pieces = () -> new java.util.Iterator<>() {
+            private InputStream stream;
+            private long left = length;
+
+            @Override
+            public boolean hasNext() {
+                return left > 0;
+            }
+
+            @Override
+            public byte[] next() {
+                if (left <= 0) {
+                    throw new java.util.NoSuchElementException();
+                }
+                if (stream == null) {
+                    stream = in.get();
+                }
+                try {
+                    byte[] piece = stream.readNBytes((int) Math.min(UPLOAD_PIECE, left));
+                    if (piece.length == 0) {
+                        throw new IOException("blob shorter than its size");
+                    }
+                    left -= piece.length;
+                    if (left == 0) {
+                        stream.read(); // to EOF, so a verifying stream checks the digest before the body ends
+                        stream.close();
+                    }
+                    return piece;
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        stream.close();
+                    } catch (IOException ignored) {
+                        // the read error is the one to report
+                    }
+                    throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+                }
+            }
+        };
+        return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArrays(pieces), length);
     }
+
+    private static final int UPLOAD_PIECE = 256 * 1024;
 
     /** Reads at most {@code n} bytes of the underlying stream and leaves it open for the next chunk. */
     private static final class BoundedNonClosing extends FilterInputStream {

@@ -106,8 +106,8 @@ class ParallelGzipOutputStreamTest {
         // stored random half: a few bytes of framing per stored block; the text half nearly vanishes
         // (deflated at level 1 the random half would also be ~0.03% larger, but at ~30 MB/s per core)
         assertThat(gz.length).isBetween(3 * BLOCK, 3 * BLOCK + 3 * BLOCK / 100);
-        assertThat(ParallelGzipOutputStream.incompressible(input, BLOCK)).isTrue();
-        assertThat(ParallelGzipOutputStream.incompressible(text, BLOCK)).isFalse();
+        assertThat(ParallelGzipOutputStream.coding(input, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.STORE);
+        assertThat(ParallelGzipOutputStream.coding(text, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.DEFLATE);
     }
 
     @Test
@@ -120,8 +120,7 @@ class ParallelGzipOutputStreamTest {
         System.arraycopy(b64, 0, input, 0, b64.length);
         byte[] text = "plain text\n".repeat(2 * BLOCK / 11 + 1).getBytes();
         System.arraycopy(text, 0, input, b64.length, 2 * BLOCK);
-        double ratio = ParallelGzipOutputStream.sampleRatio(b64, BLOCK);
-        assertThat(ratio).isBetween(ParallelGzipOutputStream.HUFFMAN_RATIO, ParallelGzipOutputStream.STORE_RATIO);
+        assertThat(ParallelGzipOutputStream.coding(b64, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.HUFFMAN);
 
         for (int threads : new int[] {1, 2, 4}) {
             byte[] gz = gzip(input, threads, 1, 65536);
@@ -135,6 +134,33 @@ class ParallelGzipOutputStreamTest {
             // Huffman coding alone shrinks MIME base64 (6 of 8 bits, plus line breaks) to ~87% here, about
             // what level-1 LZ gives on it, several times faster; the text part nearly vanishes
             assertThat(gz.length).isLessThan(b64.length * 90 / 100 + BLOCK / 50);
+        }
+    }
+
+    @Test
+    void eachKindOfContentGetsTheCodingThatPaysOff() throws Exception {
+        byte[] random = new byte[BLOCK];
+        new Random(5).nextBytes(random);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+            z.write(data(4 * BLOCK));
+        }
+        byte[] hex = java.util.HexFormat.of().formatHex(random).getBytes();
+        byte[] prose = "The quick brown fox jumps over the lazy dog; a layer holds files, and files hold text. "
+                .repeat(BLOCK / 40).getBytes();
+        assertThat(ParallelGzipOutputStream.coding(random, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.STORE);
+        assertThat(ParallelGzipOutputStream.coding(gz.toByteArray(), BLOCK))
+                .isEqualTo(ParallelGzipOutputStream.Coding.STORE);
+        assertThat(ParallelGzipOutputStream.coding(hex, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.HUFFMAN);
+        assertThat(ParallelGzipOutputStream.coding(prose, BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.DEFLATE);
+        assertThat(ParallelGzipOutputStream.coding(new byte[BLOCK], BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.DEFLATE);
+        assertThat(ParallelGzipOutputStream.coding(data(BLOCK), BLOCK)).isEqualTo(ParallelGzipOutputStream.Coding.DEFLATE);
+
+        // hex Huffman-coded: about half its size (4 bits of 8), and whole
+        byte[] out = gzip(hex, 2, 1, 65536);
+        assertThat(out.length).isLessThan(hex.length * 55 / 100);
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(out))) {
+            assertThat(in.readAllBytes()).isEqualTo(hex);
         }
     }
 }
