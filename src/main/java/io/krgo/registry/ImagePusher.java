@@ -62,8 +62,8 @@ public final class ImagePusher {
 
     /**
      * As {@link #push(Image, Reference, Listener)}; the layers whose digests are in {@code uploaded} were
-     * already uploaded by the caller (e.g. streamed while they were written) and count as uploaded when
-     * the registry has them.
+     * already uploaded by the caller (e.g. streamed while they were written; the registry acknowledged
+     * them) and count as uploaded.
      */
     public Result push(Image image, Reference target, Listener listener, java.util.Set<String> uploaded) {
         String repo = target.repository();
@@ -73,7 +73,7 @@ public final class ImagePusher {
             throw new IllegalStateException("manifest and image disagree on the layer count");
         }
         List<BlobAction> actions = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, layers.size())),
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, layers.size() + 1),
                 r -> {
                     Thread t = new Thread(r, "krgo-push");
                     t.setDaemon(true);
@@ -86,24 +86,23 @@ public final class ImagePusher {
                 Layer layer = layers.get(i);
                 Descriptor d = declared.get(i);
                 futures.add(pool.submit(() -> {
-                    BlobAction a = pushLayer(repo, target.registry(), layer, d);
-                    if (a == BlobAction.EXISTED && uploaded.contains(d.digest())) {
-                        a = BlobAction.UPLOADED;
-                    }
+                    // the registry acknowledged a layer the caller uploaded (201): no need to ask again
+                    BlobAction a = uploaded.contains(d.digest()) ? BlobAction.UPLOADED
+                            : pushLayer(repo, target.registry(), layer, d);
                     listener.layerDone(index, d, a);
                     return a;
                 }));
             }
+            Descriptor cfg = image.manifest().config();
+            byte[] config = image.rawConfig();
+            // beside the layers; uploadBlob skips it when the repository has it
+            Future<?> configDone = pool.submit(() -> client.uploadBlob(repo, cfg, () -> new ByteArrayInputStream(config)));
             for (Future<BlobAction> f : futures) {
                 actions.add(await(f));
             }
+            await(configDone);
         } finally {
             pool.shutdownNow();
-        }
-        Descriptor cfg = image.manifest().config();
-        byte[] config = image.rawConfig();
-        if (!client.blobExists(repo, cfg.parsedDigest())) {
-            client.uploadBlob(repo, cfg, () -> new ByteArrayInputStream(config));
         }
         byte[] manifest = image.rawManifest();
         String tagOrDigest = target.tag() != null ? target.tag() : Digest.sha256(manifest).toString();
