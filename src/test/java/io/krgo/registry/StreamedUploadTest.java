@@ -129,6 +129,32 @@ class StreamedUploadTest {
         }
     }
 
+    @Test
+    void aRegistryThatStopsReadingIsGivenUpOnAfterTheReadTimeout() throws Exception {
+        try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+            if (!ex.getRequestMethod().equals("PATCH")) {
+                return false;
+            }
+            ex.getRequestBody().readNBytes(1024 * 1024);
+            try {
+                Thread.sleep(60_000); // reads nothing more, answers nothing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        }); RegistryClient c = new RegistryClient(front.host(), RegistryOptions.defaults().withCredentials(creds)
+                .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(2)), creds)) {
+            BlobUpload up = c.startStreamedUpload("streamed/stalled");
+            byte[] blob = random(128 * 1024 * 1024, 4); // more than the queue and the socket buffers hold
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> writeInPieces(up, blob)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("stalled");
+            assertThatThrownBy(() -> up.complete(Digest.sha256(blob), blob.length)).isInstanceOf(RegistryException.class);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(20));
+            up.abort();
+        }
+    }
+
     /** A directory of files: some random, some text. */
     private Path directory() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("dir"));
@@ -189,6 +215,26 @@ class StreamedUploadTest {
                 try (RegistryClient c = client(registry.host())) {
                     assertThat(c.getManifest(repo, "ok").manifest().layers().get(0))
                             .isEqualTo(layer);
+                }
+            }
+            // the connection breaks part-way through the streamed body: the stored copy goes up instead
+            AtomicBoolean cut = new AtomicBoolean();
+            try (LoopbackProxy front = LoopbackProxy.start(registry.host(), (ex, self) -> {
+                if (!ex.getRequestMethod().equals("PATCH") || !cut.compareAndSet(false, true)) {
+                    return false;
+                }
+                ex.getRequestBody().readNBytes(1024 * 1024);
+                throw new IOException("connection cut on purpose mid-upload");
+            })) {
+                ImagePusher.Result r = pushDirectory(front.host(), dir, repo + "-cut:latest", compression);
+                assertThat(cut).isTrue();
+                assertThat(r.layerActions()).containsExactly(ImagePusher.BlobAction.UPLOADED);
+                assertThat(front.requests("PUT", "digest=")).hasSize(2); // the stored layer in one PUT, the config
+                try (RegistryClient c = client(registry.host())) {
+                    Descriptor layer = c.getManifest(repo + "-cut", "latest").manifest().layers().get(0);
+                    try (InputStream in = c.openBlob(repo + "-cut", layer)) {
+                        assertThat(Digest.sha256(in.readAllBytes())).isEqualTo(layer.parsedDigest());
+                    }
                 }
             }
         }
