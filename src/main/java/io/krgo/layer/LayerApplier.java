@@ -462,25 +462,29 @@ public final class LayerApplier {
         byte[] readContent(TarArchiveInputStream tar, long size) throws IOException {
             byte[] data = new byte[(int) size];
             int off = 0;
+            while (off < data.length) {
+                off += readData(tar, data, off, data.length - off);
+            }
+            return data;
+        }
+
+        /** One read of the current entry's data (at least one byte); a tar that ends early is an unsafe image. */
+        int readData(TarArchiveInputStream tar, byte[] b, int off, int len) throws IOException {
+            int n;
             try {
-                while (off < data.length) {
-                    int n = tar.read(data, off, data.length - off);
-                    if (n < 0) {
-                        throw new UnsafeImageException("layer tar is truncated inside entry '"
-                                + SafeRoot.printable(current) + "'");
-                    }
-                    off += n;
-                }
+                n = tar.read(b, off, len);
             } catch (IOException ex) {
                 if (ex.getMessage() != null && ex.getMessage().contains("Truncated TAR archive")) {
                     throw new UnsafeImageException("layer tar is truncated inside entry '"
                             + SafeRoot.printable(current) + "'", ex);
                 }
                 throw ex;
-            } finally {
-                consumedData += off;
             }
-            return data;
+            if (n < 0) {
+                throw new UnsafeImageException("layer tar is truncated inside entry '" + SafeRoot.printable(current) + "'");
+            }
+            consumedData += n;
+            return n;
         }
 
         /** A small file's write, on the writer thread: false when something is in the way (then the caller replaces it). */
@@ -510,24 +514,13 @@ public final class LayerApplier {
             try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, mode)) {
                 long left = size;
                 while (left > 0) {
-                    int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
-                    if (n < 0) {
-                        throw new UnsafeImageException("layer tar is truncated inside entry '"
-                                + SafeRoot.printable(current) + "'");
-                    }
+                    int n = readData(tar, buffer, 0, (int) Math.min(buffer.length, left));
                     ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
                     while (bb.hasRemaining()) {
                         ch.write(bb);
                     }
                     left -= n;
-                    consumedData += n;
                 }
-            } catch (IOException ex) {
-                if (ex.getMessage() != null && ex.getMessage().contains("Truncated TAR archive")) {
-                    throw new UnsafeImageException("layer tar is truncated inside entry '"
-                            + SafeRoot.printable(current) + "'", ex);
-                }
-                throw ex;
             }
         }
 
