@@ -63,6 +63,12 @@ public final class CdsTraining {
                     + "0".repeat(64) + "\",\"size\":2},\"layers\":[]}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     null);
             exerciseRegistryClient();
+            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("krgo-cds-training");
+            try {
+                PipelineTraining.run(work);
+            } finally {
+                io.krgo.layer.Trees.deleteQuietly(work);
+            }
         } catch (Exception e) {
             // Training only decides which classes are archived; a failure here must not fail the build.
         } finally {
