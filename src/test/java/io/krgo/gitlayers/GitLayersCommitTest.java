@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -114,7 +115,40 @@ class GitLayersCommitTest {
         try (InputStream in = committed.layers().get(committed.layers().size() - 1).open()) {
             assertThat(io.krgo.image.Digest.sha256(in.readAllBytes())).isEqualTo(r.layerDigest());
         }
+        assertGitTreeHoldsTheFiles(r.branch());
         return new Committed(r, entries(r));
+    }
+
+    /** The committed branch holds every file and symlink of DIR (but .git paths) with its content. */
+    private void assertGitTreeHoldsTheFiles(String branch) throws Exception {
+        Map<String, byte[]> expected = new java.util.TreeMap<>();
+        try (var paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                String rel = dir.relativize(p).toString();
+                if (rel.isEmpty() || java.util.Arrays.asList(rel.split("/")).contains(".git")) {
+                    continue;
+                }
+                if (Files.isSymbolicLink(p)) {
+                    expected.put(rel, Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8));
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    expected.put(rel, Files.readAllBytes(p));
+                }
+            }
+        }
+        Map<String, byte[]> actual = new java.util.TreeMap<>();
+        try (var repo = new org.eclipse.jgit.storage.file.FileRepositoryBuilder().setGitDir(layers.gitDir().toFile())
+                .setMustExist(true).build();
+             var walk = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+            walk.addTree(repo.parseCommit(repo.resolve("refs/heads/" + branch)).getTree());
+            walk.setRecursive(true);
+            while (walk.next()) {
+                actual.put(walk.getPathString(), repo.open(walk.getObjectId(0)).getBytes());
+            }
+        }
+        assertThat(actual.keySet()).as("paths in git").isEqualTo(expected.keySet());
+        for (Map.Entry<String, byte[]> e : expected.entrySet()) {
+            assertThat(actual.get(e.getKey())).as("git content of %s", e.getKey()).isEqualTo(e.getValue());
+        }
     }
 
     private List<String> entries(CommitResult r) throws IOException {
