@@ -129,7 +129,8 @@ final class Transport implements AutoCloseable {
                     // Created on first use: building an HttpClient costs start-up time that "krgo --help" should not pay.
                     HttpClient.Builder builder = HttpClient.newBuilder();
                     if (!tls) {
-                        builder.sslContext(NoTls.CONTEXT);
+                        // Explicit parameters too: the client would otherwise ask the context for its defaults.
+                        builder.sslContext(new NoTls()).sslParameters(new javax.net.ssl.SSLParameters());
                     } else if (options.insecure()) {
                         builder.sslContext(InsecureTls.context());
                     }
@@ -150,20 +151,55 @@ final class Transport implements AutoCloseable {
     }
 
     /**
-     * An SSL context that trusts nothing, for the client that only ever speaks plain HTTP: the JDK's
-     * HttpClient insists on one, and the default context loads the system trust store.
+     * The SSL context of the client that only ever speaks plain HTTP: the JDK's HttpClient insists on one,
+     * but any real one costs start-up (the default loads the system trust store; even an empty JSSE context
+     * initialises the TLS provider, ~30 ms). This one has no TLS at all and is never used for a connection.
      */
-    private static final class NoTls {
-        static final javax.net.ssl.SSLContext CONTEXT = create();
+    private static final class NoTls extends javax.net.ssl.SSLContext {
+        NoTls() {
+            super(new NoTlsSpi(), null, "none");
+        }
+    }
 
-        private static javax.net.ssl.SSLContext create() {
-            try {
-                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-                ctx.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
-                return ctx;
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("the JDK has no TLS", e);
-            }
+    private static final class NoTlsSpi extends javax.net.ssl.SSLContextSpi {
+        private static UnsupportedOperationException noTls() {
+            return new UnsupportedOperationException("TLS on the plain-HTTP client");
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
+                                  java.security.SecureRandom random) {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+            throw noTls();
         }
     }
 
