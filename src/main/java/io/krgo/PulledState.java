@@ -1,8 +1,5 @@
 package io.krgo;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.krgo.image.Platform;
 import io.krgo.rootfs.RootfsLayout;
 
@@ -20,8 +17,9 @@ import java.util.Optional;
  * the manifest digest and layer count from {@code image.json}, and, when that manifest was chosen from an
  * index, the index's digest and the platform asked for (kept in {@code source.json} beside it).
  *
- * <p>Read with Jackson's streaming parser: a re-pull of an unchanged image should cost one manifest HEAD,
- * and data binding's first use alone (~0.1 s) would be most of that.
+ * <p>Read by {@link TopLevelFields}, not Jackson: a re-pull of an unchanged image should cost about one
+ * manifest HEAD, and Jackson's first use (data binding ~0.1 s; even its streaming parser's class
+ * initialisation, ~15 ms) would be a good part of that.
  *
  * @param manifestDigest the image manifest DIR holds
  * @param layers         its layer count
@@ -51,7 +49,7 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
             if (!Files.isRegularFile(record) || Files.size(record) > MAX_RECORD_BYTES) {
                 return Optional.empty();
             }
-            String[] image = fields(Files.readAllBytes(record), "manifestDigest", "layers");
+            String[] image = TopLevelFields.read(Files.readAllBytes(record), "manifestDigest", "layers");
             if (image[0] == null) {
                 return Optional.empty();
             }
@@ -59,7 +57,8 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
             int layers = image[1] == null ? 0 : Integer.parseInt(image[1]);
             Path sourceFile = layout.metaDir().resolve(SOURCE_FILE);
             if (Files.isRegularFile(sourceFile) && Files.size(sourceFile) <= MAX_RECORD_BYTES) {
-                String[] source = fields(Files.readAllBytes(sourceFile), "manifestDigest", "indexDigest", "platform");
+                String[] source = TopLevelFields.read(Files.readAllBytes(sourceFile), "manifestDigest", "indexDigest",
+                        "platform");
                 // Written after image.json: it counts only when it speaks of the manifest image.json names.
                 if (image[0].equals(source[0]) && source[1] != null && source[2] != null) {
                     return Optional.of(new PulledState(image[0], layers, source[1], source[2]));
@@ -93,15 +92,10 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
         Path target = layout.metaDir().resolve(SOURCE_FILE);
         Path temp = layout.metaDir().resolve(SOURCE_FILE + ".tmp-" + ProcessHandle.current().pid());
         try {
-            java.io.StringWriter json = new java.io.StringWriter();
-            try (var gen = new JsonFactory().createGenerator(json)) {
-                gen.writeStartObject();
-                gen.writeStringField("manifestDigest", manifestDigest);
-                gen.writeStringField("indexDigest", indexDigest);
-                gen.writeStringField("platform", wanted.toString());
-                gen.writeEndObject();
-            }
-            Files.writeString(temp, json.toString(), StandardCharsets.UTF_8);
+            String json = "{\"manifestDigest\":" + TopLevelFields.quote(manifestDigest)
+                    + ",\"indexDigest\":" + TopLevelFields.quote(indexDigest)
+                    + ",\"platform\":" + TopLevelFields.quote(wanted.toString()) + "}";
+            Files.writeString(temp, json, StandardCharsets.UTF_8);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             try {
@@ -118,43 +112,4 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
         }
     }
 
-    /**
-     * The top-level fields {@code names} of a JSON object: a string's value, or for an array its length;
-     * null where absent. Throws on anything that is not a JSON object.
-     */
-    static String[] fields(byte[] json, String... names) throws IOException {
-        String[] values = new String[names.length];
-        try (JsonParser p = new JsonFactory().createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("not a JSON object");
-            }
-            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                int at = indexOf(names, name);
-                if (at >= 0 && value == JsonToken.VALUE_STRING) {
-                    values[at] = p.getText();
-                } else if (at >= 0 && value == JsonToken.START_ARRAY) {
-                    int n = 0;
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
-                        p.skipChildren();
-                        n++;
-                    }
-                    values[at] = Integer.toString(n);
-                } else {
-                    p.skipChildren();
-                }
-            }
-        }
-        return values;
-    }
-
-    private static int indexOf(String[] names, String name) {
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
 }
