@@ -47,15 +47,15 @@ log "loading $SRC into $IMG"
 skopeo copy -q --dest-tls-verify=false "oci:$SRC" "docker://$IMG"
 layout=${SRC%:*}
 
-# one timed run: name, then the command; records wall seconds and peak RSS (KiB)
+# one timed run: name, then the command; records wall seconds, peak RSS (KiB) and CPU seconds (user + sys)
 timed() {
   local name=$1; shift
   local t0 t1 rss
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { log "FAILED: $name"; cat "$work/err" >&2; return 1; }
+  /usr/bin/time -f '%M %U %S' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { log "FAILED: $name"; cat "$work/err" >&2; return 1; }
   t1=$(date +%s.%N)
-  rss=$(tail -1 "$work/rss")
-  printf '%s\t%s\t%s\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rss" >>"$results"
+  read -r rss usr sys < <(tail -1 "$work/rss")
+  printf '%s\t%s\t%s\t%s\n' "$name" "$(echo "$t1 - $t0" | bc)" "$rss" "$(echo "$usr + $sys" | bc)" >>"$results"
 }
 
 # oci_layout DIR LAYOUT TAG gzip|none: an OCI layout holding DIR as its only layer (tar --numeric-owner)
@@ -191,14 +191,16 @@ python3 - "$results" "${newbytes:-0}" <<'PY' || awk -F'\t' '{print}' "$results"
 import sys, statistics, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
-    name, t, rss = line.rstrip("\n").split("\t")
-    rows.setdefault(name, []).append((float(t), int(rss)))
-med = {k: statistics.median(t for t, _ in v) for k, v in rows.items()}
-print("| workload | runs | median s | min–max s | peak RSS MiB |")
-print("|---|---:|---:|---:|---:|")
+    name, t, rss, cpu = line.rstrip("\n").split("\t")
+    rows.setdefault(name, []).append((float(t), int(rss), float(cpu)))
+med = {k: statistics.median(t for t, _, _ in v) for k, v in rows.items()}
+# CPU seconds are steadier than wall time on a shared 2-core machine: a workload's work, whoever else runs.
+print("| workload | runs | median s | min–max s | median CPU s | peak RSS MiB |")
+print("|---|---:|---:|---:|---:|---:|")
 for k, v in rows.items():
-    ts = [t for t, _ in v]
-    print(f"| {k} | {len(v)} | {med[k]:.2f} | {min(ts):.2f}–{max(ts):.2f} | {max(r for _, r in v)/1024:.0f} |")
+    ts = [t for t, _, _ in v]
+    cpu = statistics.median(c for _, _, c in v)
+    print(f"| {k} | {len(v)} | {med[k]:.2f} | {min(ts):.2f}–{max(ts):.2f} | {cpu:.2f} | {max(r for _, r, _ in v)/1024:.0f} |")
 def ratio(a, b):
     if a in med and b in med and med[b] > 0:
         print(f"- {a} / {b} = {med[a]/med[b]:.2f}")
@@ -220,7 +222,7 @@ for w in ("2 GB layer", "30k files"):
     ratio(f"{w}: krgo pull (cold)", f"{w}: skopeo copy + umoci unpack")
     ratio(f"{w}: krgo pull (cold)", f"{w}: floor: pigz -dc | tar -x")
     ratio(f"{w}: krgo pull -g (cold)", f"{w}: krgo pull (cold)")
-print(f"- peak RSS of any krgo run: {max((r for k, v in rows.items() if k.startswith('krgo') or ': krgo' in k for _, r in v), default=0)/1024:.0f} MiB")
+print(f"- peak RSS of any krgo run: {max((r for k, v in rows.items() if k.startswith('krgo') or ': krgo' in k for _, r, _ in v), default=0)/1024:.0f} MiB")
 PY
 echo "- blob GETs during the warm pulls (content store filled): ${warm_gets:-?}"
 log "blob GETs seen by the registry (all workloads): $(grep -c 'GET /v2/.*/blobs/' "$work/registry/log" || true)"

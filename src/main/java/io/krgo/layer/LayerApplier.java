@@ -135,11 +135,7 @@ public final class LayerApplier {
             InputStream decompressed = Decompression.open(blob, mediaType);
             return hasher == null ? decompressed : new DigestInputStream(decompressed, hasher);
         }, BUFFER, READ_AHEAD_CHUNKS, "krgo-decompress")) {
-            LayerResult r = apply(tar);
-            // Trailing bytes after the tar's end marker still belong to the digest.
-            while (tar.read(buffer) >= 0) {
-                // drain
-            }
+            LayerResult r = applyTar(tar);
             if (hasher != null) {
                 Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
                 if (!actual.equals(diffId)) {
@@ -149,6 +145,18 @@ public final class LayerApplier {
             }
             return r;
         }
+    }
+
+    /**
+     * Applies one uncompressed tar stream and reads it to its end: bytes after the tar's end marker still
+     * belong to the layer's digest, and a verifying stream checks it only at EOF.
+     */
+    public LayerResult applyTar(InputStream tar) throws IOException {
+        LayerResult r = apply(tar);
+        while (tar.read(buffer) >= 0) {
+            // drain
+        }
+        return r;
     }
 
     /** Applies one uncompressed tar stream. */

@@ -7,6 +7,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.Layer;
+import io.krgo.layer.Decompression;
 import io.krgo.layer.HiddenPaths;
 import io.krgo.layer.LayerApplier;
 import io.krgo.layer.LayerResult;
@@ -22,6 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +40,8 @@ import java.util.concurrent.Executors;
 public final class RootfsWriter {
     /** A layer is scanned ahead when the layers below it are at least this many times its size. */
     private static final int SCAN_RATIO = 8;
+    /** How far (bytes of uncompressed tar) a layer may be inflated ahead of its turn: bounds the spool's disk use. */
+    private static final long SPOOL_AHEAD = 8 * LayerSpool.SEGMENT;
     private final BlobStore store;
 
     public RootfsWriter(BlobStore store) {
@@ -80,6 +86,8 @@ public final class RootfsWriter {
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<Layer> layers = image.layers();
         Thread scanner = null;
+        Thread inflater = null;
+        List<LayerSpool> spoolsToStop = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
                 r -> {
                     Thread t = new Thread(r, "krgo-layer-download");
@@ -118,14 +126,22 @@ public final class RootfsWriter {
             if (hidden != null) {
                 scanner = startScanner(hidden, layers, downloads, opts.apply().privileged());
             }
+            List<LayerSpool> spools = layers.size() > 1 ? newSpools(layers.size(), staging) : null;
+            if (spools != null) {
+                spools.stream().filter(java.util.Objects::nonNull).forEach(spoolsToStop::add);
+            }
+            if (spools != null) {
+                inflater = startSpooler(layers, downloads, spools);
+            }
             LayerApplier applier;
             try {
-                applier = applyAll(layers, downloads, rootfs, opts, hidden, listener, prog);
+                applier = applyAll(layers, downloads, spools, rootfs, opts, hidden, listener, prog);
             } catch (HiddenPaths.SkippedLinkTarget rare) {
                 scanner.interrupt();
+                stopSpooling(spools, inflater);
                 Trees.deleteRecursively(rootfs);
                 Files.createDirectories(rootfs);
-                applier = applyAll(layers, downloads, rootfs, opts, null, listener, prog);
+                applier = applyAll(layers, downloads, null, rootfs, opts, null, listener, prog);
             }
             LayerStats totals = applier.totals();
 
@@ -152,6 +168,7 @@ public final class RootfsWriter {
             if (scanner != null) {
                 scanner.interrupt();
             }
+            stopSpooling(spoolsToStop, inflater);
             pool.shutdownNow();
             awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
@@ -163,9 +180,87 @@ public final class RootfsWriter {
         }
     }
 
-    /** Applies every layer in order, each as soon as its download has begun; returns the finished applier. */
-    private LayerApplier applyAll(List<Layer> layers, List<LayerDownload> downloads, Path rootfs, RootfsOptions opts,
-                                  HiddenPaths hidden, LayerListener listener, ProgressListener prog) throws IOException {
+    /** One spool per layer above the first (index 0 stays null: it is inflated while applied). */
+    private static List<LayerSpool> newSpools(int count, Path staging) throws IOException {
+        Path dir = Files.createDirectories(staging.resolve("spool"));
+        List<LayerSpool> spools = new ArrayList<>();
+        spools.add(null);
+        for (int i = 1; i < count; i++) {
+            spools.add(new LayerSpool(dir, "layer-" + i, SPOOL_AHEAD));
+        }
+        return spools;
+    }
+
+    /**
+     * Inflates layers 1..n-1, in order, one at a time, into their spools while the applier works on the
+     * layers below: the applier then reads plain tar from disk (page cache) instead of waiting for zlib.
+     */
+    private static Thread startSpooler(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools) {
+        Thread t = new Thread(() -> {
+            for (int i = 1; i < layers.size(); i++) {
+                if (!inflateInto(spools.get(i), layers.get(i), downloads.get(i))) {
+                    return; // that layer's reader reports the failure; the ones above are not needed
+                }
+            }
+        }, "krgo-inflate-ahead");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static boolean inflateInto(LayerSpool spool, Layer layer, LayerDownload download) {
+        Digest diffId = layer.diffId().orElse(null);
+        MessageDigest hasher = diffId == null ? null : diffId.newHasher();
+        InputStream blob;
+        try {
+            blob = download.open();
+        } catch (IOException | RuntimeException e) {
+            spool.fail(e);
+            return false;
+        }
+        try (blob; InputStream tar = openDecompressed(blob, layer, hasher)) {
+            return spool.produce(tar, () -> {
+                blob.transferTo(OutputStream.nullOutputStream()); // to EOF: the blob's own digest is checked there
+                if (hasher != null) {
+                    Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
+                    if (!actual.equals(diffId)) {
+                        throw new IntegrityException("layer diff_id mismatch: the config says " + diffId
+                                + " but the uncompressed layer has " + actual);
+                    }
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            spool.fail(e);
+            return false;
+        }
+    }
+
+    private static InputStream openDecompressed(InputStream blob, Layer layer, MessageDigest hasher) throws IOException {
+        InputStream tar = Decompression.open(blob, layer.descriptor().mediaType());
+        return hasher == null ? tar : new DigestInputStream(tar, hasher);
+    }
+
+    private static void stopSpooling(List<LayerSpool> spools, Thread inflater) {
+        if (spools != null) {
+            spools.stream().filter(java.util.Objects::nonNull).forEach(LayerSpool::close);
+        }
+        if (inflater != null) {
+            inflater.interrupt();
+            try {
+                inflater.join(10_000); // it closes its files before the staging directory is deleted
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Applies every layer in order, each as soon as its download has begun (from its spool when it has
+     * one); returns the finished applier.
+     */
+    private LayerApplier applyAll(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools,
+                                  Path rootfs, RootfsOptions opts, HiddenPaths hidden, LayerListener listener,
+                                  ProgressListener prog) throws IOException {
         LayerApplier applier = new LayerApplier(rootfs, opts.apply(), hidden);
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
@@ -174,8 +269,11 @@ public final class RootfsWriter {
             prog.layerApplying(i, layer.descriptor());
             LayerResult result;
             // Applying starts while the blob is still arriving; see LayerDownload.
-            try (InputStream blob = download.open()) {
-                result = applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null));
+            LayerSpool spool = spools == null ? null : spools.get(i);
+            try (InputStream blob = spool == null ? download.open() : spool.open()) {
+                result = spool == null
+                        ? applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null))
+                        : applier.applyTar(blob);
             } catch (KrgoException failed) {
                 boolean freshlyDownloaded = !download.cached();
                 if (freshlyDownloaded) {

@@ -205,6 +205,32 @@ class BrokenImagePullTest {
         assertThat(r.err()).contains(other.toString()).contains(Digest.sha256(tar).toString());
     }
 
+    /** Upper layers are inflated ahead into a spool (RootfsWriter): their checks must hold there too. */
+    @Test
+    void upperLayerWhoseDiffIdDoesNotMatch() throws Exception {
+        byte[] base = layerTar("base layer");
+        byte[] upper = layerTar("upper layer");
+        Descriptor l0 = upload("lies/upperdiff", MediaTypes.OCI_LAYER, base);
+        Descriptor l1 = upload("lies/upperdiff", MediaTypes.OCI_LAYER, upper);
+        Digest other = Digest.sha256(layerTar("something else"));
+        Descriptor config = upload("lies/upperdiff", MediaTypes.OCI_CONFIG, config(List.of(Digest.sha256(base), other)));
+        putManifest("lies/upperdiff", "1", config, List.of(l0, l1));
+        Cli.Result r = assertPullFails(ref("lies/upperdiff:1"), 5, "diff_id mismatch");
+        assertThat(r.err()).contains(other.toString()).contains(Digest.sha256(upper).toString());
+    }
+
+    @Test
+    void upperLayerDescriptorClaimingMoreBytesThanTheBlobHas() throws Exception {
+        byte[] base = layerTar("base of bigger");
+        byte[] upper = layerTar("upper bigger");
+        Descriptor l0 = upload("lies/upperbig", MediaTypes.OCI_LAYER, base);
+        Descriptor l1 = upload("lies/upperbig", MediaTypes.OCI_LAYER, upper);
+        Descriptor config = upload("lies/upperbig", MediaTypes.OCI_CONFIG,
+                config(List.of(Digest.sha256(base), Digest.sha256(upper))));
+        putManifest("lies/upperbig", "1", config, List.of(l0, resized(l1, l1.size() + 4096)));
+        assertPullFails(ref("lies/upperbig:1"), 5, "size mismatch");
+    }
+
     @Test
     void configWithFewerDiffIdsThanLayers() throws Exception {
         byte[] tar = layerTar("count");
