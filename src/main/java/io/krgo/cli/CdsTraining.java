@@ -6,9 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Run once at build time under {@code -XX:ArchiveClassesAtExit} (JDK 17's class-data-sharing archive) and
- * under {@code -XX:AOTCacheOutput} (a JDK 25+ ahead-of-time cache, see src/build/aot-cache.sh): runs what
- * users run, through {@link Main#run}, so the archive holds the classes those runs load: the help of every
+ * Run once at build time under {@code -XX:ArchiveClassesAtExit}: runs what users run, through
+ * {@link Main#run}, so the class-data-sharing archive holds the classes those runs load: the help of every
  * command (and the whole command tree) and, through {@link PipelineTraining}, the real commands against a
  * throw-away in-process registry. Its output goes nowhere; what it writes is deleted.
  */
