@@ -3,7 +3,6 @@ package io.krgo.cli;
 import picocli.CommandLine;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 /** Entry point of the {@code krgo} command. */
 public final class Main {
@@ -67,25 +66,44 @@ public final class Main {
         io.krgo.image.NativeDigests.install();
     }
 
-    /** A subcommand: its name and aliases (as its {@code @Command} says; a test checks) and how to make it. */
-    record Subcommand(List<String> names, Supplier<Object> command) {
+    /** A subcommand: its name and aliases, as its {@code @Command} says (a test checks). */
+    record Subcommand(List<String> names) {
+        /** A new instance of the command (a switch, not method references: each of those costs linking at start). */
+        Object create() {
+            return switch (names.get(0)) {
+                case "pull" -> new PullCommand();
+                case "commit" -> new CommitCommand();
+                case "push" -> new PushCommand();
+                case "inspect" -> new InspectCommand();
+                case "digest" -> new DigestCommand();
+                case "tags" -> new TagsCommand();
+                case "copy" -> new CopyCommand();
+                case "export" -> new ExportCommand();
+                case "login" -> new LoginCommand();
+                case "logout" -> new LogoutCommand();
+                case "completion" -> new CompletionCommand();
+                case "version" -> new VersionCommand();
+                case "help" -> new CommandLine.HelpCommand();
+                default -> throw new IllegalStateException("no subcommand " + names.get(0));
+            };
+        }
     }
 
     /** Every subcommand, in the order help lists them. */
     static final List<Subcommand> SUBCOMMANDS = List.of(
-            new Subcommand(List.of("pull"), PullCommand::new),
-            new Subcommand(List.of("commit"), CommitCommand::new),
-            new Subcommand(List.of("push"), PushCommand::new),
-            new Subcommand(List.of("inspect"), InspectCommand::new),
-            new Subcommand(List.of("digest"), DigestCommand::new),
-            new Subcommand(List.of("tags"), TagsCommand::new),
-            new Subcommand(List.of("copy", "cp"), CopyCommand::new),
-            new Subcommand(List.of("export"), ExportCommand::new),
-            new Subcommand(List.of("login"), LoginCommand::new),
-            new Subcommand(List.of("logout"), LogoutCommand::new),
-            new Subcommand(List.of("completion"), CompletionCommand::new),
-            new Subcommand(List.of("version"), VersionCommand::new),
-            new Subcommand(List.of("help"), CommandLine.HelpCommand::new));
+            new Subcommand(List.of("pull")),
+            new Subcommand(List.of("commit")),
+            new Subcommand(List.of("push")),
+            new Subcommand(List.of("inspect")),
+            new Subcommand(List.of("digest")),
+            new Subcommand(List.of("tags")),
+            new Subcommand(List.of("copy", "cp")),
+            new Subcommand(List.of("export")),
+            new Subcommand(List.of("login")),
+            new Subcommand(List.of("logout")),
+            new Subcommand(List.of("completion")),
+            new Subcommand(List.of("version")),
+            new Subcommand(List.of("help")));
 
     /** The whole command tree. */
     static CommandLine newCommandLine() {
@@ -101,11 +119,17 @@ public final class Main {
      */
     static CommandLine newCommandLine(String first) {
         CommandLine cmd = new CommandLine(new KrgoCommand());
-        Subcommand only = first == null || first.equals("help") || first.equals("completion") ? null
-                : SUBCOMMANDS.stream().filter(s -> s.names().contains(first)).findFirst().orElse(null);
+        Subcommand only = null;
+        if (first != null && !first.equals("help") && !first.equals("completion")) {
+            for (Subcommand s : SUBCOMMANDS) {
+                if (s.names().contains(first)) {
+                    only = s;
+                }
+            }
+        }
         for (Subcommand s : SUBCOMMANDS) {
             if (only == null || s == only) {
-                cmd.addSubcommand(s.command().get());
+                cmd.addSubcommand(s.create());
             }
         }
         cmd.setExecutionExceptionHandler(ExitCodes::handleExecutionException);
