@@ -138,7 +138,12 @@ public final class Krgo implements AutoCloseable {
     private Source resolve(RegistryClient client, Reference ref, io.krgo.image.Platform platform, PulledState pulled,
                            List<String> warnings) {
         if (pulled != null) {
-            Optional<Descriptor> served = client.headManifest(ref.repository(), ref.identifier());
+            Optional<Descriptor> served;
+            try {
+                served = client.headManifest(ref.repository(), ref.identifier());
+            } catch (io.krgo.error.RegistryException headRefused) {
+                served = Optional.empty(); // e.g. 405 from a proxy without HEAD: the GET below decides
+            }
             if (served.isPresent() && pulled.holds(served.get().digest(), platform)) {
                 return new Source(client, null, warnings);
             }

@@ -205,6 +205,27 @@ class UpToDatePullTest {
     }
 
     @Test
+    void aRegistryRefusingHeadStillFindsItUpToDateByGet() throws Exception {
+        Path dir = work.resolve("no-head");
+        assertThat(pull(registry.host() + "/team/app:v1", dir).code()).isZero();
+        try (io.krgo.testing.LoopbackProxy proxy = io.krgo.testing.LoopbackProxy.start(registry.host(), (ex, p) -> {
+            if (ex.getRequestMethod().equals("HEAD") && ex.getRequestURI().getPath().contains("/manifests/")) {
+                ex.sendResponseHeaders(405, -1);
+                ex.close();
+                return true;
+            }
+            return false;
+        })) {
+            Cli.Run again = pull(proxy.host() + "/team/app:v1", dir);
+            assertThat(again.code()).as(again.toString()).isZero();
+            assertThat(again.out()).startsWith("Already up to date");
+            assertThat(proxy.requests("HEAD", "/manifests/")).hasSize(1);
+            assertThat(proxy.requests("GET", "/manifests/")).isNotEmpty();
+            assertThat(proxy.requests("GET", "/blobs/")).isEmpty();
+        }
+    }
+
+    @Test
     void aDamagedRecordIsNotUpToDate() throws Exception {
         Path dir = work.resolve("damaged");
         assertThat(pull(registry.host() + "/team/app:v1", dir).code()).isZero();
