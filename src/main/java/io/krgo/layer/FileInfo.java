@@ -54,10 +54,13 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
         xattrs = Collections.unmodifiableSortedMap(new TreeMap<>(xattrs));
     }
 
+    private static final String UNIX_ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastModifiedTime,ctime";
+
     public static FileInfo read(Path root, String rel, XattrReader xattrReader) {
         Path p = rel.isEmpty() ? root : root.resolve(rel);
         try {
-            Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            // Named, not "unix:*": the star also resolves owner and group names (a passwd lookup per file).
+            Map<String, Object> a = Files.readAttributes(p, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
             int rawMode = (Integer) a.get("mode");
             Type type = switch (rawMode & 0170000) {
                 case 0100000 -> Type.FILE;

@@ -82,6 +82,8 @@ public final class LayerApplier {
     private int createMask = -1;
     private final Map<Integer, FileAttribute<Set<PosixFilePermission>>> createModes = new HashMap<>();
     private long hiddenSkipped;
+    /** Writes small new files on a second thread while this one parses on; created on first use. */
+    private FileWriterThread writer;
 
     private record DirMeta(int mode, FileTime mtime, FileTime atime) {
     }
@@ -175,6 +177,10 @@ public final class LayerApplier {
 
     /** Sets directory modes and times, deepest first; call once after the last layer. */
     public void finish() throws IOException {
+        if (writer != null) {
+            writer.abandon(); // drained after every layer: only the idle thread is left
+            writer = null;
+        }
         for (Map.Entry<String, DirMeta> e : dirMeta.descendingMap().entrySet()) {
             Path p = root.root().resolve(e.getKey());
             BasicFileAttributes a;
@@ -215,6 +221,22 @@ public final class LayerApplier {
         }
 
         void run() throws IOException {
+            boolean ok = false;
+            try {
+                readEntries();
+                if (writer != null) {
+                    writer.drain(this);
+                }
+                ok = true;
+            } finally {
+                if (!ok && writer != null) {
+                    writer.abandon(); // nothing may write into the tree once the caller starts removing it
+                    writer = null;
+                }
+            }
+        }
+
+        void readEntries() throws IOException {
             TarArchiveInputStream tar = new TarArchiveInputStream(counting, MarkedUtf8.NAME);
             TarArchiveEntry e;
             long nextHeader = 0;
@@ -257,6 +279,17 @@ public final class LayerApplier {
             }
             List<String> comps = SafeRoot.components(name);
             String base = comps.isEmpty() ? "" : comps.get(comps.size() - 1);
+            if (writer != null && writer.hasPending()) {
+                // Whatever this entry touches must first be as the entries before it left it.
+                if (base.startsWith(WHITEOUT)) {
+                    writer.drain(this);
+                } else {
+                    writer.awaitPathAndAncestors(this, comps);
+                    if (e.isLink() && e.getLinkName() != null) {
+                        writer.awaitPathAndAncestors(this, SafeRoot.components(e.getLinkName()));
+                    }
+                }
+            }
             if (base.startsWith(WHITEOUT)) {
                 String dir = String.join("/", comps.subList(0, comps.size() - 1));
                 if (base.equals(OPAQUE)) {
@@ -310,6 +343,14 @@ public final class LayerApplier {
                 created = create(r, () -> NativeFs.mknod(p, NativeFs.S_IFIFO, e.getMode(), 0, 0));
             } else if (e.isFile()) {
                 FileAttribute<?>[] mode = modeAtCreation(e.getMode());
+                if (mode.length > 0 && e.getSize() <= FileWriterThread.MAX_FILE && e.getExtraPaxHeaders().isEmpty()) {
+                    if (writer == null) {
+                        writer = new FileWriterThread();
+                    }
+                    writer.submit(this, new FileWriterThread.Job(r, e, mode, readContent(tar, e.getSize())));
+                    markWritten(r.rel());
+                    return;
+                }
                 created = create(r, () -> writeFile(p, tar, e.getSize(), mode));
                 if (mode.length > 0) {
                     markWritten(r.rel());
@@ -418,28 +459,68 @@ public final class LayerApplier {
             Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(mtime, atime, null);
         }
 
-        void writeFile(Path p, TarArchiveInputStream tar, long size, FileAttribute<?>[] mode) throws IOException {
-            try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, mode)) {
-                long left = size;
-                while (left > 0) {
-                    int n = tar.read(buffer, 0, (int) Math.min(buffer.length, left));
-                    if (n < 0) {
-                        throw new UnsafeImageException("layer tar is truncated inside entry '"
-                                + SafeRoot.printable(current) + "'");
-                    }
-                    ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-                    while (bb.hasRemaining()) {
-                        ch.write(bb);
-                    }
-                    left -= n;
-                    consumedData += n;
-                }
+        byte[] readContent(TarArchiveInputStream tar, long size) throws IOException {
+            byte[] data = new byte[(int) size];
+            int off = 0;
+            while (off < data.length) {
+                off += readData(tar, data, off, data.length - off);
+            }
+            return data;
+        }
+
+        /** One read of the current entry's data (at least one byte); a tar that ends early is an unsafe image. */
+        int readData(TarArchiveInputStream tar, byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = tar.read(b, off, len);
             } catch (IOException ex) {
                 if (ex.getMessage() != null && ex.getMessage().contains("Truncated TAR archive")) {
                     throw new UnsafeImageException("layer tar is truncated inside entry '"
                             + SafeRoot.printable(current) + "'", ex);
                 }
                 throw ex;
+            }
+            if (n < 0) {
+                throw new UnsafeImageException("layer tar is truncated inside entry '" + SafeRoot.printable(current) + "'");
+            }
+            consumedData += n;
+            return n;
+        }
+
+        /** A small file's write, on the writer thread: false when something is in the way (then the caller replaces it). */
+        boolean tryWriteNew(FileWriterThread.Job job) throws IOException {
+            Path p = job.resolved().path();
+            try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, job.mode())) {
+                ByteBuffer bb = ByteBuffer.wrap(job.data());
+                while (bb.hasRemaining()) {
+                    ch.write(bb);
+                }
+            } catch (FileAlreadyExistsException exists) {
+                return false;
+            }
+            metadataOfNewFile(p, job.entry());
+            return true;
+        }
+
+        /** On this thread, after the writer thread found the path taken: replace it, as {@link #create} does. */
+        void replaceAndWrite(FileWriterThread.Job job) throws IOException {
+            replaceExisting(job.resolved());
+            if (!tryWriteNew(job)) {
+                throw new FileAlreadyExistsException(job.resolved().path().toString());
+            }
+        }
+
+        void writeFile(Path p, TarArchiveInputStream tar, long size, FileAttribute<?>[] mode) throws IOException {
+            try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, mode)) {
+                long left = size;
+                while (left > 0) {
+                    int n = readData(tar, buffer, 0, (int) Math.min(buffer.length, left));
+                    ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                    while (bb.hasRemaining()) {
+                        ch.write(bb);
+                    }
+                    left -= n;
+                }
             }
         }
 
@@ -746,6 +827,127 @@ public final class LayerApplier {
             return f.getByte(e);
         } catch (ReflectiveOperationException | RuntimeException ex) {
             return '?';
+        }
+    }
+
+    /**
+     * A second thread for the syscalls of small new regular files (open, write, close, owner, times): the
+     * reading thread hands over the content and goes on parsing. Per-path order is kept: before an entry
+     * touches a path (itself, an ancestor, a hardlink target) its pending write is finished; a whiteout or
+     * opaque marker waits for all. A file whose name turns out to be taken (a lower layer's file or
+     * directory) is replaced on the reading thread, exactly as a synchronous write does. Pending bytes are
+     * bounded. Used by the reading thread only, apart from the jobs themselves.
+     */
+    private static final class FileWriterThread {
+        static final int MAX_FILE = 256 * 1024;
+        private static final long MAX_PENDING_BYTES = 16L << 20;
+        /** Each job also holds its tar entry (a few hundred bytes): empty files must not pile up either. */
+        private static final int MAX_PENDING_FILES = 1024;
+
+        record Job(SafeRoot.Resolved resolved, TarArchiveEntry entry, FileAttribute<?>[] mode, byte[] data) {
+        }
+
+        private record Pending(Job job, java.util.concurrent.Future<Boolean> written) {
+        }
+
+        private final java.util.concurrent.ThreadPoolExecutor pool;
+        private final java.util.ArrayDeque<Pending> order = new java.util.ArrayDeque<>();
+        private final Map<String, Pending> byPath = new HashMap<>();
+        private long pendingBytes;
+        private Layer layer;
+
+        FileWriterThread() {
+            pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1, java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "krgo-file-writer");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+        }
+
+        boolean hasPending() {
+            return !order.isEmpty();
+        }
+
+        void submit(Layer current, Job job) throws IOException {
+            layer = current;
+            while ((pendingBytes + job.data().length > MAX_PENDING_BYTES || order.size() >= MAX_PENDING_FILES)
+                    && !order.isEmpty()) {
+                complete(order.peekFirst());
+            }
+            Pending earlier = byPath.get(job.resolved().rel());
+            if (earlier != null) {
+                complete(earlier); // the same name twice in one layer: the later one wins, in order
+            }
+            Layer owner = layer;
+            java.util.concurrent.Future<Boolean> f = pool.submit(() -> owner.tryWriteNew(job));
+            Pending p = new Pending(job, f);
+            order.addLast(p);
+            byPath.put(job.resolved().rel(), p);
+            pendingBytes += job.data().length;
+        }
+
+        /** Finishes the pending writes of {@code comps}' path and of each of its ancestors. */
+        void awaitPathAndAncestors(Layer current, List<String> comps) throws IOException {
+            layer = current;
+            StringBuilder path = new StringBuilder();
+            for (String c : comps) {
+                if (path.length() > 0) {
+                    path.append('/');
+                }
+                path.append(c);
+                Pending p = byPath.get(path.toString());
+                if (p != null) {
+                    complete(p);
+                }
+            }
+        }
+
+        void drain(Layer current) throws IOException {
+            layer = current;
+            while (!order.isEmpty()) {
+                complete(order.peekFirst());
+            }
+        }
+
+        private void complete(Pending p) throws IOException {
+            boolean written;
+            try {
+                written = p.written().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FilesystemException("interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof KrgoException k) {
+                    throw k;
+                }
+                if (cause instanceof IOException io) {
+                    throw new FilesystemException("entry '" + SafeRoot.printable(p.job().entry().getName()) + "': " + io, io);
+                }
+                throw new FilesystemException("entry '" + SafeRoot.printable(p.job().entry().getName()) + "': " + cause, cause);
+            } finally {
+                order.remove(p);
+                byPath.remove(p.job().resolved().rel(), p);
+                pendingBytes -= p.job().data().length;
+            }
+            if (!written) {
+                layer.replaceAndWrite(p.job());
+            }
+        }
+
+        /** Stops the thread: pending writes are cancelled and a running one is waited for. */
+        void abandon() {
+            order.forEach(p -> p.written().cancel(false));
+            order.clear();
+            byPath.clear();
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

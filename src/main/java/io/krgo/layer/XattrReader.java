@@ -1,7 +1,7 @@
 package io.krgo.layer;
 
-import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import io.krgo.error.FilesystemException;
 
 import java.nio.charset.StandardCharsets;
@@ -19,18 +19,23 @@ public final class XattrReader {
     private static final int ENOTSUP = 95;
     private static final int ERANGE = 34;
 
-    private interface LibC extends Library {
-        long llistxattr(byte[] path, byte[] list, long size);
+    /**
+     * libc bound by JNA direct mapping: called for every file a commit or a git-layers pull scans, where an
+     * interface proxy's reflective dispatch cost more than the syscall (JNA keeps errno for getLastError).
+     */
+    private static final class LibC {
+        static {
+            Native.register(LibC.class, NativeLibrary.getInstance("c"));
+        }
 
-        long lgetxattr(byte[] path, byte[] name, byte[] value, long size);
+        static native long llistxattr(byte[] path, byte[] list, long size);
 
-        int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags);
+        static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size);
+
+        static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags);
     }
 
-    private final LibC libc;
-
     public XattrReader() {
-        this.libc = Native.load("c", LibC.class);
     }
 
     /** All xattrs of {@code path} (not following a final symlink), sorted by name; empty when unsupported. */
@@ -39,7 +44,7 @@ public final class XattrReader {
         byte[] names = new byte[1024];
         long n;
         while (true) {
-            n = libc.llistxattr(p, names, names.length);
+            n = LibC.llistxattr(p, names, names.length);
             if (n >= 0) {
                 break;
             }
@@ -74,7 +79,7 @@ public final class XattrReader {
     private byte[] get(byte[] p, byte[] name, Path path) {
         byte[] buf = new byte[256];
         while (true) {
-            long n = libc.lgetxattr(p, name, buf, buf.length);
+            long n = LibC.lgetxattr(p, name, buf, buf.length);
             if (n >= 0) {
                 byte[] v = new byte[(int) n];
                 System.arraycopy(buf, 0, v, 0, (int) n);
@@ -94,7 +99,7 @@ public final class XattrReader {
     /** Sets one xattr on {@code path} itself (not a symlink's target). */
     public void set(Path path, String name, byte[] value) {
         byte[] n = (name + "\0").getBytes(StandardCharsets.UTF_8);
-        if (libc.lsetxattr(cPath(path), n, value, value.length, 0) != 0) {
+        if (LibC.lsetxattr(cPath(path), n, value, value.length, 0) != 0) {
             throw new FilesystemException("cannot set extended attribute " + name + " on " + path
                     + " (errno " + Native.getLastError() + ")");
         }

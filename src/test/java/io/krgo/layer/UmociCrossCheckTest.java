@@ -152,4 +152,18 @@ class UmociCrossCheckTest {
                 new TarBuilder().dir("bin").file("bin/tool", "version one, longer", 04755),
                 new TarBuilder().dir("bin").file("bin/tool", "v2", 0700));
     }
+
+    /** Small files are written on a second thread: names repeated, replaced and linked must still end as umoci's. */
+    @Test
+    void manySmallFilesWithRepeatsReplacementsAndLinksInOneLayer() {
+        TarBuilder lower = new TarBuilder().dir("d").file("d/was-file", "lower").dir("d/was-dir").file("d/was-dir/x", "x");
+        TarBuilder upper = new TarBuilder().dir("d");
+        for (int i = 0; i < 3000; i++) {
+            upper.file("d/f" + i, "content " + i, 0644);
+        }
+        upper.file("d/f7", "seven, again").file("d/was-file", "upper").file("d/was-dir", "now a file")
+                .hardlink("d/link-to-f9", "d/f9").file("d/f9", "nine replaced after the link")
+                .dir("d/f11").file("d/f11/inside", "f11 became a directory");
+        assertSame(lower, upper);
+    }
 }
