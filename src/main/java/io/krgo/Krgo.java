@@ -85,7 +85,7 @@ public final class Krgo implements AutoCloseable {
         return mirrors;
     }
 
-    /** A resolved registry image and the open client its layers stream from. */
+    /** A resolved registry image (null: DIR already holds it) and the open client its layers stream from. */
     private record Source(RegistryClient client, RegistryImage image, List<String> warnings) implements AutoCloseable {
         @Override
         public void close() {
@@ -99,6 +99,16 @@ public final class Krgo implements AutoCloseable {
      * wholly from it (blobs verified as always, so a mirror cannot alter content pinned by digest).
      */
     private Source openSource(Reference ref, RegistryOptions options, io.krgo.image.Platform platform) {
+        return openSource(ref, options, platform, null);
+    }
+
+    /**
+     * As {@link #openSource(Reference, RegistryOptions, io.krgo.image.Platform)}; when {@code pulled} is given,
+     * the registry that answers is first asked for the digest alone (HEAD), and when that shows DIR already
+     * holds the image, the source has no image: nothing else is fetched or parsed.
+     */
+    private Source openSource(Reference ref, RegistryOptions options, io.krgo.image.Platform platform,
+                              PulledState pulled) {
         List<String> warnings = new java.util.ArrayList<>();
         for (String mirror : mirrors.forRegistry(ref.registry())) {
             Reference viaMirror = new Reference(mirror, ref.repository(), ref.tag(), ref.digest());
@@ -109,7 +119,7 @@ public final class Krgo implements AutoCloseable {
                     .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
             RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
             try {
-                return new Source(client, rememberConfig(RegistryImage.resolve(client, viaMirror, platform, this::storedConfig)), warnings);
+                return resolve(client, viaMirror, platform, pulled, warnings);
             } catch (io.krgo.error.RegistryException | io.krgo.error.NotFoundException
                      | io.krgo.error.AuthException e) {
                 client.close();
@@ -118,23 +128,54 @@ public final class Krgo implements AutoCloseable {
         }
         RegistryClient client = RegistryClient.forReference(ref, options, credentials);
         try {
-            return new Source(client, rememberConfig(RegistryImage.resolve(client, ref, platform, this::storedConfig)),
-                    warnings);
+            return resolve(client, ref, platform, pulled, warnings);
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
     }
 
+    private Source resolve(RegistryClient client, Reference ref, io.krgo.image.Platform platform, PulledState pulled,
+                           List<String> warnings) {
+        if (pulled != null) {
+            Optional<Descriptor> served;
+            try {
+                served = client.headManifest(ref.repository(), ref.identifier());
+            } catch (io.krgo.error.RegistryException headRefused) {
+                served = Optional.empty(); // e.g. 405 from a proxy without HEAD: the GET below decides
+            }
+            if (served.isPresent() && pulled.holds(served.get().digest(), platform)) {
+                return new Source(client, null, warnings);
+            }
+        }
+        return new Source(client, rememberConfig(RegistryImage.resolve(client, ref, platform, this::storedConfig)),
+                warnings);
+    }
+
     public BlobStore store() {
         return store;
     }
 
-    /** Pulls an image from a registry into a rootfs directory (with git layers when asked). */
+    /**
+     * Pulls an image from a registry into a rootfs directory (with git layers when asked). When DIR already
+     * holds the image (unless {@code force}), this costs one manifest HEAD, or no request at all for a
+     * reference by digest, and writes nothing.
+     */
     public PullResult pull(PullRequest request, ProgressListener progress) {
-        try (Source source = openSource(request.reference(), request.registry(), request.platform())) {
-            PullResult r = pull(source.image(), request.reference().toString(), request.rootfs(), request.gitLayers(),
+        Reference ref = request.reference();
+        PulledState pulled = request.force() ? null
+                : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
+        if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
+            return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
+        }
+        try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
+            if (source.image() == null) {
+                return upToDate(request.rootfs(), pulled, source.warnings());
+            }
+            PullResult r = pull(source.image(), ref.toString(), request.rootfs(), request.gitLayers(),
                     request.force(), progress);
+            source.image().indexDescriptor().ifPresent(index -> PulledState.recordSource(request.rootfs(),
+                    r.manifestDigest().toString(), index.digest(), request.platform()));
             if (source.warnings().isEmpty()) {
                 return r;
             }
@@ -142,6 +183,13 @@ public final class Krgo implements AutoCloseable {
             warnings.addAll(r.warnings());
             return new PullResult(r.manifestDigest(), r.upToDate(), r.layers(), r.bytes(), r.devicesSkipped(), warnings);
         }
+    }
+
+    /** The answer for a DIR found up to date before the rootfs sink was needed; as the sink, it clears leftovers. */
+    private static PullResult upToDate(Path rootfs, PulledState pulled, List<String> warnings) {
+        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(io.krgo.layer.Trees::deleteQuietly);
+        return new PullResult(io.krgo.image.Digest.parse(pulled.manifestDigest()), true, pulled.layers(), 0, 0,
+                warnings);
     }
 
     /** A config already in the content store (verified as it is read); empty when absent or damaged. */

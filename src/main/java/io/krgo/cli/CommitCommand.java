@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "commit", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+@Command(name = "commit", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Turn the changes in a rootfs pulled with -g into a new layer on a new branch.",
         footer = {"", "Examples:",
                 "  krgo commit -m \"add a user\"               # the rootfs in ./rootfs",
@@ -32,6 +32,7 @@ final class CommitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Main.installNativeDigests();
         Compression c = FlagValues.layerCompression(compression);
         CommitResult r;
         try (Krgo krgo = Krgo.withDefaults()) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "completion", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "completion", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Print a shell completion script (bash; zsh reads it through bashcompinit).",
         footer = {"", "Examples:",
                 "  source <(krgo completion bash)",

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "copy", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "copy", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         aliases = "cp", sortOptions = false,
         description = "Copy an image from one repository to another, registry to registry, without storing it:"
                 + " blobs are streamed, or mounted when both repositories are on the same registry.",

@@ -12,6 +12,7 @@ final class DebugLog {
     }
 
     static void enable() {
+        System.setProperty(io.krgo.registry.RegistryClient.HTTP_LOG_PROPERTY, "true");
         Logger http = Logger.getLogger("io.krgo.http");
         http.setLevel(Level.FINE);
         http.setUseParentHandlers(false);

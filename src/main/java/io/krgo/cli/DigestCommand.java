@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "digest", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "digest", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "Print the digest of the manifest IMAGE names (of the index, when the tag names one).",
         footer = {"", "Examples:",

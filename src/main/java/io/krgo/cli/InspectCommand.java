@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "inspect", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "Show an image without pulling it: digest, media type, platforms of an index, layers with"
                 + " sizes, and a summary of the config.",

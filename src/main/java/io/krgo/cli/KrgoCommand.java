@@ -3,16 +3,15 @@ package io.krgo.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The top-level {@code krgo} command: only a shell over the {@link io.krgo.Krgo} library facade. */
-@Command(name = "krgo",
+/**
+ * The top-level {@code krgo} command: only a shell over the {@link io.krgo.Krgo} library facade. Its
+ * subcommands are added by {@link Main#newCommandLine} (all, or only the one a command line names).
+ */
+@Command(name = "krgo", addMethodSubcommands = false,
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Container images without a container engine: pull an image into a root file system,"
                 + " keep its layers as git branches, commit changes as a new layer, push it back.",
-        subcommands = {PullCommand.class, CommitCommand.class, PushCommand.class, InspectCommand.class,
-                DigestCommand.class, TagsCommand.class, CopyCommand.class, ExportCommand.class, LoginCommand.class,
-                LogoutCommand.class, CompletionCommand.class, VersionCommand.class,
-                picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 usage, 2 not found, 3 authentication, 4 network/registry,"
                 + " 5 integrity, 6 local file system, 7 unsafe or malformed image."})
 final class KrgoCommand implements Runnable {

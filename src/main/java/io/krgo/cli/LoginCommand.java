@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import java.io.Console;
 import java.util.concurrent.Callable;
 
-@Command(name = "login", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "login", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "Check credentials against REGISTRY and store them in the Docker config"
                 + " ($DOCKER_CONFIG/config.json or ~/.docker/config.json, mode 0600), or in its credsStore helper.",

@@ -6,7 +6,7 @@ import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "logout", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "logout", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Remove the stored credentials of REGISTRY from the Docker config.",
         footer = {"", "Example:", "  krgo logout registry.example.com"})
 final class LogoutCommand implements Callable<Integer> {

@@ -2,8 +2,12 @@ package io.krgo.cli;
 
 import picocli.CommandLine;
 
+import java.util.List;
+
 /** Entry point of the {@code krgo} command. */
 public final class Main {
+    private static final String CONVERTER_EXCLUDES = "picocli.converters.excludes";
+
     private Main() {
     }
 
@@ -11,8 +15,26 @@ public final class Main {
         int code = run(args);
         System.out.flush();
         System.err.flush();
-        // halt: the JDK 17 HttpClient's selector thread otherwise delays exit by ~0.3 s.
+        endHttpSelectors();
         Runtime.getRuntime().halt(code);
+    }
+
+    /**
+     * The JVM's exit, halt included, waits up to 0.3 s for threads running native code to stop (measured on
+     * JDK 17: 0.3 s of every registry command's wall time). The JDK HttpClient's selector thread is one, in
+     * epoll_wait, for as long as its client is reachable; from JDK 21 closing the client ends it, on 17
+     * only an interrupt does (its loop runs until interrupted). Called last, when no exchange is left.
+     */
+    static void endHttpSelectors() {
+        ThreadGroup group = Thread.currentThread().getThreadGroup();
+        Thread[] threads = new Thread[group.activeCount() + 16];
+        int n = group.enumerate(threads);
+        for (int i = 0; i < n; i++) {
+            String name = threads[i].getName();
+            if (name.startsWith("HttpClient-") && name.endsWith("-SelectorManager")) {
+                threads[i].interrupt();
+            }
+        }
     }
 
     /** Runs krgo with {@code args} and returns the exit code (used by tests to run the CLI in-process). */
@@ -32,14 +54,91 @@ public final class Main {
                 return ExitCodes.OK;
             }
         }
-        // The launcher runs the JVM with C1 only (less JIT work); hashing then needs OpenSSL's SHA code.
-        io.krgo.image.NativeDigests.install();
-        CommandLine cmd = newCommandLine();
+        if (System.getProperty(CONVERTER_EXCLUDES) == null) {
+            // picocli's own switch: no option of krgo has a java.time or java.sql type, and registering those
+            // converters initialises java.time's formatters (~15 ms of every start).
+            System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
+        }
+        CommandLine cmd = newCommandLine(args.length > 0 ? args[0] : null);
         return cmd.execute(args);
     }
 
+    /**
+     * For the commands that use git layers: JGit finds SHA-1 through the JCA, and the launcher runs the JVM
+     * with C1 only (less JIT work), where the JDK's SHA code is slow; OpenSSL's is not. krgo's own hashing
+     * uses libcrypto without this (see {@link io.krgo.image.Digest}). Not for every command: installing a
+     * provider makes the JDK load all the others (~50 ms).
+     */
+    static void installNativeDigests() {
+        io.krgo.image.NativeDigests.install();
+    }
+
+    /** A subcommand: its name and aliases, as its {@code @Command} says (a test checks). */
+    record Subcommand(List<String> names) {
+        /** A new instance of the command (a switch, not method references: each of those costs linking at start). */
+        Object create() {
+            return switch (names.get(0)) {
+                case "pull" -> new PullCommand();
+                case "commit" -> new CommitCommand();
+                case "push" -> new PushCommand();
+                case "inspect" -> new InspectCommand();
+                case "digest" -> new DigestCommand();
+                case "tags" -> new TagsCommand();
+                case "copy" -> new CopyCommand();
+                case "export" -> new ExportCommand();
+                case "login" -> new LoginCommand();
+                case "logout" -> new LogoutCommand();
+                case "completion" -> new CompletionCommand();
+                case "version" -> new VersionCommand();
+                case "help" -> new CommandLine.HelpCommand();
+                default -> throw new IllegalStateException("no subcommand " + names.get(0));
+            };
+        }
+    }
+
+    /** Every subcommand, in the order help lists them. */
+    static final List<Subcommand> SUBCOMMANDS = List.of(
+            new Subcommand(List.of("pull")),
+            new Subcommand(List.of("commit")),
+            new Subcommand(List.of("push")),
+            new Subcommand(List.of("inspect")),
+            new Subcommand(List.of("digest")),
+            new Subcommand(List.of("tags")),
+            new Subcommand(List.of("copy", "cp")),
+            new Subcommand(List.of("export")),
+            new Subcommand(List.of("login")),
+            new Subcommand(List.of("logout")),
+            new Subcommand(List.of("completion")),
+            new Subcommand(List.of("version")),
+            new Subcommand(List.of("help")));
+
+    /** The whole command tree. */
     static CommandLine newCommandLine() {
+        return newCommandLine(null);
+    }
+
+    /**
+     * The command tree for a command line whose first argument is {@code first}. picocli builds its model
+     * by reflection, ~15 ms per subcommand: when {@code first} names a subcommand, picocli would dispatch to
+     * it whatever follows (the top-level command takes no positional parameters), so that subcommand alone
+     * is built, and the parse is the one the whole tree gives. Anything else (an option first, a typo,
+     * {@code help} and {@code completion}, which read the tree) gets the whole tree.
+     */
+    static CommandLine newCommandLine(String first) {
         CommandLine cmd = new CommandLine(new KrgoCommand());
+        Subcommand only = null;
+        if (first != null && !first.equals("help") && !first.equals("completion")) {
+            for (Subcommand s : SUBCOMMANDS) {
+                if (s.names().contains(first)) {
+                    only = s;
+                }
+            }
+        }
+        for (Subcommand s : SUBCOMMANDS) {
+            if (only == null || s == only) {
+                cmd.addSubcommand(s.create());
+            }
+        }
         cmd.setExecutionExceptionHandler(ExitCodes::handleExecutionException);
         cmd.setParameterExceptionHandler(ExitCodes::handleParameterException);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);

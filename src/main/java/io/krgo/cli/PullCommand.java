@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "pull", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+@Command(name = "pull", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Pull IMAGE into a root file system directory.",
         footer = {"", "Examples:",
                 "  krgo pull busybox                  # docker.io/library/busybox:latest",
@@ -67,6 +67,9 @@ final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (git) {
+            Main.installNativeDigests();
+        }
         Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
         Output out = Output.forStdout(quiet || json);
         PullResult result;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "push", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+@Command(name = "push", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = "Push a rootfs to IMAGE: the recorded layers of a -g rootfs (unchanged ones reused),"
                 + " or a plain directory as a one-layer image.",
         footer = {"", "Examples:",
@@ -53,6 +53,7 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Main.installNativeDigests();
         Reference ref = Reference.parse(image);
         if (ref.digest() != null) {
             throw new UsageException("push needs a tag, not a digest: " + image);

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "tags", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "tags", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "List the tags of a repository, one per line (every page of a paginated list).",
         footer = {"", "Examples:",

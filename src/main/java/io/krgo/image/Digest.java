@@ -3,7 +3,6 @@ package io.krgo.image;
 import io.krgo.error.UnsafeImageException;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -39,21 +38,14 @@ public record Digest(String algorithm, String hex) {
         return new Digest("sha256", HexFormat.of().formatHex(newSha256().digest(content)));
     }
 
+    /** A fresh SHA-256 hasher: libcrypto's for long input, the JDK's for short (see {@link NativeDigests#newDigest}). */
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return NativeDigests.newDigest("SHA-256");
     }
 
-    /** A fresh hasher for this digest's algorithm. */
+    /** A fresh hasher for this digest's algorithm (as {@link #newSha256()}). */
     public MessageDigest newHasher() {
-        try {
-            return MessageDigest.getInstance(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no " + algorithm, e);
-        }
+        return NativeDigests.newDigest(algorithm.equals("sha512") ? "SHA-512" : "SHA-256");
     }
 
     /** The first 12 hex digits, as docker shows image ids. */

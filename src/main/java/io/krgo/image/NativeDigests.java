@@ -7,7 +7,6 @@ import com.sun.jna.Pointer;
 
 import java.security.DigestException;
 import java.security.MessageDigest;
-import java.security.MessageDigestSpi;
 import java.security.Provider;
 import java.security.Security;
 import java.util.List;
@@ -41,6 +40,20 @@ public final class NativeDigests extends Provider {
         if (Security.getProvider("KrgoNativeDigests") == null) {
             Security.insertProviderAt(new NativeDigests(), 1);
         }
+    }
+
+    /**
+     * A fresh digest of {@code algorithm} (SHA-256, SHA-512 or SHA-1) from this provider, installed or not,
+     * that hashes messages of up to 64 KiB with the JDK and longer ones with libcrypto: a command that hashes
+     * only small documents (a manifest, a config) never loads libcrypto, whose loading through JNA costs ~80 ms.
+     */
+    public static MessageDigest newDigest(String algorithm) {
+        return switch (algorithm) {
+            case "SHA-256", "SHA256" -> new Sha256(true);
+            case "SHA-512" -> new Sha512(true);
+            case "SHA-1", "SHA" -> new Sha1(true);
+            default -> throw new IllegalArgumentException("no native " + algorithm);
+        };
     }
 
     /** Whether libcrypto could be loaded (loads it on the first call). */
@@ -90,27 +103,30 @@ public final class NativeDigests extends Provider {
 
     /**
      * The common engine: a native context (generously sized for any of the three) plus the algorithm's
-     * calls; or, where libcrypto is missing, the JDK's engine for the same algorithm.
+     * calls; or, where libcrypto is missing, the JDK's engine for the same algorithm. A lazy engine hashes
+     * messages up to {@link #NATIVE_FROM} bytes (manifests, configs) with the JDK without loading libcrypto
+     * at all: loading it through JNA costs ~80 ms, which a command that hashes only a manifest (a re-pull,
+     * inspect) would pay for nothing; it buffers a longer message until that size and then goes native.
+     * A MessageDigest itself (which the JCA accepts as an engine), so {@link #newDigest} needs no provider lookup.
      */
-    abstract static class Engine extends MessageDigestSpi implements Cloneable {
+    abstract static class Engine extends MessageDigest implements Cloneable {
         private static final int CTX_SIZE = 256;
+        static final int NATIVE_FROM = 64 * 1024;
         private final int length;
+        private final String algorithm;
+        /** The bytes of a message not yet known to be large; null once the engine has chosen. */
+        private byte[] pending = new byte[0];
+        private int pendingLength;
         private Memory ctx;
         private MessageDigest fallback;
         private final byte[] one = new byte[1];
 
-        Engine(int length, String algorithm) {
+        Engine(int length, String algorithm, boolean lazy) {
+            super(algorithm);
             this.length = length;
-            if (Lib.LOADED.isPresent()) {
-                ctx = new Memory(CTX_SIZE);
-                ctx.clear();
-                init(ctx);
-            } else {
-                try {
-                    fallback = MessageDigest.getInstance(algorithm, "SUN");
-                } catch (java.security.GeneralSecurityException e) {
-                    throw new IllegalStateException("the JDK has no " + algorithm, e);
-                }
+            this.algorithm = algorithm;
+            if (!lazy) {
+                choose();
             }
         }
 
@@ -119,6 +135,30 @@ public final class NativeDigests extends Provider {
         abstract void update(Pointer ctx, Pointer data, long len);
 
         abstract void doFinal(Pointer md, Pointer ctx);
+
+        private MessageDigest jdk() {
+            try {
+                return MessageDigest.getInstance(algorithm, "SUN");
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK has no " + algorithm, e);
+            }
+        }
+
+        /** The message outgrew the buffer: native from here on when libcrypto loads, else the JDK's. */
+        private void choose() {
+            if (Lib.LOADED.isPresent()) {
+                ctx = new Memory(CTX_SIZE);
+                ctx.clear();
+                init(ctx);
+            } else {
+                fallback = jdk();
+            }
+            byte[] buffered = pending;
+            int n = pendingLength;
+            pending = null;
+            pendingLength = 0;
+            engineUpdate(buffered, 0, n);
+        }
 
         @Override
         protected int engineGetDigestLength() {
@@ -133,6 +173,18 @@ public final class NativeDigests extends Provider {
 
         @Override
         protected void engineUpdate(byte[] input, int offset, int len) {
+            if (pending != null) {
+                if (pendingLength + len <= NATIVE_FROM) {
+                    if (pendingLength + len > pending.length) {
+                        pending = java.util.Arrays.copyOf(pending,
+                                Math.min(NATIVE_FROM, Math.max(pendingLength + len, 2 * pending.length)));
+                    }
+                    System.arraycopy(input, offset, pending, pendingLength, len);
+                    pendingLength += len;
+                    return;
+                }
+                choose();
+            }
             if (fallback != null) {
                 fallback.update(input, offset, len);
                 return;
@@ -149,6 +201,12 @@ public final class NativeDigests extends Provider {
 
         @Override
         protected byte[] engineDigest() {
+            if (pending != null) {
+                MessageDigest small = jdk();
+                small.update(pending, 0, pendingLength);
+                pendingLength = 0;
+                return small.digest();
+            }
             if (fallback != null) {
                 return fallback.digest();
             }
@@ -171,7 +229,9 @@ public final class NativeDigests extends Provider {
 
         @Override
         protected void engineReset() {
-            if (fallback != null) {
+            if (pending != null) {
+                pendingLength = 0;
+            } else if (fallback != null) {
                 fallback.reset();
             } else {
                 init(ctx);
@@ -181,6 +241,10 @@ public final class NativeDigests extends Provider {
         @Override
         public Object clone() throws CloneNotSupportedException {
             Engine copy = (Engine) super.clone();
+            if (pending != null) {
+                copy.pending = pending.clone();
+                return copy;
+            }
             if (fallback != null) {
                 copy.fallback = (MessageDigest) fallback.clone();
                 return copy;
@@ -192,8 +256,13 @@ public final class NativeDigests extends Provider {
     }
 
     public static final class Sha256 extends Engine {
+        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
         public Sha256() {
-            super(32, "SHA-256");
+            this(false);
+        }
+
+        Sha256(boolean lazy) {
+            super(32, "SHA-256", lazy);
         }
 
         @Override
@@ -213,8 +282,13 @@ public final class NativeDigests extends Provider {
     }
 
     public static final class Sha512 extends Engine {
+        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
         public Sha512() {
-            super(64, "SHA-512");
+            this(false);
+        }
+
+        Sha512(boolean lazy) {
+            super(64, "SHA-512", lazy);
         }
 
         @Override
@@ -234,8 +308,13 @@ public final class NativeDigests extends Provider {
     }
 
     public static final class Sha1 extends Engine {
+        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
         public Sha1() {
-            super(20, "SHA-1");
+            this(false);
+        }
+
+        Sha1(boolean lazy) {
+            super(20, "SHA-1", lazy);
         }
 
         @Override

@@ -30,7 +30,8 @@ public final class Decompression {
         return switch (c) {
             // The tar reader asks for 512-byte headers one at a time; the buffer turns those into few
             // native inflate/zstd calls (large data reads pass straight through it).
-            case GZIP -> new BufferedInputStream(new GzipStream(in, BUFFER), 1 << 17);
+            case GZIP -> new BufferedInputStream(IsalGzipStream.usable() ? new IsalGzipStream(in)
+                    : new GzipStream(in, BUFFER), 1 << 17);
             case ZSTD -> new BufferedInputStream(zstd(in), 1 << 17);
             default -> in;
         };

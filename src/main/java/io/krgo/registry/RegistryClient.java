@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * mounts and tags. Thread-safe; one per registry host and option set. Close it when done.
  */
 public final class RegistryClient implements AutoCloseable {
+    /** System property that turns on the HTTP log (System.Logger "io.krgo.http", DEBUG level; no headers). */
+    public static final String HTTP_LOG_PROPERTY = "io.krgo.http.log";
     private static final Pattern LINK_NEXT = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
     private static final String OCTET = "application/octet-stream";
 

@@ -67,8 +67,14 @@ final class Transport implements AutoCloseable {
     private record BearerAuth(String realm, String service) implements AuthScheme { }
     private record Token(String value, Instant expires) { }
 
-    /** HTTP exchanges at DEBUG level ({@code krgo --debug} turns it on); headers are never logged. */
-    private static final System.Logger HTTP_LOG = System.getLogger("io.krgo.http");
+    /**
+     * HTTP exchanges are logged at DEBUG level to the System.Logger "io.krgo.http" (headers never) when the
+     * system property {@link RegistryClient#HTTP_LOG_PROPERTY} is true ({@code krgo --debug} sets it). Only
+     * then is the logger looked up: the first lookup initialises java.util.logging, ~12 ms of every start.
+     */
+    private static final class HttpLog {
+        static final System.Logger LOG = System.getLogger("io.krgo.http");
+    }
 
     private final String host;
     /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
@@ -129,7 +135,8 @@ final class Transport implements AutoCloseable {
                     // Created on first use: building an HttpClient costs start-up time that "krgo --help" should not pay.
                     HttpClient.Builder builder = HttpClient.newBuilder();
                     if (!tls) {
-                        builder.sslContext(NoTls.CONTEXT);
+                        // Explicit parameters too: the client would otherwise ask the context for its defaults.
+                        builder.sslContext(new NoTls()).sslParameters(new javax.net.ssl.SSLParameters());
                     } else if (options.insecure()) {
                         builder.sslContext(InsecureTls.context());
                     }
@@ -150,20 +157,55 @@ final class Transport implements AutoCloseable {
     }
 
     /**
-     * An SSL context that trusts nothing, for the client that only ever speaks plain HTTP: the JDK's
-     * HttpClient insists on one, and the default context loads the system trust store.
+     * The SSL context of the client that only ever speaks plain HTTP: the JDK's HttpClient insists on one,
+     * but any real one costs start-up (the default loads the system trust store; even an empty JSSE context
+     * initialises the TLS provider, ~30 ms). This one has no TLS at all and is never used for a connection.
      */
-    private static final class NoTls {
-        static final javax.net.ssl.SSLContext CONTEXT = create();
+    private static final class NoTls extends javax.net.ssl.SSLContext {
+        NoTls() {
+            super(new NoTlsSpi(), null, "none");
+        }
+    }
 
-        private static javax.net.ssl.SSLContext create() {
-            try {
-                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-                ctx.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
-                return ctx;
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("the JDK has no TLS", e);
-            }
+    private static final class NoTlsSpi extends javax.net.ssl.SSLContextSpi {
+        private static UnsupportedOperationException noTls() {
+            return new UnsupportedOperationException("TLS on the plain-HTTP client");
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
+                                  java.security.SecureRandom random) {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+            throw noTls();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+            throw noTls();
         }
     }
 
@@ -497,8 +539,8 @@ final class Transport implements AutoCloseable {
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =
                     client(uri).send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
-            if (HTTP_LOG.isLoggable(System.Logger.Level.DEBUG)) {
-                HTTP_LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
+            if (Boolean.getBoolean(RegistryClient.HTTP_LOG_PROPERTY) && HttpLog.LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                HttpLog.LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
                         + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
             }
             return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);

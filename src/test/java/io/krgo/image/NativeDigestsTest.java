@@ -48,6 +48,45 @@ class NativeDigestsTest {
     }
 
     @Test
+    void theLazyDigestAgreesWithTheJdkAroundItsThreshold() throws Exception {
+        Random random = new Random(7);
+        int t = NativeDigests.Engine.NATIVE_FROM;
+        for (String alg : new String[] {"SHA-256", "SHA-512", "SHA-1"}) {
+            for (int size : new int[] {0, 1, 100, t - 1, t, t + 1, 3 * t + 5}) {
+                byte[] data = new byte[size];
+                random.nextBytes(data);
+                MessageDigest lazy = NativeDigests.newDigest(alg);
+                int pos = 0;
+                while (pos < size) {
+                    int n = Math.min(size - pos, 1 + random.nextInt(t / 3));
+                    lazy.update(data, pos, n);
+                    pos += n;
+                }
+                byte[] expected = MessageDigest.getInstance(alg, "SUN").digest(data);
+                assertThat(lazy.digest()).as(alg + " of " + size + " bytes").isEqualTo(expected);
+                lazy.update(data); // reused after digest(), as one message
+                assertThat(lazy.digest()).as(alg + " of " + size + " bytes again").isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void aLazyCloneTakenBeforeTheThresholdContinuesIndependently() throws Exception {
+        byte[] big = new byte[NativeDigests.Engine.NATIVE_FROM * 2];
+        new Random(3).nextBytes(big);
+        MessageDigest a = NativeDigests.newDigest("SHA-256");
+        a.update("hello ".getBytes());
+        MessageDigest b = (MessageDigest) a.clone();
+        a.update(big);
+        b.update("there".getBytes());
+        MessageDigest expected = MessageDigest.getInstance("SHA-256", "SUN");
+        expected.update("hello ".getBytes());
+        expected.update(big);
+        assertThat(a.digest()).isEqualTo(expected.digest());
+        assertThat(b.digest()).isEqualTo(MessageDigest.getInstance("SHA-256", "SUN").digest("hello there".getBytes()));
+    }
+
+    @Test
     void cloneContinuesIndependently() throws Exception {
         MessageDigest a = newEngine("SHA-256");
         a.update("hello ".getBytes());

@@ -1,0 +1,115 @@
+package io.krgo;
+
+import io.krgo.image.Platform;
+import io.krgo.rootfs.RootfsLayout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * What an earlier pull left in DIR, as far as deciding "already up to date" before anything else needs it:
+ * the manifest digest and layer count from {@code image.json}, and, when that manifest was chosen from an
+ * index, the index's digest and the platform asked for (kept in {@code source.json} beside it).
+ *
+ * <p>Read by {@link TopLevelFields}, not Jackson: a re-pull of an unchanged image should cost about one
+ * manifest HEAD, and Jackson's first use (data binding ~0.1 s; even its streaming parser's class
+ * initialisation, ~15 ms) would be a good part of that.
+ *
+ * @param manifestDigest the image manifest DIR holds
+ * @param layers         its layer count
+ * @param indexDigest    the index it was selected from, or null (unknown, or pulled by a manifest)
+ * @param platform       the platform asked for when it was selected from {@code indexDigest}, or null
+ */
+record PulledState(String manifestDigest, int layers, String indexDigest, String platform) {
+    static final String SOURCE_FILE = "source.json";
+    private static final int MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * The state of {@code rootfs} when it is a non-empty directory with a readable record (as the rootfs sink
+     * checks); with {@code gitLayers}, only when it was pulled with git layers too. Empty means "not known
+     * to be up to date": the full pull path decides, and reports any problem.
+     */
+    static Optional<PulledState> read(Path rootfs, boolean gitLayers) {
+        try {
+            RootfsLayout layout = RootfsLayout.of(rootfs);
+            if (!Files.isDirectory(layout.dir(), LinkOption.NOFOLLOW_LINKS) || isEmpty(layout.dir())) {
+                return Optional.empty();
+            }
+            if (gitLayers && !(Files.isDirectory(layout.gitDir())
+                    && Files.isRegularFile(layout.metaDir().resolve("manifest.json")))) {
+                return Optional.empty(); // as GitLayers.exists(): without it the pull redoes DIR with git layers
+            }
+            Path record = layout.imageJson();
+            if (!Files.isRegularFile(record) || Files.size(record) > MAX_RECORD_BYTES) {
+                return Optional.empty();
+            }
+            String[] image = TopLevelFields.read(Files.readAllBytes(record), "manifestDigest", "layers");
+            if (image[0] == null) {
+                return Optional.empty();
+            }
+            io.krgo.image.Digest.parse(image[0]); // a malformed record is no record
+            int layers = image[1] == null ? 0 : Integer.parseInt(image[1]);
+            Path sourceFile = layout.metaDir().resolve(SOURCE_FILE);
+            if (Files.isRegularFile(sourceFile) && Files.size(sourceFile) <= MAX_RECORD_BYTES) {
+                String[] source = TopLevelFields.read(Files.readAllBytes(sourceFile), "manifestDigest", "indexDigest",
+                        "platform");
+                // Written after image.json: it counts only when it speaks of the manifest image.json names.
+                if (image[0].equals(source[0]) && source[1] != null && source[2] != null) {
+                    return Optional.of(new PulledState(image[0], layers, source[1], source[2]));
+                }
+            }
+            return Optional.of(new PulledState(image[0], layers, null, null));
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * True when the registry's answer for the reference (the digest of the manifest or index it names)
+     * means DIR already holds what a pull for {@code wanted} would write.
+     */
+    boolean holds(String servedDigest, Platform wanted) {
+        if (servedDigest.equals(manifestDigest)) {
+            return true;
+        }
+        // The same index resolved for the same requested platform selects the same manifest.
+        return servedDigest.equals(indexDigest) && wanted.toString().equals(platform);
+    }
+
+    /**
+     * Notes beside {@code image.json} that DIR's manifest was selected from {@code indexDigest} for
+     * {@code wanted}, so the next re-pull of the same tag can stop at the index's HEAD. Best effort: without
+     * the note the next pull just resolves the index again.
+     */
+    static void recordSource(Path rootfs, String manifestDigest, String indexDigest, Platform wanted) {
+        RootfsLayout layout = RootfsLayout.of(rootfs);
+        Path target = layout.metaDir().resolve(SOURCE_FILE);
+        Path temp = layout.metaDir().resolve(SOURCE_FILE + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            String json = "{\"manifestDigest\":" + TopLevelFields.quote(manifestDigest)
+                    + ",\"indexDigest\":" + TopLevelFields.quote(indexDigest)
+                    + ",\"platform\":" + TopLevelFields.quote(wanted.toString()) + "}";
+            Files.writeString(temp, json, StandardCharsets.UTF_8);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // nothing more to do for a cache note
+            }
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            return !ds.iterator().hasNext();
+        }
+    }
+
+}
