@@ -49,9 +49,9 @@ public final class NativeDigests extends Provider {
      */
     public static MessageDigest newDigest(String algorithm) {
         return switch (algorithm) {
-            case "SHA-256", "SHA256" -> new Sha256(true);
-            case "SHA-512" -> new Sha512(true);
-            case "SHA-1", "SHA" -> new Sha1(true);
+            case "SHA-256", "SHA256" -> new Engine(Algorithm.SHA256, true);
+            case "SHA-512" -> new Engine(Algorithm.SHA512, true);
+            case "SHA-1", "SHA" -> new Engine(Algorithm.SHA1, true);
             default -> throw new IllegalArgumentException("no native " + algorithm);
         };
     }
@@ -109,9 +109,10 @@ public final class NativeDigests extends Provider {
      * inspect) would pay for nothing; it buffers a longer message until that size and then goes native.
      * A MessageDigest itself (which the JCA accepts as an engine), so {@link #newDigest} needs no provider lookup.
      */
-    abstract static class Engine extends MessageDigest implements Cloneable {
+    static class Engine extends MessageDigest implements Cloneable {
         private static final int CTX_SIZE = 256;
         static final int NATIVE_FROM = 64 * 1024;
+        private final Algorithm algo;
         private final int length;
         private final String algorithm;
         /** The bytes of a message not yet known to be large; null once the engine has chosen. */
@@ -121,20 +122,27 @@ public final class NativeDigests extends Provider {
         private MessageDigest fallback;
         private final byte[] one = new byte[1];
 
-        Engine(int length, String algorithm, boolean lazy) {
-            super(algorithm);
-            this.length = length;
-            this.algorithm = algorithm;
+        Engine(Algorithm algo, boolean lazy) {
+            super(algo.jdkName);
+            this.algo = algo;
+            this.length = algo.length;
+            this.algorithm = algo.jdkName;
             if (!lazy) {
                 choose();
             }
         }
 
-        abstract void init(Pointer ctx);
+        private void init(Pointer ctx) {
+            algo.init(ctx);
+        }
 
-        abstract void update(Pointer ctx, Pointer data, long len);
+        private void update(Pointer ctx, Pointer data, long len) {
+            algo.update(ctx, data, len);
+        }
 
-        abstract void doFinal(Pointer md, Pointer ctx);
+        private void doFinal(Pointer md, Pointer ctx) {
+            algo.doFinal(md, ctx);
+        }
 
         private MessageDigest jdk() {
             try {
@@ -255,81 +263,59 @@ public final class NativeDigests extends Provider {
         }
     }
 
-    public static final class Sha256 extends Engine {
-        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
-        public Sha256() {
-            this(false);
+    /** The three algorithms and their libcrypto calls. */
+    enum Algorithm {
+        SHA1("SHA-1", 20), SHA256("SHA-256", 32), SHA512("SHA-512", 64);
+
+        final String jdkName;
+        final int length;
+
+        Algorithm(String jdkName, int length) {
+            this.jdkName = jdkName;
+            this.length = length;
         }
 
-        Sha256(boolean lazy) {
-            super(32, "SHA-256", lazy);
-        }
-
-        @Override
         void init(Pointer ctx) {
-            Lib.SHA256_Init(ctx);
+            switch (this) {
+                case SHA1 -> Lib.SHA1_Init(ctx);
+                case SHA256 -> Lib.SHA256_Init(ctx);
+                case SHA512 -> Lib.SHA512_Init(ctx);
+            }
         }
 
-        @Override
         void update(Pointer ctx, Pointer data, long len) {
-            Lib.SHA256_Update(ctx, data, len);
+            switch (this) {
+                case SHA1 -> Lib.SHA1_Update(ctx, data, len);
+                case SHA256 -> Lib.SHA256_Update(ctx, data, len);
+                case SHA512 -> Lib.SHA512_Update(ctx, data, len);
+            }
         }
 
-        @Override
         void doFinal(Pointer md, Pointer ctx) {
-            Lib.SHA256_Final(md, ctx);
+            switch (this) {
+                case SHA1 -> Lib.SHA1_Final(md, ctx);
+                case SHA256 -> Lib.SHA256_Final(md, ctx);
+                case SHA512 -> Lib.SHA512_Final(md, ctx);
+            }
+        }
+    }
+
+    /** The JCA makes engines by class name with no arguments: one class per algorithm, libcrypto from the first byte. */
+    public static final class Sha256 extends Engine {
+        public Sha256() {
+            super(Algorithm.SHA256, false);
         }
     }
 
     public static final class Sha512 extends Engine {
-        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
         public Sha512() {
-            this(false);
-        }
-
-        Sha512(boolean lazy) {
-            super(64, "SHA-512", lazy);
-        }
-
-        @Override
-        void init(Pointer ctx) {
-            Lib.SHA512_Init(ctx);
-        }
-
-        @Override
-        void update(Pointer ctx, Pointer data, long len) {
-            Lib.SHA512_Update(ctx, data, len);
-        }
-
-        @Override
-        void doFinal(Pointer md, Pointer ctx) {
-            Lib.SHA512_Final(md, ctx);
+            super(Algorithm.SHA512, false);
         }
     }
 
     public static final class Sha1 extends Engine {
-        /** As the JCA makes it for the installed provider: libcrypto from the first byte. */
         public Sha1() {
-            this(false);
-        }
-
-        Sha1(boolean lazy) {
-            super(20, "SHA-1", lazy);
-        }
-
-        @Override
-        void init(Pointer ctx) {
-            Lib.SHA1_Init(ctx);
-        }
-
-        @Override
-        void update(Pointer ctx, Pointer data, long len) {
-            Lib.SHA1_Update(ctx, data, len);
-        }
-
-        @Override
-        void doFinal(Pointer md, Pointer ctx) {
-            Lib.SHA1_Final(md, ctx);
+            super(Algorithm.SHA1, false);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.image.BulkOutputStream;
 import io.krgo.image.Digest;
 
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.concurrent.BlockingQueue;
  * are queued the writer waits (bounded memory). A failing tee only stops the tee: the file is the copy
  * that counts.
  */
-final class LayerOutput extends OutputStream {
+final class LayerOutput extends BulkOutputStream {
     private static final int BUFFER = 1 << 20;
     private static final int BUFFERS = 4;
     private static final byte[] END = new byte[0];
@@ -55,10 +56,6 @@ final class LayerOutput extends OutputStream {
         writer.start();
     }
 
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.image.BulkOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -21,7 +22,7 @@ import java.util.zip.Deflater;
  * buffers and Deflaters are recycled, so a layer of any size allocates only a few blocks' worth (a fresh
  * array per block kept the small heap collecting, often fully, ~120 times for a 100 MB layer).
  */
-public final class ParallelGzipOutputStream extends OutputStream {
+public final class ParallelGzipOutputStream extends BulkOutputStream {
     public static final int DEFAULT_BLOCK = 256 * 1024;
     private static final int DICT = 32 * 1024;
     private static final int SAMPLE = 16 * 1024;
@@ -76,10 +77,6 @@ public final class ParallelGzipOutputStream extends OutputStream {
         out.write(HEADER);
     }
 
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[]{(byte) b}, 0, 1);
-    }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {

@@ -1,11 +1,11 @@
 package io.krgo.registry;
 
+import io.krgo.image.BulkOutputStream;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;
 import io.krgo.image.Digest;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
@@ -22,7 +22,7 @@ import java.util.concurrent.Flow;
  * complete does) the caller uploads the blob again from a stored copy with {@link RegistryClient#uploadBlob}.
  * Writes come from one thread.
  */
-public final class BlobUpload extends OutputStream {
+public final class BlobUpload extends BulkOutputStream {
     private static final long MAX_QUEUED = 8L << 20;
     /** Heap buffers a socket write copies whole into a direct buffer: keep them small, so a short write wastes little. */
     private static final int PIECE = 256 * 1024;
@@ -63,10 +63,6 @@ public final class BlobUpload extends OutputStream {
         start();
     }
 
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-    }
 
     /** Queues a copy of the bytes; throws once the upload has failed (later bytes would be lost anyway). */
     @Override
