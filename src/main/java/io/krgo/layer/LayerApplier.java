@@ -539,6 +539,9 @@ public final class LayerApplier {
         void replaceExisting(SafeRoot.Resolved r) throws IOException {
             BasicFileAttributes a = Files.readAttributes(r.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (a.isDirectory()) {
+                if (writer != null) {
+                    writer.drain(this); // files of this layer may still be on their way into the tree removed here
+                }
                 Trees.deleteRecursively(r.path());
                 forgetDirs(r.rel());
                 removed.add(r.rel());

@@ -166,4 +166,12 @@ class UmociCrossCheckTest {
                 .dir("d/f11").file("d/f11/inside", "f11 became a directory");
         assertSame(lower, upper);
     }
+
+    /** A directory filled in this layer, then replaced by a symlink and by a file in the same layer. */
+    @Test
+    void directoryFilledThenReplacedInTheSameLayer() {
+        assertSame(new TarBuilder().dir("x").file("x/old", "o").dir("y").file("y/old", "o"),
+                new TarBuilder().dir("x").file("x/new1", "1").file("x/new2", "2").symlink("x", "y")
+                        .dir("y").file("y/new", "n").file("y", "now a file"));
+    }
 }
