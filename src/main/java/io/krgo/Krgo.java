@@ -168,6 +168,9 @@ public final class Krgo implements AutoCloseable {
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
+        if (pulled == null) {
+            io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
+        }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());

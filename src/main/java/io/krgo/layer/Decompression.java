@@ -37,6 +37,20 @@ public final class Decompression {
         };
     }
 
+    /**
+     * Loads the native decoder and digests on a background thread (JNA's start-up and ISA-L's self-test
+     * take ~60 ms, which otherwise lands on the first layer's path): for a caller about to fetch a
+     * manifest first.
+     */
+    public static void prepareInBackground() {
+        Thread t = new Thread(() -> {
+            IsalGzipStream.usable();
+            io.krgo.image.NativeDigests.available();
+        }, "krgo-native-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The compression the first bytes show. */
     public static Compression sniff(BufferedInputStream in) throws IOException {
         in.mark(4);
