@@ -65,7 +65,7 @@ class ProgressAndCompletionTest {
         Tools.require("script", "bsdutils");
         Path home = Files.createDirectories(work.resolve("home-pty"));
         List<String> java = new ArrayList<>(KrgoCli.javaCommand("pull", image, "-r", work.resolve("pty").toString()));
-        java.add(3, "-Duser.home=" + home);
+        java.add(1, "-Duser.home=" + home);
         String command = java.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
         Tools.Result onPty = Tools.runAllowingFailure(List.of("script", "-qec", command, "/dev/null"),
                 Map.of("HOME", home.toString(), "TERM", "xterm"));

@@ -73,6 +73,8 @@ public final class KrgoCli {
     public static List<String> javaCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // As the jar's manifest grants it to the launcher: without it JDK 22+ warns on stderr when JNA loads.
+        command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("io.krgo.cli.Main");
