@@ -279,7 +279,7 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    private void cancelUpload(String repo, URI location) {
+    void cancelUpload(String repo, URI location) {
         try (Response ignored = transport.send(request("DELETE", location, Map.of(), push(repo), repo))) {
             // best effort: an abandoned session expires on the registry anyway
         } catch (KrgoException ignored) {
@@ -377,18 +377,6 @@ public final class RegistryClient implements AutoCloseable {
                 Map.of(), null, true, push(repo), repo))) {
             finishUpload(resp, repo, digest);
         }
-    }
-
-    void cancelSession(String repo, URI location) {
-        cancelUpload(repo, location);
-    }
-
-    static List<String> pushScopes(String repo) {
-        return push(repo);
-    }
-
-    static URI resolveLocation(URI base, String location) {
-        return resolve(base, location);
     }
 
     private URI startUpload(String repo) {
@@ -649,7 +637,7 @@ public final class RegistryClient implements AutoCloseable {
         return transport.base().resolve("/v2/" + repo + "/" + rest);
     }
 
-    private static URI resolve(URI base, String location) {
+    static URI resolve(URI base, String location) {
         try {
             return base.resolve(location);
         } catch (IllegalArgumentException e) {
@@ -675,7 +663,7 @@ public final class RegistryClient implements AutoCloseable {
         return List.of(scope(repo, "pull"));
     }
 
-    private static List<String> push(String repo) {
+    static List<String> push(String repo) {
         return List.of(scope(repo, "pull,push"));
     }
 
