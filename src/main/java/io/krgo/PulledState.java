@@ -5,9 +5,7 @@ import io.krgo.rootfs.RootfsLayout;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
@@ -38,12 +36,11 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
     static Optional<PulledState> read(Path rootfs, boolean gitLayers) {
         try {
             RootfsLayout layout = RootfsLayout.of(rootfs);
-            if (!Files.isDirectory(layout.dir(), LinkOption.NOFOLLOW_LINKS) || isEmpty(layout.dir())) {
+            if (layout.dirIsEmptyOrAbsent()) {
                 return Optional.empty();
             }
-            if (gitLayers && !(Files.isDirectory(layout.gitDir())
-                    && Files.isRegularFile(layout.metaDir().resolve("manifest.json")))) {
-                return Optional.empty(); // as GitLayers.exists(): without it the pull redoes DIR with git layers
+            if (gitLayers && !layout.hasGitLayers()) {
+                return Optional.empty(); // without them the pull redoes DIR with git layers
             }
             Path record = layout.imageJson();
             if (!Files.isRegularFile(record) || Files.size(record) > MAX_RECORD_BYTES) {
@@ -105,11 +102,4 @@ record PulledState(String manifestDigest, int layers, String indexDigest, String
             }
         }
     }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            return !ds.iterator().hasNext();
-        }
-    }
-
 }

@@ -37,6 +37,13 @@ public final class Decompression {
         };
     }
 
+    /** As {@link #open}, feeding every uncompressed byte read to {@code hasher} (null: none) for the diff_id. */
+    public static InputStream openHashed(InputStream blob, String mediaType, java.security.MessageDigest hasher)
+            throws IOException {
+        InputStream tar = open(blob, mediaType);
+        return hasher == null ? tar : new java.security.DigestInputStream(tar, hasher);
+    }
+
     /**
      * Loads the native decoder and digests on a background thread (JNA's start-up and ISA-L's self-test
      * take ~60 ms, which otherwise lands on the first layer's path): for a caller about to fetch a

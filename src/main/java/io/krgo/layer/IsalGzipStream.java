@@ -51,7 +51,6 @@ final class IsalGzipStream extends BulkInputStream {
     IsalGzipStream(InputStream in) throws IOException {
         this.in = in;
         state.clear();
-        inBuf.clear(16);
         setInput(0, 0);
         if (!startMember(true)) {
             throw new UnsafeImageException("layer is empty, expected gzip data");

@@ -29,7 +29,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -133,19 +132,26 @@ public final class LayerApplier {
         MessageDigest hasher = diffId == null ? null : diffId.newHasher();
         // Decompression and both digests on a second thread (the queue hands the hasher's state over at
         // EOF): both cores busy.
-        try (InputStream tar = new ReadAheadStream(() -> {
-            InputStream decompressed = Decompression.open(blob, mediaType);
-            return hasher == null ? decompressed : new DigestInputStream(decompressed, hasher);
-        }, BUFFER, READ_AHEAD_CHUNKS, "krgo-decompress")) {
+        try (InputStream tar = new ReadAheadStream(() -> Decompression.openHashed(blob, mediaType, hasher),
+                BUFFER, READ_AHEAD_CHUNKS, "krgo-decompress")) {
             LayerResult r = applyTar(tar);
-            if (hasher != null) {
-                Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
-                if (!actual.equals(diffId)) {
-                    throw new IntegrityException("layer diff_id mismatch: the config says " + diffId
-                            + " but the uncompressed layer has " + actual);
-                }
-            }
+            checkDiffId(diffId, hasher);
             return r;
+        }
+    }
+
+    /**
+     * Refuses a layer whose uncompressed bytes, all fed to {@code hasher} (from {@link Decompression#openHashed}),
+     * do not hash to {@code diffId}; nothing to check when {@code hasher} is null.
+     */
+    public static void checkDiffId(Digest diffId, MessageDigest hasher) {
+        if (hasher == null) {
+            return;
+        }
+        Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
+        if (!actual.equals(diffId)) {
+            throw new IntegrityException("layer diff_id mismatch: the config says " + diffId
+                    + " but the uncompressed layer has " + actual);
         }
     }
 

@@ -59,6 +59,23 @@ public record RootfsLayout(Path dir) {
         return metaDir().resolve("git");
     }
 
+    /** Whether DIR is absent, not a directory, or an empty directory: nothing a pull would replace. */
+    public boolean dirIsEmptyOrAbsent() {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            return !ds.iterator().hasNext();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether DIR was pulled with git layers: the repository and the recorded manifest are there. */
+    public boolean hasGitLayers() {
+        return Files.isDirectory(gitDir()) && Files.isRegularFile(metaDir().resolve("manifest.json"));
+    }
+
     /**
      * A fresh staging directory beside DIR (same file system, so the final rename is atomic), named
      * {@code .DIR.krgo-staging-PID-RANDOM} so a later pull can tell whether its owner still runs.

@@ -18,14 +18,11 @@ import io.krgo.store.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -71,7 +68,7 @@ public final class RootfsWriter {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException(target + " exists and is not a directory");
         }
-        boolean nonEmpty = !isEmptyOrAbsent(target);
+        boolean nonEmpty = !layout.dirIsEmptyOrAbsent();
         if (nonEmpty && !opts.force()) {
             boolean same = ImageRecord.read(layout.imageJson())
                     .map(r -> manifestDigest.toString().equals(r.manifestDigest())).orElse(false);
@@ -87,7 +84,7 @@ public final class RootfsWriter {
         List<Layer> layers = image.layers();
         Thread scanner = null;
         Thread inflater = null;
-        List<LayerSpool> spoolsToStop = new ArrayList<>();
+        List<LayerSpool> spools = null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(opts.parallelism(), layers.size())),
                 r -> {
                     Thread t = new Thread(r, "krgo-layer-download");
@@ -126,11 +123,8 @@ public final class RootfsWriter {
             if (hidden != null) {
                 scanner = startScanner(hidden, layers, downloads, opts.apply().privileged());
             }
-            List<LayerSpool> spools = layers.size() > 1 ? newSpools(layers.size(), staging) : null;
-            if (spools != null) {
-                spools.stream().filter(java.util.Objects::nonNull).forEach(spoolsToStop::add);
-            }
-            if (spools != null) {
+            if (layers.size() > 1) {
+                spools = newSpools(layers.size(), staging);
                 inflater = startSpooler(layers, downloads, spools);
             }
             LayerApplier applier;
@@ -168,7 +162,7 @@ public final class RootfsWriter {
             if (scanner != null) {
                 scanner.interrupt();
             }
-            stopSpooling(spoolsToStop, inflater);
+            stopSpooling(spools, inflater);
             pool.shutdownNow();
             awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
@@ -218,26 +212,15 @@ public final class RootfsWriter {
             spool.fail(e);
             return false;
         }
-        try (blob; InputStream tar = openDecompressed(blob, layer, hasher)) {
+        try (blob; InputStream tar = Decompression.openHashed(blob, layer.descriptor().mediaType(), hasher)) {
             return spool.produce(tar, () -> {
                 blob.transferTo(OutputStream.nullOutputStream()); // to EOF: the blob's own digest is checked there
-                if (hasher != null) {
-                    Digest actual = new Digest(diffId.algorithm(), HexFormat.of().formatHex(hasher.digest()));
-                    if (!actual.equals(diffId)) {
-                        throw new IntegrityException("layer diff_id mismatch: the config says " + diffId
-                                + " but the uncompressed layer has " + actual);
-                    }
-                }
+                LayerApplier.checkDiffId(diffId, hasher);
             });
         } catch (IOException | RuntimeException e) {
             spool.fail(e);
             return false;
         }
-    }
-
-    private static InputStream openDecompressed(InputStream blob, Layer layer, MessageDigest hasher) throws IOException {
-        InputStream tar = Decompression.open(blob, layer.descriptor().mediaType());
-        return hasher == null ? tar : new DigestInputStream(tar, hasher);
     }
 
     private static void stopSpooling(List<LayerSpool> spools, Thread inflater) {
@@ -374,20 +357,9 @@ public final class RootfsWriter {
         }
     }
 
-    private static boolean isEmptyOrAbsent(Path dir) {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return true;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            return !ds.iterator().hasNext();
-        } catch (IOException e) {
-            throw new FilesystemException("cannot read " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     /** DIR absent or empty: one rename (it replaces an empty directory). Otherwise old aside, new in, old deleted. */
     private static void moveIntoPlace(Path staged, Path target) throws IOException {
-        if (isEmptyOrAbsent(target)) {
+        if (RootfsLayout.of(target).dirIsEmptyOrAbsent()) {
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
