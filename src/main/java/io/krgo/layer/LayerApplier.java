@@ -353,7 +353,7 @@ public final class LayerApplier {
                     if (writer == null) {
                         writer = new FileWriterThread();
                     }
-                    writer.submit(this, new FileWriterThread.Job(r, e, mode, readContent(tar, e.getSize())));
+                    writer.submit(this, r, e, mode, tar);
                     markWritten(r.rel());
                     return;
                 }
@@ -465,13 +465,12 @@ public final class LayerApplier {
             Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(mtime, atime, null);
         }
 
-        byte[] readContent(TarArchiveInputStream tar, long size) throws IOException {
-            byte[] data = new byte[(int) size];
-            int off = 0;
-            while (off < data.length) {
-                off += readData(tar, data, off, data.length - off);
+        void readContent(TarArchiveInputStream tar, byte[] into, int offset, int length) throws IOException {
+            int off = offset;
+            int end = offset + length;
+            while (off < end) {
+                off += readData(tar, into, off, end - off);
             }
-            return data;
         }
 
         /** One read of the current entry's data (at least one byte); a tar that ends early is an unsafe image. */
@@ -497,7 +496,7 @@ public final class LayerApplier {
         boolean tryWriteNew(FileWriterThread.Job job) throws IOException {
             Path p = job.resolved().path();
             try (FileChannel ch = FileChannel.open(p, CREATE_NEW_WRITE, job.mode())) {
-                ByteBuffer bb = ByteBuffer.wrap(job.data());
+                ByteBuffer bb = ByteBuffer.wrap(job.ring(), job.offset(), job.length());
                 while (bb.hasRemaining()) {
                     ch.write(bb);
                 }
@@ -853,7 +852,12 @@ public final class LayerApplier {
         /** Each job also holds its tar entry (a few hundred bytes): empty files must not pile up either. */
         private static final int MAX_PENDING_FILES = 1024;
 
-        record Job(SafeRoot.Resolved resolved, TarArchiveEntry entry, FileAttribute<?>[] mode, byte[] data) {
+        /**
+         * A small file waiting for the writer thread: its content lies in the ring at {@code offset}; the
+         * ring space from {@code reservedFrom} (the skipped tail of the ring included) is free once it is done.
+         */
+        record Job(SafeRoot.Resolved resolved, TarArchiveEntry entry, FileAttribute<?>[] mode, byte[] ring, int offset,
+                int length, long reservedFrom) {
         }
 
         private record Pending(Job job, java.util.concurrent.Future<Boolean> written) {
@@ -862,7 +866,13 @@ public final class LayerApplier {
         private final java.util.concurrent.ThreadPoolExecutor pool;
         private final java.util.ArrayDeque<Pending> order = new java.util.ArrayDeque<>();
         private final Map<String, Pending> byPath = new HashMap<>();
-        private long pendingBytes;
+        /**
+         * Pending contents, written once and reused in order: a byte[] per file would survive young
+         * collections while it waits and be promoted, which cost a pull several full collections.
+         */
+        private final byte[] ring = new byte[(int) MAX_PENDING_BYTES];
+        /** Where the next content goes, counted from the start and never wrapped (the ring index is its remainder). */
+        private long writeAt;
         private Layer layer;
 
         FileWriterThread() {
@@ -879,22 +889,37 @@ public final class LayerApplier {
             return !order.isEmpty();
         }
 
-        void submit(Layer current, Job job) throws IOException {
+        /** Reads the current entry's content ({@code <= MAX_FILE} bytes) into the ring and queues its write. */
+        void submit(Layer current, SafeRoot.Resolved resolved, TarArchiveEntry entry, FileAttribute<?>[] mode,
+                TarArchiveInputStream tar) throws IOException {
             layer = current;
-            while ((pendingBytes + job.data().length > MAX_PENDING_BYTES || order.size() >= MAX_PENDING_FILES)
-                    && !order.isEmpty()) {
-                complete(order.peekFirst());
-            }
-            Pending earlier = byPath.get(job.resolved().rel());
+            int length = (int) entry.getSize();
+            Pending earlier = byPath.get(resolved.rel());
             if (earlier != null) {
                 complete(earlier); // the same name twice in one layer: the later one wins, in order
             }
+            int index = (int) (writeAt % ring.length);
+            long skip = length > ring.length - index ? ring.length - index : 0; // contents never wrap around the end
+            while ((writeAt + skip + length - oldestReserved() > ring.length || order.size() >= MAX_PENDING_FILES)
+                    && !order.isEmpty()) {
+                complete(order.peekFirst());
+            }
+            long reservedFrom = writeAt;
+            writeAt += skip;
+            int offset = (int) (writeAt % ring.length);
+            current.readContent(tar, ring, offset, length);
+            writeAt += length;
+            Job job = new Job(resolved, entry, mode, ring, offset, length, reservedFrom);
             Layer owner = layer;
             java.util.concurrent.Future<Boolean> f = pool.submit(() -> owner.tryWriteNew(job));
             Pending p = new Pending(job, f);
             order.addLast(p);
-            byPath.put(job.resolved().rel(), p);
-            pendingBytes += job.data().length;
+            byPath.put(resolved.rel(), p);
+        }
+
+        /** The start of the ring space still in use: the oldest pending job's, or the write position when none is. */
+        private long oldestReserved() {
+            return order.isEmpty() ? writeAt : order.peekFirst().job().reservedFrom();
         }
 
         /** Finishes the pending writes of {@code comps}' path and of each of its ancestors. */
@@ -939,7 +964,6 @@ public final class LayerApplier {
             } finally {
                 order.remove(p);
                 byPath.remove(p.job().resolved().rel(), p);
-                pendingBytes -= p.job().data().length;
             }
             if (!written) {
                 layer.replaceAndWrite(p.job());
