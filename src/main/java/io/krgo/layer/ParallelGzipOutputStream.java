@@ -16,7 +16,8 @@ import java.util.zip.Deflater;
 /**
  * pigz-style gzip: the input is cut into blocks that are deflated concurrently, each primed with the
  * previous block's last 32 KiB as preset dictionary and ended with a sync flush, so the concatenation is
- * one valid deflate stream; the last block is finished. CRC32 and ISIZE are computed here, on the
+ * one valid deflate stream; the last block is finished. Levels 1-3 deflate on ISA-L ({@link IsalDeflater})
+ * when it is usable, else (and for levels 4-9) on zlib; blocks that would not shrink are stored. CRC32 and ISIZE are computed here, on the
  * writer's thread, in input order. Output is deterministic (fixed header, no name, mtime 0) and does not
  * depend on the number of threads. At most a few blocks are in flight, so memory stays bounded; their
  * buffers and Deflaters are recycled, so a layer of any size allocates only a few blocks' worth (a fresh
@@ -42,6 +43,9 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
     /** Output buffers written out; shared with the tasks, which take them on worker threads. */
     private final ConcurrentLinkedQueue<byte[]> freeOutput = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<IsalDeflater> isalDeflaters = new ConcurrentLinkedQueue<>();
+    /** Levels 1-3 deflate on ISA-L when it is there (several times faster than zlib), higher ones on zlib. */
+    private final boolean isal;
     private final ConcurrentLinkedQueue<Probe> probes = new ConcurrentLinkedQueue<>();
     private byte[] block;
     private int filled;
@@ -64,12 +68,19 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
      */
     public ParallelGzipOutputStream(OutputStream out, ExecutorService pool, int threads, int level, int blockSize)
             throws IOException {
+        this(out, pool, threads, level, blockSize, true);
+    }
+
+    /** @param allowIsal false: zlib only (the fallback, also used when ISA-L is absent or fails its self-test) */
+    ParallelGzipOutputStream(OutputStream out, ExecutorService pool, int threads, int level, int blockSize,
+                             boolean allowIsal) throws IOException {
         if (blockSize < DICT) {
             throw new IllegalArgumentException("block size must be at least 32 KiB");
         }
         this.out = out;
         this.pool = pool;
         this.level = level;
+        this.isal = allowIsal && level >= 1 && level <= IsalDeflater.MAX_LEVEL && IsalDeflater.usable();
         this.blockSize = blockSize;
         this.maxInFlight = Math.max(2, threads * 2);
         this.outputSize = blockSize + blockSize / 8 + 1024;
@@ -110,10 +121,6 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
     }
 
     private Chunk deflate(byte[] data, int length, byte[] dict, boolean last) {
-        Deflater d = deflaters.poll();
-        if (d == null) {
-            d = new Deflater(level, true);
-        }
         Coding coding = Coding.DEFLATE;
         if (level > 0) {
             Probe p = probes.poll();
@@ -123,19 +130,76 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
             coding = coding(data, length, p);
             probes.add(p);
         }
+        if (coding == Coding.STORE || level == 0) {
+            return stored(data, length, last);
+        }
+        return isal ? isalDeflate(data, length, dict, last) : zlibDeflate(data, length, dict, last, coding);
+    }
+
+    private byte[] outputBuffer(int needed) {
+        byte[] buf = freeOutput.poll();
+        if (buf == null) {
+            buf = new byte[outputSize];
+        }
+        return buf.length >= needed ? buf : new byte[needed];
+    }
+
+    /**
+     * Stored blocks written here, a plain copy: each starts on a byte boundary (so does every block of the
+     * stream), so its 3 header bits pad to one byte, then LEN and NLEN (RFC 1951, 3.2.4).
+     */
+    private Chunk stored(byte[] data, int length, boolean last) {
+        int pieces = Math.max(1, (length + 65534) / 65535);
+        byte[] buf = outputBuffer(length + 5 * pieces);
+        int n = 0;
+        for (int off = 0, p = 0; p < pieces; p++) {
+            int len = Math.min(65535, length - off);
+            buf[n++] = (byte) (last && p == pieces - 1 ? 1 : 0);
+            buf[n++] = (byte) len;
+            buf[n++] = (byte) (len >>> 8);
+            buf[n++] = (byte) ~len;
+            buf[n++] = (byte) (~len >>> 8);
+            System.arraycopy(data, off, buf, n, len);
+            n += len;
+            off += len;
+        }
+        return new Chunk(buf, n);
+    }
+
+    private Chunk isalDeflate(byte[] data, int length, byte[] dict, boolean last) {
+        IsalDeflater d = isalDeflaters.poll();
+        if (d == null) {
+            d = new IsalDeflater(level, blockSize);
+        }
+        try {
+            int n = d.deflate(data, length, dict, dict == null ? 0 : dict.length, last);
+            byte[] buf = outputBuffer(n);
+            d.copyOutput(buf, n);
+            isalDeflaters.add(d);
+            d = null;
+            return new Chunk(buf, n);
+        } finally {
+            if (d != null) {
+                d.close();
+            }
+        }
+    }
+
+    private Chunk zlibDeflate(byte[] data, int length, byte[] dict, boolean last, Coding coding) {
+        Deflater d = deflaters.poll();
+        if (d == null) {
+            d = new Deflater(level, true);
+        }
         boolean lz = coding == Coding.DEFLATE;
-        d.setLevel(coding == Coding.STORE ? Deflater.NO_COMPRESSION : level);
+        d.setLevel(level);
         d.setStrategy(coding == Coding.HUFFMAN ? Deflater.HUFFMAN_ONLY : Deflater.DEFAULT_STRATEGY);
         try {
-            if (dict != null && lz && level > 0) {
+            if (dict != null && lz) {
                 // Only LZ matching can use the previous block; stored and Huffman-only blocks never look back.
                 d.setDictionary(dict, dict.length - DICT, DICT);
             }
             d.setInput(data, 0, length);
-            byte[] buf = freeOutput.poll();
-            if (buf == null) {
-                buf = new byte[outputSize];
-            }
+            byte[] buf = outputBuffer(0);
             int n = 0;
             if (last) {
                 d.finish();
@@ -308,6 +372,9 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
             // Deflaters still held by a cancelled task are ended by that task; these are idle.
             for (Deflater d; (d = deflaters.poll()) != null; ) {
                 d.end();
+            }
+            for (IsalDeflater d; (d = isalDeflaters.poll()) != null; ) {
+                d.close();
             }
             out.close();
         }

@@ -47,8 +47,12 @@ class ParallelGzipOutputStreamTest {
     }
 
     static byte[] gzip(byte[] input, int threads, int level, int chunk) throws IOException {
+        return gzip(input, threads, level, chunk, true);
+    }
+
+    static byte[] gzip(byte[] input, int threads, int level, int chunk, boolean allowIsal) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(out, pool, threads, level, BLOCK)) {
+        try (ParallelGzipOutputStream gz = new ParallelGzipOutputStream(out, pool, threads, level, BLOCK, allowIsal)) {
             for (int off = 0; off < input.length; off += chunk) {
                 gz.write(input, off, Math.min(chunk, input.length - off));
             }
@@ -74,6 +78,74 @@ class ParallelGzipOutputStreamTest {
         byte[] out = d.getInputStream().readAllBytes();
         assertThat(d.waitFor()).isZero();
         assertThat(out).isEqualTo(input);
+    }
+
+    /** gzip -t, pigz -t and Java's GZIPInputStream all accept it and give the input back. */
+    private void assertValidGzip(byte[] gz, byte[] input, String name) throws Exception {
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+            assertThat(in.readAllBytes()).as(name).isEqualTo(input);
+        }
+        Path f = tmp.resolve(name + ".gz");
+        Files.write(f, gz);
+        for (String tool : new String[] {"gzip", "pigz"}) {
+            Process t;
+            try {
+                t = new ProcessBuilder(tool, "-t", f.toString()).redirectErrorStream(true).start();
+            } catch (IOException missing) {
+                throw new AssertionError(tool + " is needed for this test: apt-get install " + tool, missing);
+            }
+            String msg = new String(t.getInputStream().readAllBytes());
+            assertThat(t.waitFor()).as(tool + " -t " + name + ": " + msg).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 1000, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK, 3 * BLOCK + 7, 6 * 1024 * 1024 + 3})
+    void isalAndZlibLevelsOneToThreeMakeValidGzipAtBlockBoundaries(int size) throws Exception {
+        byte[] input = IsalDeflaterTest.mixed(size, size);
+        for (int level = 1; level <= 3; level++) {
+            for (boolean isal : new boolean[] {true, false}) {
+                assertValidGzip(gzip(input, 2, level, 8191, isal), input, size + "-" + level + "-" + isal);
+            }
+        }
+    }
+
+    @Test
+    void isalIsUsedForLevelsOneToThreeAndZlibIsTheFallback() throws Exception {
+        assertThat(IsalDeflater.usable())
+                .as("libisal2 (Debian package libisal2) must be installed for this test: apt-get install libisal2")
+                .isTrue();
+        byte[] input = data(4 * BLOCK);
+        assertThat(gzip(input, 2, 1, 65536, true)).isNotEqualTo(gzip(input, 2, 1, 65536, false));
+        // level 6 is zlib's either way
+        assertThat(gzip(input, 2, 6, 65536, true)).isEqualTo(gzip(input, 2, 6, 65536, false));
+    }
+
+    @Test
+    void isalOutputDoesNotDependOnThreadsOrWriteSizes() throws Exception {
+        byte[] input = IsalDeflaterTest.mixed(7 * BLOCK + 5, 1);
+        for (int level = 1; level <= 3; level++) {
+            byte[] one = gzip(input, 1, level, 1000);
+            assertThat(gzip(input, 4, level, 65536)).as("level %d", level).isEqualTo(one);
+            assertThat(gzip(input, 2, level, 3 * BLOCK)).as("level %d", level).isEqualTo(one);
+        }
+    }
+
+    @Test
+    void isalLevelOneIsNotWorseThanZlibLevelOneOnText() throws Exception {
+        byte[] text = new byte[8 * BLOCK];
+        Random r = new Random(3);
+        String[] words = {"krgo ", "layer ", "tar ", "gzip ", "the ", "registry ", "of ", "files\n", "image ", "digest "};
+        for (int i = 0; i < text.length; ) {
+            for (byte b : words[r.nextInt(words.length)].getBytes()) {
+                if (i < text.length) {
+                    text[i++] = b;
+                }
+            }
+        }
+        int isal = gzip(text, 2, 1, 65536, true).length;
+        int zlib = gzip(text, 2, 1, 65536, false).length;
+        assertThat(isal).isLessThan(text.length / 3).isLessThan(zlib * 11 / 10);
     }
 
     @Test
