@@ -46,8 +46,12 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
     private final ConcurrentLinkedQueue<byte[]> freeOutput = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<IsalDeflater> isalDeflaters = new ConcurrentLinkedQueue<>();
-    /** Levels 1-3 deflate on ISA-L when it is there (several times faster than zlib), higher ones on zlib. */
-    private final boolean isal;
+    /**
+     * Levels 1-3 deflate on ISA-L when it is there (several times faster than zlib), higher ones on zlib.
+     * Whether it is there is asked by the first tasks, not here: its one-time self-test then runs on the
+     * workers while the writer fills the first blocks. The answer is the same for every block (once per JVM).
+     */
+    private final boolean isalLevel;
     private final ConcurrentLinkedQueue<Probe> probes = new ConcurrentLinkedQueue<>();
     private byte[] block;
     private int filled;
@@ -82,7 +86,7 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
         this.out = out;
         this.pool = pool;
         this.level = level;
-        this.isal = allowIsal && level >= 1 && level <= IsalDeflater.MAX_LEVEL && IsalDeflater.usable();
+        this.isalLevel = allowIsal && level >= 1 && level <= IsalDeflater.MAX_LEVEL;
         this.blockSize = blockSize;
         this.maxInFlight = Math.max(2, threads * 2);
         this.outputSize = blockSize + blockSize / 8 + 1024;
@@ -123,7 +127,7 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
     }
 
     private Chunk deflate(byte[] data, int length, byte[] dict, boolean last) {
-        if (isal) {
+        if (isalLevel && IsalDeflater.usable()) {
             // No probe: ISA-L itself stores what does not shrink, at ~1.5 GB/s, faster than the probe's
             // sampling under C1 (which cost a third of the deflate threads' time on the push benchmark).
             return isalDeflate(data, length, dict, last);
