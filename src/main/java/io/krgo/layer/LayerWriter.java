@@ -35,7 +35,7 @@ public final class LayerWriter {
     private final XattrReader xattrs;
 
     /**
-     * @param level   compression level (gzip 1..9, zstd 1..19)
+     * @param level   compression level (gzip 1..9: 1-3 on ISA-L when it is there, else zlib; zstd 1..19)
      * @param threads compression threads
      */
     public record Options(Compression compression, int level, int threads) {
@@ -51,7 +51,10 @@ public final class LayerWriter {
          * 70-130 MB/s at 43.3% of the input, level 3 65-100 MB/s at 41.7%, level 6 30-47 MB/s at 39.7%
          * (the JDK's single-stream GZIPOutputStream: 24 MB/s); on the benchmark's Debian rootfs level 1 was
          * 2.5-3x faster than level 6 for a 12% larger layer (35.8% vs 32.0%). Level 6 cannot reach skopeo's
-         * gzip push speed (~105 MB/s) on two cores, level 1 can: push throughput is the goal here.
+         * gzip push speed (~105 MB/s) on two cores, level 1 can: push throughput is the goal here. Levels
+         * 1-3 now deflate on ISA-L when libisal2 is installed ({@link IsalDeflater}): level 1 ~500 MB/s per
+         * core on a rootfs tar (Debian's /usr: 219.7 MB against zlib level 1's 217.9 MB), level 2 about as
+         * fast and 0.8% smaller, level 3 ~1.5x the time for 2.3% smaller.
          */
         public static Options defaults() {
             return new Options(Compression.GZIP, 1, Math.max(1, Runtime.getRuntime().availableProcessors()));
