@@ -28,6 +28,10 @@ public final class XattrReader {
             Native.register(LibC.class, NativeLibrary.getInstance("c"));
         }
 
+        static void bound() {
+            // the static initializer above has run
+        }
+
         static native long llistxattr(byte[] path, byte[] list, long size);
 
         static native long lgetxattr(byte[] path, byte[] name, byte[] value, long size);
@@ -36,6 +40,11 @@ public final class XattrReader {
     }
 
     public XattrReader() {
+    }
+
+    /** Binds libc now (JNA's first use costs ~45 ms), e.g. on another thread before the first file is read. */
+    static void bind() {
+        LibC.bound();
     }
 
     /** All xattrs of {@code path} (not following a final symlink), sorted by name; empty when unsupported. */
