@@ -260,6 +260,7 @@ public final class Krgo implements AutoCloseable {
 
     /** Pushes a rootfs (git-layered or plain) to a registry. */
     public ImagePusher.Result push(PushRequest request, ImagePusher.Listener listener) {
+        // asked of the layout, not GitLayers: a plain directory's push does not load JGit (~40 ms)
         boolean gitLayers = RootfsLayout.of(request.rootfs()).hasGitLayers();
         if (!gitLayers) {
             LayerWriter.preload(request.compression()); // beside the registry client's set-up
@@ -267,7 +268,6 @@ public final class Krgo implements AutoCloseable {
         try (RegistryClient client = RegistryClient.forReference(request.target(), request.registry(),
                 credentials)) {
             Set<String> streamed = new java.util.HashSet<>();
-            // asked of the layout, not GitLayers: a plain directory's push does not load JGit (~40 ms)
             Image image = gitLayers
                     ? imageOf(request.rootfs(), request.platform(), request.compression())
                     : streamDirectory(client, request, streamed);
