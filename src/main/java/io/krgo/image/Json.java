@@ -37,6 +37,23 @@ public final class Json {
         }
     }
 
+    /**
+     * Initialises the mapper and its manifest and config readers on a sample (~50 ms of class loading and
+     * set-up on a cold JVM), so that a caller can do it on another thread while it waits for a registry.
+     */
+    public static void warmUp() {
+        byte[] sample = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
+                + MediaTypes.OCI_CONFIG + "\",\"digest\":\"sha256:" + "0".repeat(64) + "\",\"size\":2},\"layers\":[]}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            Manifest.parse(sample, MediaTypes.OCI_MANIFEST);
+            ImageConfig.parse("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (RuntimeException ignored) {
+            // only a warm-up: the real documents report their own errors
+        }
+    }
+
     public static JsonNode readTree(byte[] bytes, String what) {
         try {
             JsonNode node = MAPPER.readTree(bytes);

@@ -51,6 +51,8 @@ public final class Decompression {
      */
     public static void prepareInBackground() {
         Thread t = new Thread(() -> {
+            // The manifest comes first, while the caller still waits for the registry's first answer.
+            io.krgo.image.Json.warmUp();
             IsalGzipStream.usable();
             io.krgo.image.NativeDigests.available();
         }, "krgo-native-warmup");

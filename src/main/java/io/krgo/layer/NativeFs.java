@@ -38,6 +38,25 @@ public final class NativeFs {
         int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
 
         int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
+
+        int setpriority(int which, int who, int prio) throws LastErrorException;
+
+        int getpriority(int which, int who) throws LastErrorException;
+    }
+
+    /**
+     * Lowers the calling thread's scheduling priority by {@code nice} (at most to 19; Linux keeps a nice value per
+     * thread): for work done ahead that should use only a core nobody else needs. False when it cannot.
+     */
+    public static boolean lowerThisThreadPriority(int nice) {
+        try {
+            // PRIO_PROCESS with who 0 means the calling thread on Linux; getpriority returns the nice value itself
+            int current = Holder.LIBC.getpriority(0, 0);
+            Holder.LIBC.setpriority(0, 0, Math.min(19, current + nice));
+            return true;
+        } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return false;
+        }
     }
 
     private static final int RENAME_EXCHANGE = 2;

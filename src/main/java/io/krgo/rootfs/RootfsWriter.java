@@ -191,6 +191,9 @@ public final class RootfsWriter {
      */
     private static Thread startSpooler(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools) {
         Thread t = new Thread(() -> {
+            // Work ahead: on two cores it competed with the layer being applied, the one everybody waits for.
+            // At nice 10 it takes the cores that layer leaves idle, and all of one while the applier waits for it.
+            io.krgo.layer.NativeFs.lowerThisThreadPriority(10);
             for (int i = 1; i < layers.size(); i++) {
                 if (!inflateInto(spools.get(i), layers.get(i), downloads.get(i))) {
                     return; // that layer's reader reports the failure; the ones above are not needed
