@@ -1,0 +1,272 @@
+package io.krgo.gitlayers;
+
+import io.krgo.layer.ContentTee;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns the files a pull writes into git blobs while it writes them: the applier's thread copies each
+ * file's content into 1 MiB chunks (a memcpy), a second thread hashes the chunks and stores them in the
+ * layer's pack ({@link PackWriter}). Nothing is read back from disk, and the applier waits only when the
+ * hashing falls a few chunks behind.
+ *
+ * <p>{@link ContentTee} methods and {@link #endLayer} are called on one thread (the applier's); everything
+ * else of the work runs on the hashing thread, in call order.
+ */
+final class BlobTee implements ContentTee {
+    private static final int CHUNK = 1 << 20;
+    /** Chunks in flight: bounds the memory and how far the applier may run ahead of the hashing. */
+    private static final int CHUNKS = 8;
+    /** Empty files fill no chunk: a batch is also sent after this many events. */
+    private static final int MAX_EVENTS = 4096;
+
+    private sealed interface Event permits FileStart, Data, Link {
+    }
+
+    private record FileStart(String path, long size) implements Event {
+    }
+
+    private record Data(int off, int len) implements Event {
+    }
+
+    private record Link(String path, String target) implements Event {
+    }
+
+    /**
+     * What one layer's files became. {@code ids}: the blob of each path whose content this layer wrote (or
+     * linked to such a path); {@code priorLinks}: paths hardlinked to a path this layer did not touch, by that
+     * path (its blob is the one recorded for the layer below). {@code pack}: the layer's pack, still open
+     * (null when the layer had no file content), for the caller to add trees and finish.
+     */
+    record LayerBlobs(Map<String, ObjectId> ids, Map<String, String> priorLinks, PackWriter pack) {
+    }
+
+    private final Path packDir;
+    private final Set<ObjectId> known;
+    private final ThreadPoolExecutor worker;
+    private final ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS);
+    private volatile Throwable failure;
+
+    // The applier's side.
+    private int allocated;
+    private byte[] chunk;
+    private int used;
+    private List<Event> events = new ArrayList<>();
+    private final Set<String> touched = new HashSet<>();
+
+    // The hashing thread's side.
+    private PackWriter pack;
+    private Map<String, ObjectId> ids = new HashMap<>();
+    private Map<String, String> priorLinks = new HashMap<>();
+    private String current;
+    private long left;
+
+    BlobTee(Path packDir, Set<ObjectId> known) {
+        this.packDir = packDir;
+        this.known = known;
+        this.worker = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "krgo-git-blobs");
+            t.setDaemon(true);
+            return t;
+        });
+        worker.allowCoreThreadTimeOut(true);
+    }
+
+    /** Runs {@code task} on the hashing thread after everything sent so far. */
+    <T> Future<T> submit(Callable<T> task) {
+        send();
+        return worker.submit(task);
+    }
+
+    @Override
+    public void file(String path, long size) throws IOException {
+        event(new FileStart(path, size));
+        touched.add(path);
+    }
+
+    @Override
+    public void content(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (chunk == null || used == CHUNK) {
+                send();
+                chunk = takeChunk();
+            }
+            int n = Math.min(len, CHUNK - used);
+            System.arraycopy(b, off, chunk, used, n);
+            int last = events.size() - 1;
+            if (last >= 0 && events.get(last) instanceof Data d && d.off() + d.len() == used) {
+                events.set(last, new Data(d.off(), d.len() + n)); // one event per contiguous run
+            } else {
+                events.add(new Data(used, n));
+            }
+            used += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    @Override
+    public void linked(String path, String target) throws IOException {
+        event(new Link(path, target));
+        touched.add(path);
+    }
+
+    /** Whether this layer's content or a link for {@code path} was seen. */
+    boolean touched(String path) {
+        return touched.contains(path);
+    }
+
+    /** Ends the layer: its blobs and pack once the hashing thread has caught up. */
+    Future<LayerBlobs> endLayer() {
+        touched.clear();
+        return submit(this::closeLayer);
+    }
+
+    /** Stops the hashing thread once the work sent so far is done. */
+    void shutdown() {
+        send();
+        worker.shutdown();
+    }
+
+    /** Stops the hashing thread now (a failed pull); its pack is left to the removal of the directory. */
+    void abandon() {
+        failure = failure != null ? failure : new IOException("abandoned");
+        worker.shutdownNow();
+    }
+
+    private void event(Event e) throws IOException {
+        if (failure != null) {
+            throw new IOException("recording git blobs failed: " + failure.getMessage(), failure);
+        }
+        events.add(e);
+        if (events.size() >= MAX_EVENTS) {
+            send();
+        }
+    }
+
+    private byte[] takeChunk() throws IOException {
+        byte[] c = free.poll();
+        if (c != null) {
+            return c;
+        }
+        if (allocated < CHUNKS) {
+            allocated++;
+            return new byte[CHUNK];
+        }
+        try {
+            while (true) {
+                c = free.poll(100, TimeUnit.MILLISECONDS);
+                if (c != null) {
+                    return c;
+                }
+                if (worker.isShutdown()) {
+                    throw new IOException("recording git blobs stopped"
+                            + (failure != null ? ": " + failure.getMessage() : ""), failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while recording git blobs");
+        }
+    }
+
+    /** Hands the events (and the chunk they point into) to the hashing thread. */
+    private void send() {
+        if (events.isEmpty() && chunk == null) {
+            return;
+        }
+        List<Event> batch = events;
+        byte[] data = chunk;
+        events = new ArrayList<>();
+        chunk = null;
+        used = 0;
+        worker.execute(() -> process(batch, data));
+    }
+
+    private void process(List<Event> batch, byte[] data) {
+        try {
+            if (failure == null) {
+                for (Event e : batch) {
+                    apply(e, data);
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            if (data != null) {
+                free.offer(data);
+            }
+        }
+    }
+
+    private void apply(Event e, byte[] data) throws IOException {
+        if (e instanceof FileStart f) {
+            if (current != null) {
+                throw new IllegalStateException("the content of '" + current + "' is incomplete");
+            }
+            if (pack == null) {
+                pack = new PackWriter(packDir, known);
+            }
+            current = f.path();
+            left = f.size();
+            pack.begin(Constants.OBJ_BLOB, f.size());
+            if (left == 0) {
+                done();
+            }
+        } else if (e instanceof Data d) {
+            if (current == null || d.len() > left) {
+                throw new IllegalStateException("file content without a file, or more than its size");
+            }
+            pack.content(data, d.off(), d.len());
+            left -= d.len();
+            if (left == 0) {
+                done();
+            }
+        } else if (e instanceof Link l) {
+            ObjectId id = ids.get(l.target());
+            if (id != null) {
+                ids.put(l.path(), id);
+                priorLinks.remove(l.path());
+            } else {
+                ids.remove(l.path());
+                priorLinks.put(l.path(), priorLinks.getOrDefault(l.target(), l.target()));
+            }
+        }
+    }
+
+    private void done() {
+        ids.put(current, pack.lastId());
+        priorLinks.remove(current);
+        current = null;
+    }
+
+    private LayerBlobs closeLayer() throws IOException {
+        if (failure != null) {
+            throw new IOException("recording git blobs failed: " + failure, failure);
+        }
+        if (current != null) {
+            throw new IllegalStateException("the content of '" + current + "' is incomplete at the end of the layer");
+        }
+        LayerBlobs r = new LayerBlobs(ids, priorLinks, pack);
+        ids = new HashMap<>();
+        priorLinks = new HashMap<>();
+        pack = null;
+        return r;
+    }
+}
