@@ -35,6 +35,13 @@ final class BlobTee implements ContentTee {
     private static final int CHUNKS = 8;
     /** Empty files fill no chunk: a batch is also sent after this many events. */
     private static final int MAX_EVENTS = 4096;
+    /**
+     * Objects per pack: a pack's header states its object count, and the trailer hashes the header. A pack
+     * declared full can be hashed as it is written; only the layer's last one, whose count is known at the
+     * end, is read back. Bounds that re-read (here ~10 MB a layer instead of all of it) at a dozen packs per
+     * image.
+     */
+    static final int OBJECTS_PER_PACK = 1024;
 
     private sealed interface Event permits FileStart, Data, Link {
     }
@@ -51,10 +58,12 @@ final class BlobTee implements ContentTee {
     /**
      * What one layer's files became. {@code ids}: the blob of each path whose content this layer wrote (or
      * linked to such a path); {@code priorLinks}: paths hardlinked to a path this layer did not touch, by that
-     * path (its blob is the one recorded for the layer below). {@code pack}: the layer's pack, still open
-     * (null when the layer had no file content), for the caller to add trees and finish.
+     * path (its blob is the one recorded for the layer below). {@code finished}: the layer's packs already in
+     * place. {@code pack}: its last pack, still open and of no declared count (null when there is none), for
+     * the caller to add trees and finish.
      */
-    record LayerBlobs(Map<String, ObjectId> ids, Map<String, String> priorLinks, PackWriter pack) {
+    record LayerBlobs(Map<String, ObjectId> ids, Map<String, String> priorLinks, List<Path> finished,
+                      PackWriter pack) {
     }
 
     private final Path packDir;
@@ -72,6 +81,7 @@ final class BlobTee implements ContentTee {
 
     // The hashing thread's side.
     private PackWriter pack;
+    private List<Path> finished = new ArrayList<>();
     private Map<String, ObjectId> ids = new HashMap<>();
     private Map<String, String> priorLinks = new HashMap<>();
     private String current;
@@ -221,7 +231,7 @@ final class BlobTee implements ContentTee {
                 throw new IllegalStateException("the content of '" + current + "' is incomplete");
             }
             if (pack == null) {
-                pack = new PackWriter(packDir, known);
+                pack = new PackWriter(packDir, known, OBJECTS_PER_PACK);
             }
             current = f.path();
             left = f.size();
@@ -250,10 +260,14 @@ final class BlobTee implements ContentTee {
         }
     }
 
-    private void done() {
+    private void done() throws IOException {
         ids.put(current, pack.lastId());
         priorLinks.remove(current);
         current = null;
+        if (pack.full()) {
+            finished.add(pack.finish());
+            pack = null;
+        }
     }
 
     private LayerBlobs closeLayer() throws IOException {
@@ -263,9 +277,13 @@ final class BlobTee implements ContentTee {
         if (current != null) {
             throw new IllegalStateException("the content of '" + current + "' is incomplete at the end of the layer");
         }
-        LayerBlobs r = new LayerBlobs(ids, priorLinks, pack);
+        if (pack != null) {
+            pack.undeclare();
+        }
+        LayerBlobs r = new LayerBlobs(ids, priorLinks, finished, pack);
         ids = new HashMap<>();
         priorLinks = new HashMap<>();
+        finished = new ArrayList<>();
         pack = null;
         return r;
     }

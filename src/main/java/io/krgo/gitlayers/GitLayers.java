@@ -316,7 +316,11 @@ public final class GitLayers implements LayerListener {
                 pullState.put(path, new Recorded(f, blob));
             }
             Repository repo = p.repository(this);
-            pack.registerIn(((FileRepository) repo).getObjectDatabase());
+            org.eclipse.jgit.internal.storage.file.ObjectDirectory db = ((FileRepository) repo).getObjectDatabase();
+            for (Path full : blobs.finished()) {
+                db.openPack(full.toFile());
+            }
+            pack.registerIn(db);
             Digest digest = layer.descriptor().parsedDigest();
             String branch = "layer_" + index + "_" + digest.shortHex();
             // The on-disk index only matters for the checked-out (last) layer.

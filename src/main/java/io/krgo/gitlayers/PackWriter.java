@@ -60,7 +60,17 @@ final class PackWriter extends ObjectInserter {
     private long bufStart;
     private final List<PackedObjectInfo> objects = new ArrayList<>();
     private final MessageDigest sha = new NativeDigests.Sha1();
-    private final Adler32 adler = new Adler32();
+    private final FastAdler32 adler = new FastAdler32();
+    /** The objects this pack will hold, written in its header up front; -1: unknown until {@link #finish}. */
+    private int declared;
+    /**
+     * With a declared count, the trailer's SHA-1 is computed as the bytes are written: of everything up to
+     * {@code hashedTo}. {@code atObjectStart}: its state where the current object began, taken when a write
+     * passed that point, to take the object back out if it turns out to be stored already.
+     */
+    private MessageDigest packSha;
+    private long hashedTo;
+    private MessageDigest atObjectStart;
     private final CRC32 crc = new CRC32();
     private final byte[] small = new byte[32];
 
@@ -78,12 +88,41 @@ final class PackWriter extends ObjectInserter {
      * @param known   ids already stored in the repository (added to as objects are written); thread-safe if shared
      */
     PackWriter(Path packDir, Set<ObjectId> known) throws IOException {
+        this(packDir, known, -1);
+    }
+
+    /**
+     * @param declared the number of objects the pack will hold (it is {@link #full()} then), or -1 for as many
+     *                 as come: the header's count is then written at the end and the file read back once
+     *                 for its checksum
+     */
+    PackWriter(Path packDir, Set<ObjectId> known, int declared) throws IOException {
         this.packDir = packDir;
         this.known = known;
+        this.declared = declared;
         Files.createDirectories(packDir);
         this.tmp = Files.createTempFile(packDir, "tmp_pack_krgo_", "");
         this.ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);
         buf.put(HEADER);
+        if (declared >= 0) {
+            buf.putInt(8, declared);
+            packSha = new NativeDigests.Sha1();
+        }
+    }
+
+    /**
+     * Drops the declared count: more or fewer objects may follow, and {@link #finish} reads the file back for
+     * the checksum.
+     */
+    void undeclare() {
+        declared = -1;
+        packSha = null;
+        atObjectStart = null;
+    }
+
+    /** Whether the declared number of objects has been written (then only {@link #finish} is left). */
+    boolean full() {
+        return objects.size() == declared;
     }
 
     /** Makes {@link #finish} announce the pack to {@code db} (as JGit's own inserters do). */
@@ -101,7 +140,11 @@ final class PackWriter extends ObjectInserter {
         if (objectStart >= 0) {
             throw new IllegalStateException("the previous object is incomplete");
         }
+        if (full()) {
+            throw new IllegalStateException("the pack holds its declared " + declared + " objects already");
+        }
         objectStart = position();
+        atObjectStart = null;
         crc.reset();
         adler.reset();
         sha.reset();
@@ -191,8 +234,14 @@ final class PackWriter extends ObjectInserter {
         last = id;
         long start = objectStart;
         objectStart = -1;
+        MessageDigest before = atObjectStart;
+        atObjectStart = null;
         if (!known.add(id)) {
             rewind(start); // stored already: in an earlier pack, or earlier in this one
+            if (before != null) {
+                packSha = before;
+                hashedTo = start;
+            }
             return;
         }
         PackedObjectInfo info = new PackedObjectInfo(id);
@@ -216,6 +265,18 @@ final class PackWriter extends ObjectInserter {
     }
 
     private void drain() throws IOException {
+        if (packSha != null) {
+            long end = position();
+            if (objectStart >= 0 && atObjectStart == null && objectStart >= hashedTo) {
+                hashTo(objectStart);
+                try {
+                    atObjectStart = (MessageDigest) packSha.clone();
+                } catch (CloneNotSupportedException e) {
+                    throw new IllegalStateException("SHA-1 cannot be cloned", e);
+                }
+            }
+            hashTo(end);
+        }
         buf.flip();
         long at = bufStart;
         while (buf.hasRemaining()) {
@@ -223,6 +284,14 @@ final class PackWriter extends ObjectInserter {
         }
         bufStart = at;
         buf.clear();
+    }
+
+    /** Feeds the trailer's digest the buffered bytes up to file offset {@code to}. */
+    private void hashTo(long to) {
+        if (to > hashedTo) {
+            packSha.update(buf.slice((int) (hashedTo - bufStart), (int) (to - hashedTo)));
+            hashedTo = to;
+        }
     }
 
     private void rewind(long to) throws IOException {
@@ -282,27 +351,12 @@ final class PackWriter extends ObjectInserter {
             if (objects.isEmpty()) {
                 return null;
             }
+            if (declared >= 0 && !full()) {
+                throw new IllegalStateException("the pack declares " + declared + " objects but holds " + objects.size());
+            }
             drain();
             long size = bufStart;
-            int count = objects.size();
-            ch.write(ByteBuffer.wrap(new byte[] {(byte) (count >>> 24), (byte) (count >>> 16), (byte) (count >>> 8),
-                    (byte) count}), 8);
-            // The trailer hashes the whole file, count included, which is known only now: read it back (page
-            // cache, into the direct buffer that libcrypto hashes in place).
-            sha.reset();
-            long at = 0;
-            while (at < size) {
-                buf.clear();
-                buf.limit((int) Math.min(BUFFER, size - at));
-                int n = ch.read(buf, at);
-                if (n < 0) {
-                    throw new IOException("pack file shrank while being written: " + tmp);
-                }
-                at += n;
-                buf.flip();
-                sha.update(buf);
-            }
-            byte[] checksum = sha.digest();
+            byte[] checksum = packSha != null ? packSha.digest() : checksumFromDisk(size);
             ch.write(ByteBuffer.wrap(checksum), size);
             ch.close();
             closed = true;
@@ -324,6 +378,28 @@ final class PackWriter extends ObjectInserter {
         } finally {
             close();
         }
+    }
+
+    /**
+     * The trailer of a pack whose count was unknown: the count goes into the header now, and the whole file
+     * is hashed again (from the page cache, into the direct buffer that libcrypto hashes in place).
+     */
+    private byte[] checksumFromDisk(long size) throws IOException {
+        ch.write(ByteBuffer.allocate(4).putInt(0, objects.size()), 8);
+        sha.reset();
+        long at = 0;
+        while (at < size) {
+            buf.clear();
+            buf.limit((int) Math.min(BUFFER, size - at));
+            int n = ch.read(buf, at);
+            if (n < 0) {
+                throw new IOException("pack file shrank while being written: " + tmp);
+            }
+            at += n;
+            buf.flip();
+            sha.update(buf);
+        }
+        return sha.digest();
     }
 
     /** {@link #finish}; JGit calls this after a commit. */
