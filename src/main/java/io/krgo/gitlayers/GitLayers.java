@@ -330,7 +330,9 @@ public final class GitLayers implements LayerListener {
             pack.close();
         }
         writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
-        MetaFile.write(meta.resolve("layers").resolve(index + ".tsv"), pullState);
+        if (!last) {
+            MetaFile.write(meta.resolve("layers").resolve(index + ".tsv"), pullState);
+        } // the last state is written by pullFinished, once the sink has set the directories' final metadata
     }
 
     /** One pull's threads and shared state: the blob tee, the stat pool and the finishing thread. */
@@ -484,15 +486,7 @@ public final class GitLayers implements LayerListener {
         if (pullState == null || pullState.isEmpty() && pullHead == null) {
             return;
         }
-        int last = -1;
-        try (Stream<Path> files = Files.list(meta.resolve("layers"))) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".tsv")) {
-                    last = Math.max(last, Integer.parseInt(name.substring(0, name.length() - 4)));
-                }
-            }
-        }
+        int last = pullLayers - 1;
         for (Map.Entry<String, Recorded> e : pullState.entrySet()) {
             if (e.getValue().info().type() == FileInfo.Type.DIR) {
                 e.setValue(new Recorded(FileInfo.read(target, e.getKey(), xattrs), null));
