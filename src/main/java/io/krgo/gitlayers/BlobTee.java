@@ -66,8 +66,11 @@ final class BlobTee implements ContentTee {
                       PackWriter pack) {
     }
 
+    private final Path tmpDir;
     private final Path packDir;
     private final Set<ObjectId> known;
+    /** Done once the repository exists: a full pack is moved into it only then. */
+    private final Future<?> repositoryCreated;
     private final ThreadPoolExecutor worker;
     private final ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(CHUNKS);
     private volatile Throwable failure;
@@ -87,9 +90,15 @@ final class BlobTee implements ContentTee {
     private String current;
     private long left;
 
-    BlobTee(Path packDir, Set<ObjectId> known) {
+    /**
+     * @param tmpDir            where packs are written until they are complete
+     * @param repositoryCreated done when {@code packDir}'s repository exists (created on another thread)
+     */
+    BlobTee(Path tmpDir, Path packDir, Set<ObjectId> known, Future<?> repositoryCreated) {
+        this.tmpDir = tmpDir;
         this.packDir = packDir;
         this.known = known;
+        this.repositoryCreated = repositoryCreated;
         this.worker = new ThreadPoolExecutor(1, 1, 5, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "krgo-git-blobs");
             t.setDaemon(true);
@@ -231,7 +240,7 @@ final class BlobTee implements ContentTee {
                 throw new IllegalStateException("the content of '" + current + "' is incomplete");
             }
             if (pack == null) {
-                pack = new PackWriter(packDir, known, OBJECTS_PER_PACK);
+                pack = new PackWriter(tmpDir, packDir, known, OBJECTS_PER_PACK);
             }
             current = f.path();
             left = f.size();
@@ -265,8 +274,20 @@ final class BlobTee implements ContentTee {
         priorLinks.remove(current);
         current = null;
         if (pack.full()) {
+            awaitRepository();
             finished.add(pack.finish());
             pack = null;
+        }
+    }
+
+    private void awaitRepository() throws IOException {
+        try {
+            repositoryCreated.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while creating the git repository");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("cannot create the git repository: " + e.getCause(), e.getCause());
         }
     }
 

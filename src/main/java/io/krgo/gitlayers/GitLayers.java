@@ -174,13 +174,10 @@ public final class GitLayers implements LayerListener {
         pullState = new TreeMap<>();
         pullHead = null;
         pullLayers = image.layers().size();
-        pull = new Pull(gitDir());
-        // Created on the blob thread, before its first pack: JGit's start-up is off the pull's path.
+        // Created on the finishing thread, JGit's start-up off the pull's path and out of the blob thread's
+        // way: packs are written beside the repository and moved in when complete.
         Path git = gitDir();
-        pull.created = pull.tee.submit(() -> {
-            openRepository(git, true).close();
-            return null;
-        });
+        pull = new Pull(git, this);
     }
 
     /** Sees every file's content as the pull writes it, so its blob needs no second read (see {@link BlobTee}). */
@@ -274,9 +271,8 @@ public final class GitLayers implements LayerListener {
     /** On the finishing thread, layer by layer: the state after the layer, its branch and its metadata file. */
     private void finishLayer(Pull p, int index, Layer layer, Path root, List<String> written, List<String> removed,
                              FileInfo[] infos, Future<BlobTee.LayerBlobs> blobsDone, boolean last) throws IOException {
-        await(p.created);
         BlobTee.LayerBlobs blobs = await(blobsDone);
-        PackWriter pack = blobs.pack() != null ? blobs.pack() : new PackWriter(p.packDir, p.known);
+        PackWriter pack = blobs.pack() != null ? blobs.pack() : new PackWriter(p.gitDir, p.packDir, p.known, -1);
         try {
             // Links to paths this layer did not touch take the blob recorded below, before this layer changes it.
             Map<String, String> prior = new HashMap<>();
@@ -331,8 +327,15 @@ public final class GitLayers implements LayerListener {
         }
         writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
         if (!last) {
-            MetaFile.write(meta.resolve("layers").resolve(index + ".tsv"), pullState);
-        } // the last state is written by pullFinished, once the sink has set the directories' final metadata
+            // Written beside the next layer's branch; the last state is written by pullFinished, once the sink
+            // has set the directories' final metadata.
+            TreeMap<String, Recorded> snapshot = new TreeMap<>(pullState);
+            Path tsv = meta.resolve("layers").resolve(index + ".tsv");
+            p.metaWrites.add(p.metaWriter.submit(() -> {
+                MetaFile.write(tsv, snapshot);
+                return null;
+            }));
+        }
     }
 
     /** One pull's threads and shared state: the blob tee, the stat pool and the finishing thread. */
@@ -344,15 +347,22 @@ public final class GitLayers implements LayerListener {
         final BlobTee tee;
         final ExecutorService stats = newPool(STAT_THREADS, "krgo-git-stat");
         final ExecutorService finisher = newPool(1, "krgo-git-commit");
+        final ExecutorService metaWriter = newPool(1, "krgo-git-meta");
+        /** Written by the finishing thread, awaited after it. */
+        final List<Future<?>> metaWrites = java.util.Collections.synchronizedList(new ArrayList<>());
         final List<Future<?>> finishing = new ArrayList<>();
-        Future<?> created;
         /** Opened by the finishing thread for the whole pull. */
         private Repository repo;
 
-        Pull(Path gitDir) {
+        Pull(Path gitDir, GitLayers owner) {
             this.gitDir = gitDir;
             this.packDir = gitDir.resolve("objects").resolve("pack");
-            this.tee = new BlobTee(packDir, known);
+            Future<?> created = finisher.submit(() -> {
+                repo = owner.openRepository(gitDir, true);
+                return null;
+            });
+            finishing.add(created);
+            this.tee = new BlobTee(gitDir, packDir, known, created);
         }
 
         Repository repository(GitLayers owner) throws IOException {
@@ -376,6 +386,10 @@ public final class GitLayers implements LayerListener {
                 await(f);
             }
             finishing.clear();
+            for (Future<?> f : List.copyOf(metaWrites)) {
+                await(f);
+            }
+            metaWrites.clear();
         }
 
         void close() {
@@ -387,12 +401,14 @@ public final class GitLayers implements LayerListener {
                 }
             });
             finisher.shutdown();
+            metaWriter.shutdown();
         }
 
         void abandon() {
             tee.abandon();
             stats.shutdownNow();
             finisher.shutdownNow();
+            metaWriter.shutdownNow();
         }
     }
 
@@ -879,7 +895,13 @@ public final class GitLayers implements LayerListener {
         if (create) {
             // Created bare, then pointed at DIR: creating a non-bare repository would create DIR itself,
             // which a pull only creates by its final rename.
-            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build()) {
+            // JGit probes whether the file system keeps an executable bit, and asks a shell for the umask to
+            // do so (a fork and exec, ~0.1 s); any usual umask gives the same answer, so it is given one.
+            org.eclipse.jgit.util.FS fs = org.eclipse.jgit.util.FS.DETECTED.newInstance();
+            if (fs instanceof org.eclipse.jgit.util.FS_POSIX posix) {
+                posix.setUmask(0022);
+            }
+            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setFS(fs).setBare().build()) {
                 bare.create(true);
                 StoredConfig cfg = bare.getConfig();
                 cfg.setBoolean("core", null, "bare", false);

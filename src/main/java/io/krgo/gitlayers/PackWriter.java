@@ -51,6 +51,7 @@ final class PackWriter extends ObjectInserter {
     private static final byte[] HEADER = {'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0};
 
     private final Path packDir;
+    private final Path tmpDir;
     private final Set<ObjectId> known;
     private final Path tmp;
     private final FileChannel ch;
@@ -88,20 +89,27 @@ final class PackWriter extends ObjectInserter {
      * @param known   ids already stored in the repository (added to as objects are written); thread-safe if shared
      */
     PackWriter(Path packDir, Set<ObjectId> known) throws IOException {
-        this(packDir, known, -1);
+        this(packDir, packDir, known, -1);
+    }
+
+    PackWriter(Path packDir, Set<ObjectId> known, int declared) throws IOException {
+        this(packDir, packDir, known, declared);
     }
 
     /**
+     * @param tmpDir   where the pack is written until {@link #finish} moves it into {@code packDir} (same file
+     *                 system); {@code packDir} need not exist before then
      * @param declared the number of objects the pack will hold (it is {@link #full()} then), or -1 for as many
      *                 as come: the header's count is then written at the end and the file read back once
      *                 for its checksum
      */
-    PackWriter(Path packDir, Set<ObjectId> known, int declared) throws IOException {
+    PackWriter(Path tmpDir, Path packDir, Set<ObjectId> known, int declared) throws IOException {
         this.packDir = packDir;
+        this.tmpDir = tmpDir;
         this.known = known;
         this.declared = declared;
-        Files.createDirectories(packDir);
-        this.tmp = Files.createTempFile(packDir, "tmp_pack_krgo_", "");
+        Files.createDirectories(tmpDir);
+        this.tmp = Files.createTempFile(tmpDir, "tmp_pack_krgo_", "");
         this.ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ);
         buf.put(HEADER);
         if (declared >= 0) {
@@ -362,12 +370,12 @@ final class PackWriter extends ObjectInserter {
             closed = true;
 
             String name = "pack-" + HexFormat.of().formatHex(checksum);
-            Path idxTmp = Files.createTempFile(packDir, "tmp_idx_krgo_", "");
+            Path idxTmp = Files.createTempFile(tmpDir, "tmp_idx_krgo_", "");
             Collections.sort(objects);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(idxTmp), 64 * 1024)) {
                 PackIndexWriter.createVersion(out, 2).write(objects, checksum);
             }
-            Path pack = packDir.resolve(name + ".pack");
+            Path pack = Files.createDirectories(packDir).resolve(name + ".pack");
             // The pack first: git and JGit find a pack through its index.
             Files.move(tmp, pack, StandardCopyOption.ATOMIC_MOVE);
             Files.move(idxTmp, packDir.resolve(name + ".idx"), StandardCopyOption.ATOMIC_MOVE);
