@@ -116,6 +116,41 @@ class PackWriterTest {
     }
 
     @Test
+    void largeBlobsAsLooseObjectsAreValidGitObjects() throws Exception {
+        Tools.require("git", "git");
+        Path repo = tmp.resolve("loose.git");
+        Tools.run("git", "init", "-q", "--bare", repo.toString());
+        Set<ObjectId> known = ConcurrentHashMap.newKeySet();
+        LooseWriter w = new LooseWriter(repo, repo.resolve("objects"), known);
+        List<byte[]> contents = List.of(bytes(65_536 - 11), bytes(3 * 1024 * 1024 + 1), bytes(1), new byte[0]);
+        for (byte[] c : contents) {
+            ObjectId id = null;
+            w.begin(c.length);
+            for (int off = 0; off < c.length || off == 0; off += 100_000) {
+                id = w.content(c, off, Math.min(100_000, c.length - off));
+                if (c.length == 0) {
+                    break;
+                }
+            }
+            assertThat(id).isEqualTo(gitId(c));
+            assertThat(Files.readAllBytes(catFile(repo, id))).isEqualTo(c);
+        }
+        w.begin(contents.get(1).length);
+        assertThat(w.content(contents.get(1), 0, contents.get(1).length)).as("again: not stored twice")
+                .isEqualTo(gitId(contents.get(1)));
+        try (Stream<Path> files = Files.walk(repo.resolve("objects"))) {
+            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(4);
+        }
+        try (Stream<Path> files = Files.list(repo)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("tmp_"));
+        }
+        Tools.Result fsck = Tools.runAllowingFailure(List.of("git", "--git-dir=" + repo, "fsck", "--strict",
+                "--no-dangling"), Map.of());
+        assertThat(fsck.exitCode()).as(fsck.stderr()).isZero();
+        assertThat(fsck.stdout() + fsck.stderr()).doesNotContain("error", "warning", "missing");
+    }
+
+    @Test
     void anEmptyPackLeavesNoFileAndADeclaredCountMustBeMet() throws Exception {
         Path packDir = tmp.resolve("pack");
         Set<ObjectId> known = ConcurrentHashMap.newKeySet();
