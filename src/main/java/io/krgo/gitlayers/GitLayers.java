@@ -91,8 +91,10 @@ import java.util.stream.Stream;
  * {@code .gitignore} files are ordinary content: the index is built by krgo, never by git's ignore rules.
  * The root directory itself is not tracked.
  *
- * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially). Within
- * one layer it hashes on every core: the applier waits for the listener, so the cores are otherwise idle.
+ * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially). During a
+ * pull, file contents are hashed as the applier writes them ({@link #contentTee()}, {@link BlobTee}) and each
+ * layer's branch is made on other threads while the next layer is applied; the last layer's
+ * {@link #layerApplied} returns when everything is recorded.
  */
 public final class GitLayers implements LayerListener {
     private static final Pattern BRANCH = Pattern.compile("layer_(\\d+)_([0-9a-f]{12})");
