@@ -65,7 +65,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -464,12 +463,16 @@ public final class GitLayers implements LayerListener {
         }
     }
 
+    /** Daemon threads that also end when idle: a failed pull never tells the listener, its pools just stop. */
     private static ExecutorService newPool(int threads, String name) {
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+                5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private FileInfo readIfExists(Path root, String path) {
