@@ -12,6 +12,7 @@ import io.krgo.image.Layer;
 import io.krgo.image.Manifest;
 import io.krgo.image.MediaTypes;
 import io.krgo.layer.AppliedChanges;
+import io.krgo.layer.ContentTee;
 import io.krgo.layer.FileInfo;
 import io.krgo.layer.LayerBlob;
 import io.krgo.layer.LayerChange;
@@ -64,7 +65,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -90,8 +90,10 @@ import java.util.stream.Stream;
  * {@code .gitignore} files are ordinary content: the index is built by krgo, never by git's ignore rules.
  * The root directory itself is not tracked.
  *
- * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially). Within
- * one layer it hashes on every core: the applier waits for the listener, so the cores are otherwise idle.
+ * <p>An instance serves one rootfs; it is not thread-safe (a pull calls the listener sequentially). During a
+ * pull, file contents are hashed as the applier writes them ({@link #contentTee()}, {@link BlobTee}) and each
+ * layer's branch is made on other threads while the next layer is applied; the last layer's
+ * {@link #layerApplied} returns when everything is recorded.
  */
 public final class GitLayers implements LayerListener {
     private static final Pattern BRANCH = Pattern.compile("layer_(\\d+)_([0-9a-f]{12})");
@@ -103,8 +105,8 @@ public final class GitLayers implements LayerListener {
      * launcher should set it (only the application may change JVM-wide settings; this class does not).
      */
     public static final String JGIT_SHA1_PROPERTY = "org.eclipse.jgit.util.sha1.implementation";
-    /** Hashing threads per layer: the applier waits for the listener, so every core is free. */
-    private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    /** Threads that read what a layer wrote (lstat, xattrs) while the applier waits: every core is free. */
+    private static final int STAT_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final PersonIdent IDENT_TEMPLATE = new PersonIdent("krgo", "krgo@localhost");
 
     private final BlobStore store;
@@ -113,13 +115,15 @@ public final class GitLayers implements LayerListener {
     private Path meta;
     private final XattrReader xattrs = new XattrReader();
 
-    /** Tree state during a pull, carried from one layer to the next. */
+    /**
+     * Tree state during a pull, carried from one layer to the next; between {@link #begin} and the last
+     * layer's {@link #layerApplied} only the finishing thread (see {@link Pull}) touches it and the head.
+     */
     private TreeMap<String, Recorded> pullState;
     private ObjectId pullHead;
     private int pullLayers;
-    /** Writes layers/<n>.tsv off the pull's thread; shut down once the last layer's file is written. */
-    private ExecutorService metaWriter;
-    private final List<Future<?>> metaWrites = new ArrayList<>();
+    /** The running pull's threads; null outside a pull. */
+    private Pull pull;
 
     public GitLayers(BlobStore store, Path dir) {
         this.store = store;
@@ -158,52 +162,130 @@ public final class GitLayers implements LayerListener {
      * manifest and config exactly as given. Call before the first {@link #layerApplied}.
      */
     public void begin(Image image) {
+        abandonPull();
         try {
             deleteTree(gitDir());
             deleteTree(meta.resolve("layers"));
-            Files.createDirectories(meta);
-            try (Repository repo = openRepository(true)) {
-                // nothing else: creating is the point
-            }
+            Files.createDirectories(meta.resolve("layers"));
             writeAtomically(meta.resolve("manifest.json"), image.rawManifest());
             writeAtomically(meta.resolve("config.json"), image.rawConfig());
-            pullState = new TreeMap<>();
-            pullHead = null;
-            pullLayers = image.layers().size();
-            metaWrites.clear();
         } catch (IOException e) {
             throw new FilesystemException("cannot create the git repository in " + meta + ": " + e.getMessage(), e);
         }
+        pullState = new TreeMap<>();
+        pullHead = null;
+        pullLayers = image.layers().size();
+        // Created on the finishing thread, JGit's start-up off the pull's path and out of the blob thread's
+        // way: packs are written beside the repository and moved in when complete.
+        Path git = gitDir();
+        pull = new Pull(git, this);
     }
 
+    /** Sees every file's content as the pull writes it, so its blob needs no second read (see {@link BlobTee}). */
+    @Override
+    public ContentTee contentTee() {
+        return pull == null ? null : pull.tee;
+    }
+
+    /**
+     * Records layer {@code index}: what the layer wrote is read (lstat, xattrs) now, while the tree is as the
+     * layer left it; the branch (trees, commit, the pack of the layer's blobs) and the metadata file are made
+     * on another thread while the next layer is applied. The last layer's call returns when all is recorded.
+     */
     @Override
     public void layerApplied(int index, Layer layer, Path root, AppliedChanges changes) throws IOException {
-        if (pullState == null) {
+        if (pullState == null || pull == null) {
             throw new IllegalStateException("begin(image) must be called before the first layer");
         }
         boolean last = index >= pullLayers - 1;
-        ExecutorService pool = newPool(HASH_THREADS, "krgo-git-hash");
-        try (Repository repo = openRepository(false)) {
-            for (String removed : changes.removed()) {
-                removeSubtree(pullState, normalize(removed));
-            }
+        Pull p = pull;
+        try {
+            p.throwIfFailed();
+            List<String> removed = changes.removed().stream().map(GitLayers::normalize).toList();
             Set<String> unique = new LinkedHashSet<>();
-            changes.written().forEach(p -> {
-                String n = normalize(p);
+            changes.written().forEach(w -> {
+                String n = normalize(w);
                 if (!n.isEmpty()) {
                     unique.add(n);
                 }
             });
             List<String> written = new ArrayList<>(unique);
-            // lstat + xattrs of every written path on all cores; null: written, then removed again
-            // later in the same layer. Only the file system is read here; the state is changed below, in order.
+            // lstat + xattrs of every written path on all cores; null: written, then removed again later in
+            // the same layer.
             FileInfo[] infos = new FileInfo[written.size()];
-            parallel(pool, HASH_THREADS, written.size(), (worker, i) -> infos[i] = readIfExists(root, written.get(i)));
+            parallel(p.stats, STAT_THREADS, written.size(), (worker, i) -> infos[i] = readIfExists(root, written.get(i)));
+            feedUnseen(p.tee, root, written, infos);
+            Future<BlobTee.LayerBlobs> blobs = p.tee.endLayer();
+            p.finishing.add(p.finisher.submit(() -> {
+                finishLayer(p, index, layer, root, written, removed, infos, blobs, last);
+                return null;
+            }));
+            if (last) {
+                p.awaitAll();
+                p.close();
+                pull = null;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            abandonPull();
+            throw e;
+        }
+    }
 
-            List<HashJob> jobs = new ArrayList<>();
-            Map<String, Integer> jobOfInode = new HashMap<>();
-            List<String> hashedPaths = new ArrayList<>();
-            List<Integer> jobOfPath = new ArrayList<>();
+    /**
+     * Regular files whose content the tee did not see (no tee was asked for, or a path was written by other
+     * means) go through it now, from disk; names of one inode share the first name's blob.
+     */
+    private static void feedUnseen(BlobTee tee, Path root, List<String> written, FileInfo[] infos) throws IOException {
+        Map<String, String> nameOfInode = new HashMap<>();
+        byte[] buf = null;
+        for (int i = 0; i < infos.length; i++) {
+            FileInfo f = infos[i];
+            String path = written.get(i);
+            if (f == null || f.type() != FileInfo.Type.FILE || tee.touched(path)) {
+                continue;
+            }
+            if (f.hardlinked()) {
+                String first = nameOfInode.putIfAbsent(f.dev() + ":" + f.ino(), path);
+                if (first != null) {
+                    tee.linked(path, first);
+                    continue;
+                }
+            }
+            tee.file(path, f.size());
+            if (buf == null) {
+                buf = new byte[256 * 1024];
+            }
+            try (InputStream in = Files.newInputStream(root.resolve(path))) {
+                long left = f.size();
+                while (left > 0) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (n < 0) {
+                        throw new FilesystemException("'" + path + "' shrank while it was recorded in git");
+                    }
+                    tee.content(buf, 0, n);
+                    left -= n;
+                }
+            }
+        }
+    }
+
+    /** On the finishing thread, layer by layer: the state after the layer, its branch and its metadata file. */
+    private void finishLayer(Pull p, int index, Layer layer, Path root, List<String> written, List<String> removed,
+                             FileInfo[] infos, Future<BlobTee.LayerBlobs> blobsDone, boolean last) throws IOException {
+        BlobTee.LayerBlobs blobs = await(blobsDone);
+        PackWriter pack = blobs.pack() != null ? blobs.pack() : new PackWriter(p.gitDir, p.packDir, p.known, -1);
+        try {
+            // Links to paths this layer did not touch take the blob recorded below, before this layer changes it.
+            Map<String, String> prior = new HashMap<>();
+            blobs.priorLinks().forEach((path, target) -> {
+                Recorded r = pullState.get(target);
+                if (r != null && r.blob() != null) {
+                    prior.put(path, r.blob());
+                }
+            });
+            for (String r : removed) {
+                removeSubtree(pullState, r);
+            }
             for (int i = 0; i < written.size(); i++) {
                 String path = written.get(i);
                 FileInfo f = infos[i];
@@ -218,92 +300,124 @@ public final class GitLayers implements LayerListener {
                 if (f.type() != FileInfo.Type.DIR) {
                     removeSubtree(pullState, path);
                 }
-                pullState.put(path, new Recorded(f, null));
-                if (f.type() == FileInfo.Type.FILE || f.type() == FileInfo.Type.SYMLINK) {
-                    Integer job = null;
-                    String key = f.dev() + ":" + f.ino() + ":" + f.ctime() + ":" + f.size();
-                    if (f.hardlinked()) {
-                        job = jobOfInode.get(key); // one blob per inode: the other names share it
+                String blob = null;
+                if (f.type() == FileInfo.Type.FILE) {
+                    ObjectId id = blobs.ids().get(path);
+                    blob = id != null ? id.name() : prior.get(path);
+                    if (blob == null) {
+                        throw new IllegalStateException("no content was recorded for '" + path + "'");
                     }
-                    if (job == null) {
-                        job = jobs.size();
-                        jobs.add(f.type() == FileInfo.Type.FILE ? new HashJob(root.resolve(path), f.size(), null)
-                                : new HashJob(null, 0, f.linkTarget().getBytes(StandardCharsets.UTF_8)));
-                        if (f.hardlinked()) {
-                            jobOfInode.put(key, job);
-                        }
-                    }
-                    hashedPaths.add(path);
-                    jobOfPath.add(job);
+                } else if (f.type() == FileInfo.Type.SYMLINK) {
+                    blob = pack.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
                 }
+                pullState.put(path, new Recorded(f, blob));
             }
-
-            // Blobs into one pack per worker, largest first so the workers finish together.
-            String[] blobs = new String[jobs.size()];
-            Integer[] order = new Integer[jobs.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
+            Repository repo = p.repository(this);
+            org.eclipse.jgit.internal.storage.file.ObjectDirectory db = ((FileRepository) repo).getObjectDatabase();
+            for (Path full : blobs.finished()) {
+                db.openPack(full.toFile());
             }
-            java.util.Arrays.sort(order, Comparator.comparingLong((Integer j) -> jobs.get(j).size()).reversed());
-            PackInserter[] inserters = new PackInserter[HASH_THREADS];
-            try {
-                for (int w = 0; w < inserters.length; w++) {
-                    inserters[w] = packInserter(repo);
-                }
-                parallel(pool, HASH_THREADS, order.length, (worker, i) -> {
-                    HashJob job = jobs.get(order[i]);
-                    blobs[order[i]] = job.file() != null ? insertFile(inserters[worker], job.file(), job.size())
-                            : inserters[worker].insert(Constants.OBJ_BLOB, job.bytes()).name();
-                });
-                // The other workers' packs are finished while the tree is built (each pass re-reads its pack).
-                List<Future<?>> flushes = new ArrayList<>();
-                for (int w = 1; w < inserters.length; w++) {
-                    PackInserter ins = inserters[w];
-                    flushes.add(pool.submit(() -> {
-                        ins.flush();
-                        return null;
-                    }));
-                }
-                for (int i = 0; i < hashedPaths.size(); i++) {
-                    String path = hashedPaths.get(i);
-                    Recorded r = pullState.get(path);
-                    if (r != null && r.blob() == null) {
-                        pullState.put(path, new Recorded(r.info(), blobs[jobOfPath.get(i)]));
-                    }
-                }
-                Digest digest = layer.descriptor().parsedDigest();
-                String branch = "layer_" + index + "_" + digest.shortHex();
-                // The on-disk index only matters for the checked-out (last) layer.
-                pullHead = commitTree(repo, inserters[0], pullState, pullHead, branch,
-                        "layer " + index + ": " + digest + "\n", Instant.now(), last);
-                for (Future<?> f : flushes) {
-                    await(f);
-                }
-            } finally {
-                for (PackInserter ins : inserters) {
-                    if (ins != null) {
-                        ins.close();
-                    }
-                }
-            }
-            writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
-            // The full-state file is written while the next layer is applied; the last one waits for all.
+            pack.registerIn(db);
+            Digest digest = layer.descriptor().parsedDigest();
+            String branch = "layer_" + index + "_" + digest.shortHex();
+            // The on-disk index only matters for the checked-out (last) layer.
+            pullHead = commitTree(repo, pack, pullState, pullHead, branch,
+                    "layer " + index + ": " + digest + "\n", Instant.now(), last);
+        } finally {
+            pack.close();
+        }
+        writeLayerRecord(index, layer.descriptor(), layer.diffId().orElse(null));
+        if (!last) {
+            // Written beside the next layer's branch; the last state is written by pullFinished, once the sink
+            // has set the directories' final metadata.
             TreeMap<String, Recorded> snapshot = new TreeMap<>(pullState);
             Path tsv = meta.resolve("layers").resolve(index + ".tsv");
-            metaWrites.add(metaWriter().submit(() -> {
+            p.metaWrites.add(p.metaWriter.submit(() -> {
                 MetaFile.write(tsv, snapshot);
                 return null;
             }));
-            if (last) {
-                awaitMetaWrites();
-            }
-        } finally {
-            pool.shutdownNow();
         }
     }
 
-    /** A git blob to write: a file's content, or (file null) a symlink target's bytes. */
-    private record HashJob(Path file, long size, byte[] bytes) {
+    /** One pull's threads and shared state: the blob tee, the stat pool and the finishing thread. */
+    private static final class Pull {
+        final Path packDir;
+        final Path gitDir;
+        /** Every object id stored so far: a blob or tree seen twice is stored once. */
+        final Set<ObjectId> known = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final BlobTee tee;
+        final ExecutorService stats = newPool(STAT_THREADS, "krgo-git-stat");
+        final ExecutorService finisher = newPool(1, "krgo-git-commit");
+        final ExecutorService metaWriter = newPool(1, "krgo-git-meta");
+        /** Written by the finishing thread, awaited after it. */
+        final List<Future<?>> metaWrites = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Future<?>> finishing = new ArrayList<>();
+        /** Opened by the finishing thread for the whole pull. */
+        private Repository repo;
+
+        Pull(Path gitDir, GitLayers owner) {
+            this.gitDir = gitDir;
+            this.packDir = gitDir.resolve("objects").resolve("pack");
+            Future<?> created = finisher.submit(() -> {
+                repo = owner.openRepository(gitDir, true);
+                return null;
+            });
+            finishing.add(created);
+            this.tee = new BlobTee(gitDir, packDir, known, created);
+        }
+
+        Repository repository(GitLayers owner) throws IOException {
+            if (repo == null) {
+                repo = owner.openRepository(gitDir, false);
+            }
+            return repo;
+        }
+
+        /** Fails fast with what failed on the finishing thread, without waiting for what still runs. */
+        void throwIfFailed() throws IOException {
+            for (Future<?> f : finishing) {
+                if (f.isDone()) {
+                    await(f);
+                }
+            }
+        }
+
+        void awaitAll() throws IOException {
+            for (Future<?> f : finishing) {
+                await(f);
+            }
+            finishing.clear();
+            for (Future<?> f : List.copyOf(metaWrites)) {
+                await(f);
+            }
+            metaWrites.clear();
+        }
+
+        void close() {
+            tee.shutdown();
+            stats.shutdownNow();
+            finisher.submit(() -> {
+                if (repo != null) {
+                    repo.close();
+                }
+            });
+            finisher.shutdown();
+            metaWriter.shutdown();
+        }
+
+        void abandon() {
+            tee.abandon();
+            stats.shutdownNow();
+            finisher.shutdownNow();
+            metaWriter.shutdownNow();
+        }
+    }
+
+    private void abandonPull() {
+        if (pull != null) {
+            pull.abandon();
+            pull = null;
+        }
     }
 
     private interface IndexedTask {
@@ -328,9 +442,9 @@ public final class GitLayers implements LayerListener {
         }
     }
 
-    private static void await(Future<?> f) throws IOException {
+    private static <T> T await(Future<T> f) throws IOException {
         try {
-            f.get();
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while recording git layers");
@@ -349,33 +463,16 @@ public final class GitLayers implements LayerListener {
         }
     }
 
+    /** Daemon threads that also end when idle: a failed pull never tells the listener, its pools just stop. */
     private static ExecutorService newPool(int threads, String name) {
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
-    }
-
-    private ExecutorService metaWriter() {
-        if (metaWriter == null) {
-            metaWriter = newPool(1, "krgo-git-meta");
-        }
-        return metaWriter;
-    }
-
-    private void awaitMetaWrites() throws IOException {
-        try {
-            for (Future<?> f : metaWrites) {
-                await(f);
-            }
-        } finally {
-            metaWrites.clear();
-            if (metaWriter != null) {
-                metaWriter.shutdownNow();
-                metaWriter = null;
-            }
-        }
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+                5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private FileInfo readIfExists(Path root, String path) {
@@ -396,20 +493,21 @@ public final class GitLayers implements LayerListener {
      */
     @Override
     public void pullFinished(Path target) throws IOException {
-        awaitMetaWrites();
+        if (pull != null) {
+            // Every layer's call normally ends the pull; a caller that stops early gets what was recorded.
+            Pull p = pull;
+            pull = null;
+            try {
+                p.awaitAll();
+            } finally {
+                p.close();
+            }
+        }
         meta = metadataDir(target);
         if (pullState == null || pullState.isEmpty() && pullHead == null) {
             return;
         }
-        int last = -1;
-        try (Stream<Path> files = Files.list(meta.resolve("layers"))) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".tsv")) {
-                    last = Math.max(last, Integer.parseInt(name.substring(0, name.length() - 4)));
-                }
-            }
-        }
+        int last = pullLayers - 1;
         for (Map.Entry<String, Recorded> e : pullState.entrySet()) {
             if (e.getValue().info().type() == FileInfo.Type.DIR) {
                 e.setValue(new Recorded(FileInfo.read(target, e.getKey(), xattrs), null));
@@ -795,10 +893,20 @@ public final class GitLayers implements LayerListener {
     // ---------------------------------------------------------------- git plumbing
 
     private Repository openRepository(boolean create) throws IOException {
+        return openRepository(gitDir(), create);
+    }
+
+    private Repository openRepository(Path gitDir, boolean create) throws IOException {
         if (create) {
             // Created bare, then pointed at DIR: creating a non-bare repository would create DIR itself,
             // which a pull only creates by its final rename.
-            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setBare().build()) {
+            // JGit probes whether the file system keeps an executable bit, and asks a shell for the umask to
+            // do so (a fork and exec, ~0.1 s); any usual umask gives the same answer, so it is given one.
+            org.eclipse.jgit.util.FS fs = org.eclipse.jgit.util.FS.DETECTED.newInstance();
+            if (fs instanceof org.eclipse.jgit.util.FS_POSIX posix) {
+                posix.setUmask(0022);
+            }
+            try (Repository bare = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setFS(fs).setBare().build()) {
                 bare.create(true);
                 StoredConfig cfg = bare.getConfig();
                 cfg.setBoolean("core", null, "bare", false);
@@ -810,7 +918,7 @@ public final class GitLayers implements LayerListener {
                 cfg.save();
             }
         }
-        return new FileRepositoryBuilder().setGitDir(gitDir().toFile()).setWorkTree(dir.toFile())
+        return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setWorkTree(dir.toFile())
                 .setMustExist(true).build();
     }
 

@@ -207,6 +207,24 @@ public final class NativeDigests extends Provider {
             }
         }
 
+        /**
+         * A direct buffer (a mapped file, a buffer about to be written to a channel) goes to libcrypto where it
+         * lies: the JCA's default copies it through a small array, one native call per 4 KiB.
+         */
+        @Override
+        protected void engineUpdate(java.nio.ByteBuffer input) {
+            if (input.isDirect() && pending != null && pendingLength + (long) input.remaining() > NATIVE_FROM) {
+                choose();
+            }
+            if (ctx == null || !input.isDirect() || !input.hasRemaining()) {
+                super.engineUpdate(input);
+                return;
+            }
+            Pointer base = Native.getDirectBufferPointer(input);
+            update(ctx, base.share(input.position()), input.remaining());
+            input.position(input.limit());
+        }
+
         @Override
         protected byte[] engineDigest() {
             if (pending != null) {

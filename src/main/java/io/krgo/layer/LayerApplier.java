@@ -83,6 +83,8 @@ public final class LayerApplier {
     private long hiddenSkipped;
     /** Writes small new files on a second thread while this one parses on; created on first use. */
     private FileWriterThread writer;
+    /** Sees every regular file's content as it is written (null: nobody asks). */
+    private final ContentTee tee;
 
     private record DirMeta(int mode, FileTime mtime, FileTime atime) {
     }
@@ -98,6 +100,12 @@ public final class LayerApplier {
      *               {@link HiddenPaths.SkippedLinkTarget}: apply again without.
      */
     public LayerApplier(Path root, ApplyOptions options, HiddenPaths hidden) {
+        this(root, options, hidden, null);
+    }
+
+    /** @param tee told every regular file's content and every hardlink as they are written; may be null */
+    public LayerApplier(Path root, ApplyOptions options, HiddenPaths hidden, ContentTee tee) {
+        this.tee = tee;
         this.hidden = hidden;
         this.root = new SafeRoot(root);
         this.options = options;
@@ -349,6 +357,9 @@ public final class LayerApplier {
                 created = create(r, () -> NativeFs.mknod(p, NativeFs.S_IFIFO, e.getMode(), 0, 0));
             } else if (e.isFile()) {
                 FileAttribute<?>[] mode = modeAtCreation(e.getMode());
+                if (tee != null) {
+                    tee.file(r.rel(), e.getSize());
+                }
                 if (mode.length > 0 && e.getSize() <= FileWriterThread.MAX_FILE && e.getExtraPaxHeaders().isEmpty()) {
                     if (writer == null) {
                         writer = new FileWriterThread();
@@ -471,6 +482,9 @@ public final class LayerApplier {
             while (off < end) {
                 off += readData(tar, into, off, end - off);
             }
+            if (tee != null) {
+                tee.content(into, offset, length);
+            }
         }
 
         /** One read of the current entry's data (at least one byte); a tar that ends early is an unsafe image. */
@@ -520,6 +534,9 @@ public final class LayerApplier {
                 long left = size;
                 while (left > 0) {
                     int n = readData(tar, buffer, 0, (int) Math.min(buffer.length, left));
+                    if (tee != null) {
+                        tee.content(buffer, 0, n);
+                    }
                     ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
                     while (bb.hasRemaining()) {
                         ch.write(bb);
@@ -597,6 +614,9 @@ public final class LayerApplier {
                 return; // a link to itself: nothing to do
             }
             create(r, () -> Files.createLink(r.path(), target.path()));
+            if (tee != null) {
+                tee.linked(r.rel(), target.rel());
+            }
         }
 
         void whiteout(String name, String dir, String victim) throws IOException {

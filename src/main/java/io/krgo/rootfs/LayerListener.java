@@ -22,6 +22,15 @@ public interface LayerListener {
     }
 
     /**
+     * What should see each regular file's content as the pull writes it (asked once, after
+     * {@link #pullStarted}); null, the default, for nothing. A listener that hashes file contents saves
+     * reading every file back.
+     */
+    default io.krgo.layer.ContentTee contentTee() {
+        return null;
+    }
+
+    /**
      * @param index   0 for the oldest layer
      * @param root    the tree being built (the staging directory, renamed to the target at the end)
      * @param changes what this layer did

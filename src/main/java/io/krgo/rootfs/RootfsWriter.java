@@ -247,7 +247,8 @@ public final class RootfsWriter {
     private LayerApplier applyAll(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools,
                                   Path rootfs, RootfsOptions opts, HiddenPaths hidden, LayerListener listener,
                                   ProgressListener prog) throws IOException {
-        LayerApplier applier = new LayerApplier(rootfs, opts.apply(), hidden);
+        LayerApplier applier = new LayerApplier(rootfs, opts.apply(), hidden,
+                listener == null ? null : listener.contentTee());
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             LayerDownload download = downloads.get(i);

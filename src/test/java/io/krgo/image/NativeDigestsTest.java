@@ -17,6 +17,29 @@ class NativeDigestsTest {
         assertThat(NativeDigests.available()).isTrue();
     }
 
+    /** Direct buffers (slices at an offset, a read-only view) go to libcrypto in place; heap ones as before. */
+    @Test
+    void directBuffersHashLikeArrays() throws Exception {
+        Random random = new Random(7);
+        byte[] data = new byte[200_000];
+        random.nextBytes(data);
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length).put(data).flip();
+        for (MessageDigest ours : new MessageDigest[] {new NativeDigests.Sha1(), NativeDigests.newDigest("SHA-1"),
+                NativeDigests.newDigest("SHA-256")}) {
+            MessageDigest jdk = MessageDigest.getInstance(ours.getAlgorithm(), "SUN");
+            jdk.update(data, 11, 150_000);
+            ours.update(direct.slice(11, 100));              // small: a lazy engine still buffers it
+            ours.update(direct.slice(111, 99_900).asReadOnlyBuffer());
+            java.nio.ByteBuffer rest = direct.duplicate().position(100_011).limit(150_011);
+            ours.update(rest);
+            assertThat(rest.hasRemaining()).as("consumed").isFalse();
+            assertThat(ours.digest()).as(ours.getAlgorithm()).isEqualTo(jdk.digest());
+            ours.update(java.nio.ByteBuffer.wrap(data, 5, 10)); // heap
+            jdk.update(data, 5, 10);
+            assertThat(ours.digest()).isEqualTo(jdk.digest());
+        }
+    }
+
     @Test
     void agreesWithTheJdkForEveryAlgorithmSizeAndOffset() throws Exception {
         Random random = new Random(42);
