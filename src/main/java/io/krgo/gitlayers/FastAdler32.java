@@ -1,7 +1,6 @@
 package io.krgo.gitlayers;
 
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 
 import java.nio.ByteBuffer;
@@ -53,12 +52,7 @@ final class FastAdler32 {
         static final boolean LOADED = load();
 
         private static boolean load() {
-            if ("false".equalsIgnoreCase(System.getProperty("krgo.isal", "true"))) {
-                return false;
-            }
-            try {
-                Native.register(Lib.class, NativeLibrary.getInstance("libisal.so.2"));
-            } catch (UnsatisfiedLinkError | NoClassDefFoundError | IllegalArgumentException absent) {
+            if (!io.krgo.layer.IsalLibrary.register(Lib.class)) {
                 return false;
             }
             // Checked once against the JDK's, like the other native code krgo loads.

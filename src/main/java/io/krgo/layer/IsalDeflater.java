@@ -1,8 +1,6 @@
 package io.krgo.layer;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 
 import java.util.Arrays;
@@ -152,12 +150,7 @@ final class IsalDeflater implements AutoCloseable {
         static final boolean USABLE = load();
 
         private static boolean load() {
-            if ("false".equalsIgnoreCase(System.getProperty("krgo.isal", "true"))) {
-                return false;
-            }
-            try {
-                Native.register(Lib.class, NativeLibrary.getInstance("libisal.so.2"));
-            } catch (UnsatisfiedLinkError | NoClassDefFoundError | IllegalArgumentException absent) {
+            if (!IsalLibrary.register(Lib.class)) {
                 return false;
             }
             return selfTest();
