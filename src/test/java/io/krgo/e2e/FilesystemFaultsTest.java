@@ -173,7 +173,7 @@ class FilesystemFaultsTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<Process> pulls = new ArrayList<>();
         for (String name : List.of("one", "two")) {
-            pulls.add(new ProcessBuilder(java.toString(), "-Dkrgo.cache=" + cache, "-cp", System.getProperty("java.class.path"),
+            pulls.add(new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Dkrgo.cache=" + cache, "-cp", System.getProperty("java.class.path"),
                     "io.krgo.cli.Main", "pull", threeLayers, "-r", work.resolve(name).toString(), "-q")
                     .redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile()).start());
         }

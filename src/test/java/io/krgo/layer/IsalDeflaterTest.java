@@ -171,7 +171,7 @@ class IsalDeflaterTest {
     void turnedOffByTheSystemPropertyInAFreshJvm() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         for (String value : new String[] {"false", "true"}) {
-            Process p = new ProcessBuilder(java.toString(), "-Xmx64m", "-Dkrgo.isal=" + value, "-cp",
+            Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-Dkrgo.isal=" + value, "-cp",
                     System.getProperty("java.class.path"), IsalUsableChild.class.getName())
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();

@@ -78,7 +78,7 @@ class ManyEntriesTest {
 
         Path dir = tmp.resolve("rootfs");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), HEAP, "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", HEAP, "-cp", System.getProperty("java.class.path"),
                 ManyEntriesChild.class.getName(), source.root().toString(), digest.toString(),
                 String.valueOf(Files.size(gz)), diffId.toString(), dir.toString(), tmp.resolve("cache").toString())
                 .redirectErrorStream(true).start();

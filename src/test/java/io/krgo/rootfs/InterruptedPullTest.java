@@ -25,7 +25,7 @@ class InterruptedPullTest {
         Files.createDirectories(dir.resolve("etc"));
         Files.writeString(dir.resolve("etc/old"), "old");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 PullChild.class.getName(), dir.toString(), tmp.resolve("cache").toString())
                 .redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
