@@ -79,7 +79,22 @@ public final class RootfsWriter {
         }
 
         Path staging = layout.newStagingDir();
-        Thread cleanup = new Thread(() -> removeStaging(staging), "krgo-staging-cleanup");
+        // On SIGTERM/SIGINT the JVM runs this hook while the pull goes on: first stop the pull's writing (an
+        // interrupt; the finally below waits for its threads), then remove the staging directory. Deleting
+        // under a running applier left files behind, and the applier reported the vanishing paths as errors.
+        Thread puller = Thread.currentThread();
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean shuttingDown = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread cleanup = new Thread(() -> {
+            shuttingDown.set(true);
+            puller.interrupt();
+            try {
+                stopped.await(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            removeStaging(staging);
+        }, "krgo-staging-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         List<Layer> layers = image.layers();
         Thread scanner = null;
@@ -157,8 +172,17 @@ public final class RootfsWriter {
             }
             return new PullResult(manifestDigest, false, layers.size(), totals.bytes(), totals.devicesSkipped(), warnings);
         } catch (IOException e) {
+            if (shuttingDown.get()) {
+                throw interruptedBySignal(target, e);
+            }
             throw new FilesystemException("cannot write " + target + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            if (shuttingDown.get()) {
+                throw interruptedBySignal(target, e);
+            }
+            throw e;
         } finally {
+            boolean interrupted = Thread.interrupted(); // the waits below must wait: threads stop before the delete
             if (scanner != null) {
                 scanner.interrupt();
             }
@@ -166,9 +190,13 @@ public final class RootfsWriter {
             pool.shutdownNow();
             awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
+            stopped.countDown();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
+            } catch (IllegalStateException alreadyShuttingDown) {
                 // the hook is running or will run: it deletes the same directory
             }
         }
@@ -347,6 +375,13 @@ public final class RootfsWriter {
      * Removes the staging directory from a shutdown hook. The extracting thread keeps running while hooks
      * run and may still add files, so a failed pass is retried.
      */
+    /** How long the shutdown hook waits for the pull to stop writing before it deletes the staging directory. */
+    private static final int STOP_WAIT_SECONDS = 10;
+
+    private static FilesystemException interruptedBySignal(Path target, Exception cause) {
+        return new FilesystemException("pull into " + target + " interrupted; " + target + " is unchanged", cause);
+    }
+
     private static void removeStaging(Path staging) {
         for (int attempt = 0; attempt < 20 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); attempt++) {
             Trees.deleteQuietly(staging);

@@ -43,6 +43,41 @@ class InterruptedPullTest {
         }
     }
 
+    /**
+     * The signal lands while the applier writes: the pull stops before its staging directory is removed
+     * (deleting under a running applier left files behind and made it report the vanished paths).
+     */
+    @Test
+    void sigtermWhileWritingStopsThePullThenRemovesItsStaging() throws Exception {
+        Path dir = tmp.resolve("rootfs");
+        Path log = Files.createTempFile("busy-pull", ".log"); // outside tmp: only the pull's own files there
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), BusyPullChild.class.getName(), dir.toString(),
+                tmp.resolve("cache").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        String output;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(log).contains("applying") && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(Files.readString(log)).as("child reached the layer").startsWith("applying");
+            Thread.sleep(150); // well inside the 40,000 files
+            assertThat(siblings()).anyMatch(n -> n.startsWith(".rootfs.krgo-staging-"));
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            output = Files.readString(log);
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
+        assertThat(output).as("stopped before the end").doesNotContain("finished");
+        assertThat(output).doesNotContain("NoSuchFile");
+        assertThat(p.exitValue()).isEqualTo(143);
+        assertThat(siblings()).containsExactly("cache");
+    }
+
     private List<String> siblings() throws Exception {
         try (Stream<Path> s = Files.list(tmp)) {
             return s.map(x -> x.getFileName().toString()).toList();
