@@ -53,7 +53,9 @@ final class PushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Main.installNativeDigests();
+        if (io.krgo.rootfs.RootfsLayout.of(rootfs).hasGitLayers()) {
+            Main.installNativeDigests(); // for JGit only: a plain directory's push hashes with libcrypto directly
+        }
         Reference ref = Reference.parse(image);
         if (ref.digest() != null) {
             throw new UsageException("push needs a tag, not a digest: " + image);
