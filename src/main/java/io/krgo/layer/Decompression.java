@@ -45,9 +45,9 @@ public final class Decompression {
     }
 
     /**
-     * Loads the native decoder and digests on a background thread (JNA's start-up and ISA-L's self-test
-     * take ~60 ms, which otherwise lands on the first layer's path): for a caller about to fetch a
-     * manifest first.
+     * Prepares on a background thread what a pull needs next, for a caller about to fetch a manifest: the
+     * JSON mapper (~50 ms, else on the manifest's path), then the native decoder and digests (JNA's start-up
+     * and ISA-L's self-test take ~60 ms, which otherwise land on the first layer's path).
      */
     public static void prepareInBackground() {
         Thread t = new Thread(() -> {

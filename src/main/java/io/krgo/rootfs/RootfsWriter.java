@@ -371,10 +371,6 @@ public final class RootfsWriter {
         }
     }
 
-    /**
-     * Removes the staging directory from a shutdown hook. The extracting thread keeps running while hooks
-     * run and may still add files, so a failed pass is retried.
-     */
     /** How long the shutdown hook waits for the pull to stop writing before it deletes the staging directory. */
     private static final int STOP_WAIT_SECONDS = 10;
 
@@ -382,6 +378,10 @@ public final class RootfsWriter {
         return new FilesystemException("pull into " + target + " interrupted; " + target + " is unchanged", cause);
     }
 
+    /**
+     * Removes the staging directory from a shutdown hook, after the pull stopped or the wait for it ran out:
+     * then a thread that did not stop may still add files, so a failed pass is retried.
+     */
     private static void removeStaging(Path staging) {
         for (int attempt = 0; attempt < 20 && Files.exists(staging, LinkOption.NOFOLLOW_LINKS); attempt++) {
             Trees.deleteQuietly(staging);
