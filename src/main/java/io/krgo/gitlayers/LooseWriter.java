@@ -1,6 +1,7 @@
 package io.krgo.gitlayers;
 
 import io.krgo.image.NativeDigests;
+import io.krgo.layer.StoredBlock;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 
@@ -24,7 +25,6 @@ import java.util.Set;
  */
 final class LooseWriter {
     private static final int BUFFER = 1 << 20;
-    private static final int BLOCK = 65535;
 
     private final Path tmpDir;
     private final Path objectsDir;
@@ -88,13 +88,8 @@ final class LooseWriter {
     private void put(byte[] b, int off, int len, boolean data) throws IOException {
         while (len > 0) {
             if (data && blockLeft == 0) {
-                int n = (int) Math.min(BLOCK, dataLeft);
-                small[0] = (byte) (n == dataLeft ? 1 : 0);
-                small[1] = (byte) n;
-                small[2] = (byte) (n >>> 8);
-                small[3] = (byte) ~n;
-                small[4] = (byte) (~n >>> 8);
-                put(small, 0, 5, false);
+                int n = (int) Math.min(StoredBlock.MAX_LENGTH, dataLeft);
+                put(small, 0, StoredBlock.header(small, 0, n, n == dataLeft), false);
                 blockLeft = n;
             }
             if (!buf.hasRemaining()) {

@@ -1,6 +1,7 @@
 package io.krgo.gitlayers;
 
 import io.krgo.image.NativeDigests;
+import io.krgo.layer.StoredBlock;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.internal.storage.file.PackIndexWriter;
 import org.eclipse.jgit.lib.Constants;
@@ -46,8 +47,6 @@ import java.util.zip.CRC32;
  */
 final class PackWriter extends ObjectInserter {
     private static final int BUFFER = 1 << 20;
-    /** A zlib stored block holds at most 65,535 bytes. */
-    private static final int BLOCK = 65535;
     private static final byte[] HEADER = {'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0};
 
     private final Path packDir;
@@ -192,7 +191,7 @@ final class PackWriter extends ObjectInserter {
         }
         while (len > 0) {
             if (blockLeft == 0) {
-                int n = (int) Math.min(BLOCK, remaining);
+                int n = (int) Math.min(StoredBlock.MAX_LENGTH, remaining);
                 startBlock(n, n == remaining);
             }
             if (!buf.hasRemaining()) {
@@ -225,12 +224,7 @@ final class PackWriter extends ObjectInserter {
     }
 
     private void startBlock(int n, boolean fin) throws IOException {
-        small[0] = (byte) (fin ? 1 : 0);
-        small[1] = (byte) n;
-        small[2] = (byte) (n >>> 8);
-        small[3] = (byte) ~n;
-        small[4] = (byte) (~n >>> 8);
-        putFraming(small, 0, 5);
+        putFraming(small, 0, StoredBlock.header(small, 0, n, fin));
         blockLeft = n;
     }
 

@@ -160,16 +160,12 @@ public final class ParallelGzipOutputStream extends BulkOutputStream {
      * stream), so its 3 header bits pad to one byte, then LEN and NLEN (RFC 1951, 3.2.4).
      */
     private Chunk stored(byte[] data, int length, boolean last) {
-        int pieces = Math.max(1, (length + 65534) / 65535);
+        int pieces = Math.max(1, (length + StoredBlock.MAX_LENGTH - 1) / StoredBlock.MAX_LENGTH);
         byte[] buf = outputBuffer(length + 5 * pieces);
         int n = 0;
         for (int off = 0, p = 0; p < pieces; p++) {
-            int len = Math.min(65535, length - off);
-            buf[n++] = (byte) (last && p == pieces - 1 ? 1 : 0);
-            buf[n++] = (byte) len;
-            buf[n++] = (byte) (len >>> 8);
-            buf[n++] = (byte) ~len;
-            buf[n++] = (byte) (~len >>> 8);
+            int len = Math.min(StoredBlock.MAX_LENGTH, length - off);
+            n = StoredBlock.header(buf, n, len, last && p == pieces - 1);
             System.arraycopy(data, off, buf, n, len);
             n += len;
             off += len;
