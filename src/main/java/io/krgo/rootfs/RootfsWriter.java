@@ -217,7 +217,7 @@ public final class RootfsWriter {
      * Inflates layers 1..n-1, in order, one at a time, into their spools while the applier works on the
      * layers below: the applier then reads plain tar from disk (page cache) instead of waiting for zlib.
      */
-    private static Thread startSpooler(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools) {
+    private Thread startSpooler(List<Layer> layers, List<LayerDownload> downloads, List<LayerSpool> spools) {
         Thread t = new Thread(() -> {
             // Work ahead: on two cores it competed with the layer being applied, the one everybody waits for.
             // At nice 10 it takes the cores that layer leaves idle, and all of one while the applier waits for it.
@@ -233,8 +233,8 @@ public final class RootfsWriter {
         return t;
     }
 
-    private static boolean inflateInto(LayerSpool spool, Layer layer, LayerDownload download) {
-        Digest diffId = layer.diffId().orElse(null);
+    private boolean inflateInto(LayerSpool spool, Layer layer, LayerDownload download) {
+        Digest diffId = diffIdToVerify(layer);
         MessageDigest hasher = diffId == null ? null : diffId.newHasher();
         InputStream blob;
         try {
@@ -247,10 +247,33 @@ public final class RootfsWriter {
             return spool.produce(tar, () -> {
                 blob.transferTo(OutputStream.nullOutputStream()); // to EOF: the blob's own digest is checked there
                 LayerApplier.checkDiffId(diffId, hasher);
+                recordDiffId(layer, diffId);
             });
         } catch (IOException | RuntimeException e) {
             spool.fail(e);
             return false;
+        }
+    }
+
+    /**
+     * The diff_id still to be checked by hashing the layer's uncompressed bytes, or null: when the config
+     * gives none, or when the store already saw this blob decompress to exactly the config's diff_id (the
+     * blob's own digest, checked on every read, then pins the uncompressed bytes; see
+     * {@link BlobStore#recordedDiffId}).
+     */
+    private Digest diffIdToVerify(Layer layer) {
+        Digest expected = layer.diffId().orElse(null);
+        if (expected == null) {
+            return null;
+        }
+        boolean seen = store.recordedDiffId(layer.descriptor().parsedDigest()).map(expected::equals).orElse(false);
+        return seen ? null : expected;
+    }
+
+    /** After the layer's blob and uncompressed bytes both hashed as expected: remember its diff_id (null: nothing hashed). */
+    private void recordDiffId(Layer layer, Digest verifiedDiffId) {
+        if (verifiedDiffId != null) {
+            store.recordDiffId(layer.descriptor().parsedDigest(), verifiedDiffId);
         }
     }
 
@@ -286,9 +309,13 @@ public final class RootfsWriter {
             // Applying starts while the blob is still arriving; see LayerDownload.
             LayerSpool spool = spools == null ? null : spools.get(i);
             try (InputStream blob = spool == null ? download.open() : spool.open()) {
-                result = spool == null
-                        ? applier.applyBlob(blob, layer.descriptor().mediaType(), layer.diffId().orElse(null))
-                        : applier.applyTar(blob);
+                if (spool == null) {
+                    Digest diffId = diffIdToVerify(layer);
+                    result = applier.applyBlob(blob, layer.descriptor().mediaType(), diffId);
+                    recordDiffId(layer, diffId); // both digests matched: applyBlob read the blob to its end
+                } else {
+                    result = applier.applyTar(blob);
+                }
             } catch (KrgoException failed) {
                 boolean freshlyDownloaded = !download.cached();
                 if (freshlyDownloaded) {

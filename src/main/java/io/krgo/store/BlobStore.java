@@ -18,6 +18,7 @@ import java.util.Optional;
  * A content-addressed blob store: {@code ROOT/blobs/ALGO/HEX}, the same shape as an OCI layout's blob
  * directory. A blob appears under its name only after its bytes were verified, by one atomic rename,
  * so concurrent writers of the same blob cannot corrupt it and a reader never sees a partial blob.
+ * Beside them, {@code ROOT/diffids/ALGO/HEX} remembers what a layer blob was verified to decompress to.
  */
 public final class BlobStore {
     private final Path root;
@@ -81,6 +82,48 @@ public final class BlobStore {
         }
         commit(tmp, dest);
         return dest;
+    }
+
+    /**
+     * The diff_id that an earlier pull saw this blob decompress to ({@link #recordDiffId}), if any. What a
+     * blob decompresses to is a function of its bytes, so a pull that verifies the blob's own digest (every
+     * pull does) may compare the config's diff_id with this instead of hashing the whole uncompressed tar
+     * again (~170 ms of CPU for the realistic image's 219 MB). Absent or unreadable: empty (hash again).
+     */
+    public Optional<Digest> recordedDiffId(Digest blob) {
+        Path p = diffIdPath(blob);
+        if (!Files.isRegularFile(p)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Digest.parse(Files.readString(p).strip()));
+        } catch (IOException | RuntimeException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Records that {@code blob}, verified, decompressed to bytes hashing to {@code diffId}. Best effort:
+     * the record only saves work later, so a store that cannot take it changes nothing.
+     */
+    public void recordDiffId(Digest blob, Digest diffId) {
+        Path p = diffIdPath(blob);
+        try {
+            Files.createDirectories(p.getParent());
+            Path tmp = Files.createTempFile(p.getParent(), blob.hex().substring(0, 12), ".part");
+            try {
+                Files.writeString(tmp, diffId + "\n");
+                Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // a later pull hashes again
+        }
+    }
+
+    private Path diffIdPath(Digest blob) {
+        return root.resolve("diffids").resolve(blob.algorithm()).resolve(blob.hex());
     }
 
     /** A temp file inside the store (same file system, so the final rename is atomic). */

@@ -235,4 +235,67 @@ class RootfsWriterTest {
         assertThat(Files.exists(other)).isFalse();
         assertThat(siblings(tmp)).containsExactly(".rootfs.krgo", "cache", "rootfs");
     }
+
+    /** {@code base} with {@code ids} as its layers' diff_ids (InMemoryImage declares none, so nothing is checked). */
+    private static io.krgo.image.Image withDiffIds(InMemoryImage base, List<io.krgo.image.Digest> ids) {
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < base.layers().size(); i++) {
+            Layer l = base.layers().get(i);
+            io.krgo.image.Digest id = ids.get(i);
+            layers.add(new Layer() {
+                public io.krgo.image.Descriptor descriptor() { return l.descriptor(); }
+                public java.util.Optional<io.krgo.image.Digest> diffId() { return java.util.Optional.of(id); }
+                public java.io.InputStream open() throws java.io.IOException { return l.open(); }
+            });
+        }
+        return new io.krgo.image.Image() {
+            public io.krgo.image.Descriptor descriptor() { return base.descriptor(); }
+            public byte[] rawManifest() { return base.rawManifest(); }
+            public io.krgo.image.Manifest manifest() { return base.manifest(); }
+            public byte[] rawConfig() { return base.rawConfig(); }
+            public io.krgo.image.ImageConfig config() { return base.config(); }
+            public List<Layer> layers() { return layers; }
+        };
+    }
+
+    @Test
+    void aVerifiedDiffIdIsRememberedAndSparesTheNextPullHashingTheLayer() throws Exception {
+        TarBuilder lower = new TarBuilder().dir("etc").file("etc/version", "1");
+        TarBuilder upper = new TarBuilder().dir("usr").file("usr/readme", "hi");
+        // The lower layer is hashed as it is applied, the upper one while it is inflated ahead (spooled).
+        InMemoryImage img = InMemoryImage.of(Blob.gzip(lower.gzipBytes()), Blob.gzip(upper.gzipBytes()));
+        List<io.krgo.image.Digest> truth = List.of(io.krgo.image.Digest.sha256(lower.bytes()),
+                io.krgo.image.Digest.sha256(upper.bytes()));
+        List<io.krgo.image.Digest> blobs = img.layers().stream().map(l -> l.descriptor().parsedDigest()).toList();
+        BlobStore store = new BlobStore(tmp.resolve("cache"));
+        new RootfsWriter(store).write(withDiffIds(img, truth), tmp.resolve("one"), RootfsOptions.defaults(), null, null);
+        assertThat(store.recordedDiffId(blobs.get(0))).contains(truth.get(0));
+        assertThat(store.recordedDiffId(blobs.get(1))).contains(truth.get(1));
+
+        // A config that lies about either layer is still refused: a record that disagrees means hashing again.
+        io.krgo.image.Digest lie = io.krgo.image.Digest.sha256(new byte[] {9});
+        for (int lying = 0; lying < 2; lying++) {
+            List<io.krgo.image.Digest> lies = new ArrayList<>(truth);
+            lies.set(lying, lie);
+            Path dir = tmp.resolve("lie" + lying);
+            assertThatThrownBy(() -> new RootfsWriter(store).write(withDiffIds(img, lies), dir, RootfsOptions.defaults(),
+                    null, null))
+                    .isInstanceOf(io.krgo.error.IntegrityException.class).hasMessageContaining("diff_id mismatch");
+            assertThat(Files.exists(dir)).isFalse();
+            assertThat(store.recordedDiffId(blobs.get(lying))).contains(truth.get(lying));
+        }
+
+        // The record is what a pull consults: one that agrees with the config lets the layers through unhashed.
+        store.recordDiffId(blobs.get(0), lie);
+        store.recordDiffId(blobs.get(1), lie);
+        new RootfsWriter(store).write(withDiffIds(img, List.of(lie, lie)), tmp.resolve("trusted"),
+                RootfsOptions.defaults(), null, null);
+        assertThat(Files.readString(tmp.resolve("trusted/usr/readme"))).isEqualTo("hi");
+
+        // An unreadable record counts as none: the layer is hashed, and the record made right.
+        Files.writeString(store.root().resolve("diffids/sha256/" + blobs.get(0).hex()), "not a digest");
+        assertThat(store.recordedDiffId(blobs.get(0))).isEmpty();
+        new RootfsWriter(store).write(withDiffIds(img, truth), tmp.resolve("two"), RootfsOptions.defaults(), null, null);
+        assertThat(store.recordedDiffId(blobs.get(0))).contains(truth.get(0));
+    }
 }
