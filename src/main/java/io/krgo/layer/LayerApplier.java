@@ -566,11 +566,11 @@ public final class LayerApplier {
                 }
                 Trees.deleteRecursively(r.path());
                 forgetDirs(r.rel());
+                root.forget(r.rel());
                 removed.add(r.rel());
             } else {
-                Files.delete(r.path());
+                Files.delete(r.path()); // a file or a symlink: no known directory changes
             }
-            root.invalidate();
         }
 
         boolean makeDir(SafeRoot.Resolved r) throws IOException {
@@ -582,8 +582,7 @@ public final class LayerApplier {
                 if (Files.isDirectory(r.path(), LinkOption.NOFOLLOW_LINKS)) {
                     return false; // re-declared: keep the contents, update the metadata
                 }
-                Files.delete(r.path());
-                root.invalidate();
+                Files.delete(r.path()); // not a directory: no known directory changes
                 removed.add(r.rel());
                 Files.createDirectory(r.path());
                 root.noteDirectory(r.rel());
@@ -636,7 +635,7 @@ public final class LayerApplier {
                 return;
             }
             Trees.deleteRecursively(r.path());
-            root.invalidate();
+            root.forget(r.rel());
             forgetDirs(r.rel());
             removed.add(r.rel());
         }
@@ -654,8 +653,7 @@ public final class LayerApplier {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }
-            clearLower(dir, dirRel);
-            root.invalidate();
+            clearLower(dir, dirRel); // forgets each subtree it removes
         }
 
         void clearLower(Path dir, String dirRel) throws IOException {
@@ -672,6 +670,7 @@ public final class LayerApplier {
                 } else {
                     Trees.deleteRecursively(child);
                     forgetDirs(rel);
+                    root.forget(rel);
                     removed.add(rel);
                 }
             }

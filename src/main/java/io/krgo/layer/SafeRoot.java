@@ -31,7 +31,7 @@ public final class SafeRoot {
     private static final int MAX_LINKS = 255;
 
     private final Path root;
-    /** Root-relative paths known to be real directories; cleared whenever something is removed. */
+    /** Root-relative paths known to be real directories, each with only real directories above it. */
     private final Set<String> knownDirs = new HashSet<>();
 
     /** A resolved name: the host path and the clean root-relative path ("" for the root itself). */
@@ -65,14 +65,59 @@ public final class SafeRoot {
         if (last.equals("..")) {
             throw new UnsafeImageException("entry '" + printable(name) + "' names a parent directory");
         }
-        String parent = walk(comps.subList(0, comps.size() - 1), name, createParents, created);
+        String parent = knownParent(comps);
+        if (parent == null) {
+            parent = walk(comps.subList(0, comps.size() - 1), name, createParents, created);
+        }
         String rel = parent.isEmpty() ? last : parent + "/" + last;
         return new Resolved(root.resolve(rel), rel);
     }
 
-    /** Forgets cached directory lookups; call after removing or replacing anything. */
+    /**
+     * The parent of the last component when it is, as written, a directory already known to be real: what
+     * {@link #walk} would return, without its per-component lookups (most entries of a layer land in a
+     * directory an earlier entry made). Null when unknown or when a component is "..". Every known
+     * directory's ancestors are real directories too (each was resolved, or created, on the way to it), and
+     * {@link #forget} drops a directory with its subtree when it is removed or replaced.
+     */
+    private String knownParent(List<String> comps) {
+        int n = comps.size() - 1;
+        if (n == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            String c = comps.get(i);
+            if (c.equals("..")) {
+                return null;
+            }
+            if (i > 0) {
+                b.append('/');
+            }
+            b.append(c);
+        }
+        String parent = b.toString();
+        return knownDirs.contains(parent) ? parent : null;
+    }
+
+    /** Forgets every cached directory lookup. */
     public void invalidate() {
         knownDirs.clear();
+    }
+
+    /**
+     * Forgets {@code rel} and everything below it; call after removing or replacing a directory there.
+     * Removing a file or a symlink changes no known directory (none is one, nor lies below one), and
+     * nothing outside the subtree changes, so a layer that replaces many files keeps its lookups.
+     */
+    public void forget(String rel) {
+        if (rel.isEmpty()) {
+            knownDirs.clear();
+            return;
+        }
+        knownDirs.remove(rel);
+        String below = rel + "/";
+        knownDirs.removeIf(d -> d.startsWith(below));
     }
 
     /** Notes that {@code rel} is now a real directory (created by the caller). */
@@ -96,7 +141,8 @@ public final class SafeRoot {
             // JVM cannot create a name that is not UTF-8 anyway. Refuse rather than invent a name.
             throw new UnsafeImageException("entry name is not valid UTF-8: '" + printable(name) + "'");
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) {
+        // A char encodes to at most 3 UTF-8 bytes (a surrogate pair, 2 chars, to 4): short names need no encoding.
+        if (name.length() * 3 >= PATH_MAX && name.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) {
             throw new UnsafeImageException("entry name is longer than PATH_MAX (" + PATH_MAX + " bytes): '"
                     + printable(name.substring(0, 80)) + "...'");
         }
@@ -105,7 +151,7 @@ public final class SafeRoot {
             if (c.isEmpty() || c.equals(".")) {
                 continue;
             }
-            if (c.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            if (c.length() * 3 > NAME_MAX && c.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
                 throw new UnsafeImageException("entry '" + printable(name) + "' has a component longer than "
                         + NAME_MAX + " bytes");
             }

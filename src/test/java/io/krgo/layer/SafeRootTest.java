@@ -88,4 +88,28 @@ class SafeRootTest {
         assertThat(created).containsExactly("usr/lib/new", "usr/lib/new/deeper");
         assertThat(Files.isDirectory(r.root().resolve("usr/lib/new/deeper"))).isTrue();
     }
+
+    @Test
+    void aKnownDirectoryIsTakenAsItIsUntilInvalidated() throws Exception {
+        SafeRoot r = root();
+        assertThat(rel(r, "lib/a")).isEqualTo("usr/lib/a"); // walked: usr/lib is now known
+        assertThat(rel(r, "usr/lib/b")).isEqualTo("usr/lib/b"); // known: no lookups
+        // A known directory replaced by a symlink (as an entry replacing it does, telling forget()):
+        // names below it must follow the link again, never the stale directory.
+        Files.createDirectories(r.root().resolve("usr/lib/sub"));
+        assertThat(rel(r, "usr/lib/sub/e")).isEqualTo("usr/lib/sub/e");
+        Path lib = r.root().resolve("usr/lib");
+        io.krgo.layer.Trees.deleteRecursively(lib);
+        Files.createDirectories(r.root().resolve("opt/real/sub"));
+        Files.createSymbolicLink(lib, Path.of("/opt/real"));
+        r.forget("usr/lib");
+        assertThat(rel(r, "usr/lib/sub/e")).isEqualTo("opt/real/sub/e");
+        assertThat(rel(r, "usr/lib/c")).isEqualTo("opt/real/c");
+        assertThat(rel(r, "usr/lib/../d")).isEqualTo("opt/d"); // ".." after a link: always walked
+        // A parent created on the way is known from then on, and resolves to itself.
+        SafeRoot.Resolved made = r.resolve("new/dir/x", true, new java.util.ArrayList<>());
+        assertThat(made.rel()).isEqualTo("new/dir/x");
+        assertThat(rel(r, "new/dir/y")).isEqualTo("new/dir/y");
+        assertThat(rel(r, "new/dir/../z")).isEqualTo("new/z");
+    }
 }
