@@ -100,11 +100,6 @@ public final class SafeRoot {
         return knownDirs.contains(parent) ? parent : null;
     }
 
-    /** Forgets every cached directory lookup. */
-    public void invalidate() {
-        knownDirs.clear();
-    }
-
     /**
      * Forgets {@code rel} and everything below it; call after removing or replacing a directory there.
      * Removing a file or a symlink changes no known directory (none is one, nor lies below one), and
