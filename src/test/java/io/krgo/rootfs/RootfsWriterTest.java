@@ -191,13 +191,18 @@ class RootfsWriterTest {
                 }
             });
         }
+        return withLayers(base, slow);
+    }
+
+    /** {@code base} with other layers (same descriptors) in place of its own. */
+    private static io.krgo.image.Image withLayers(InMemoryImage base, List<Layer> layers) {
         return new io.krgo.image.Image() {
             public io.krgo.image.Descriptor descriptor() { return base.descriptor(); }
             public byte[] rawManifest() { return base.rawManifest(); }
             public io.krgo.image.Manifest manifest() { return base.manifest(); }
             public byte[] rawConfig() { return base.rawConfig(); }
             public io.krgo.image.ImageConfig config() { return base.config(); }
-            public List<Layer> layers() { return slow; }
+            public List<Layer> layers() { return layers; }
         };
     }
 
@@ -248,14 +253,7 @@ class RootfsWriterTest {
                 public java.io.InputStream open() throws java.io.IOException { return l.open(); }
             });
         }
-        return new io.krgo.image.Image() {
-            public io.krgo.image.Descriptor descriptor() { return base.descriptor(); }
-            public byte[] rawManifest() { return base.rawManifest(); }
-            public io.krgo.image.Manifest manifest() { return base.manifest(); }
-            public byte[] rawConfig() { return base.rawConfig(); }
-            public io.krgo.image.ImageConfig config() { return base.config(); }
-            public List<Layer> layers() { return layers; }
-        };
+        return withLayers(base, layers);
     }
 
     @Test
