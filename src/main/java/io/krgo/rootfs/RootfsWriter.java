@@ -122,6 +122,12 @@ public final class RootfsWriter {
                 downloads.add(d);
                 pool.submit(() -> {
                     try {
+                        if (index > 0) {
+                            // The first layer is wanted first: its decompression is what the applier waits
+                            // for, and these downloads (hashing, writing the store) took CPU from it. Alternated
+                            // cold pulls of the realistic image, 16 each: median 1.52 -> 1.46 s, min 1.31 -> 1.19.
+                            io.krgo.layer.NativeFs.lowerThisThreadPriority(10);
+                        }
                         boolean fresh = d.run();
                         prog.layerDownloaded(index, layers.get(index).descriptor(), !fresh);
                     } catch (Throwable t) {

@@ -296,4 +296,44 @@ class RootfsWriterTest {
         new RootfsWriter(store).write(withDiffIds(img, truth), tmp.resolve("two"), RootfsOptions.defaults(), null, null);
         assertThat(store.recordedDiffId(blobs.get(0))).contains(truth.get(0));
     }
+
+    /** Nice values of this process's threads whose name starts with {@code prefix} (/proc keeps 15 characters). */
+    private static List<Integer> niceOfThreads(String prefix) throws java.io.IOException {
+        List<Integer> nice = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).strip().startsWith(prefix)) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    nice.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return nice;
+    }
+
+    @Test
+    void upperLayersDownloadAtALowerPriorityThanTheFirst() throws Exception {
+        InMemoryImage img = InMemoryImage.of(Blob.gzip(new TarBuilder().dir("a").gzipBytes()),
+                Blob.gzip(new TarBuilder().dir("b").gzipBytes()), Blob.gzip(new TarBuilder().dir("c").gzipBytes()));
+        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+        int base = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        List<List<Integer>> seen = new ArrayList<>();
+        LayerListener listener = (i, layer, root, ch) -> {
+            if (i == 0) {
+                try {
+                    seen.add(niceOfThreads("krgo-layer-dow")); // the pool's threads live until the pull ends
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+        writer().write(img, tmp.resolve("rootfs"), RootfsOptions.defaults(), listener, null);
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0)).containsExactlyInAnyOrder(base, Math.min(19, base + 10), Math.min(19, base + 10));
+    }
 }
