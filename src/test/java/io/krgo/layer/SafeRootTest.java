@@ -90,7 +90,7 @@ class SafeRootTest {
     }
 
     @Test
-    void aKnownDirectoryIsTakenAsItIsUntilInvalidated() throws Exception {
+    void aKnownDirectoryIsTakenAsItIsUntilForgotten() throws Exception {
         SafeRoot r = root();
         assertThat(rel(r, "lib/a")).isEqualTo("usr/lib/a"); // walked: usr/lib is now known
         assertThat(rel(r, "usr/lib/b")).isEqualTo("usr/lib/b"); // known: no lookups
