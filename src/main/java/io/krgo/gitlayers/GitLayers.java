@@ -213,7 +213,7 @@ public final class GitLayers implements LayerListener {
             // lstat + xattrs of every written path on all cores; null: written, then removed again later in
             // the same layer.
             FileInfo[] infos = new FileInfo[written.size()];
-            parallel(p.stats, STAT_THREADS, written.size(), (worker, i) -> infos[i] = readIfExists(root, written.get(i)));
+            parallel(p.stats, STAT_THREADS, written.size(), i -> infos[i] = readIfExists(root, written.get(i)));
             feedUnseen(p.tee, root, written, infos);
             Future<BlobTee.LayerBlobs> blobs = p.tee.endLayer();
             p.finishing.add(p.finisher.submit(() -> {
@@ -421,18 +421,17 @@ public final class GitLayers implements LayerListener {
     }
 
     private interface IndexedTask {
-        void run(int worker, int item) throws IOException;
+        void run(int item) throws IOException;
     }
 
-    /** Runs {@code task} for items 0..count-1 on {@code workers} threads, each with its own worker number. */
+    /** Runs {@code task} for items 0..count-1 on {@code workers} threads. */
     private static void parallel(ExecutorService pool, int workers, int count, IndexedTask task) throws IOException {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         List<Future<?>> running = new ArrayList<>();
         for (int w = 0; w < Math.min(workers, count); w++) {
-            int worker = w;
             running.add(pool.submit(() -> {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    task.run(worker, i);
+                    task.run(i);
                 }
                 return null;
             }));
