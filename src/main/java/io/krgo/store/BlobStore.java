@@ -110,7 +110,7 @@ public final class BlobStore {
         Path p = diffIdPath(blob);
         try {
             Files.createDirectories(p.getParent());
-            Path tmp = Files.createTempFile(p.getParent(), blob.hex().substring(0, 12), ".part");
+            Path tmp = newTempFile(blob);
             try {
                 Files.writeString(tmp, diffId + "\n");
                 Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
