@@ -51,13 +51,13 @@ public final class TarReader {
         if (ended) {
             return null;
         }
-        skipRest();
-        currentName = null;
         List<PaxRecords.Record> local = null;
         byte[] longName = null;
         byte[] longLink = null;
         long metaBytes = 0;
         while (true) {
+            skipRest(); // the previous entry's data, or a meta entry's padding
+            currentName = null;
             int n = readFully(header, 0, BLOCK);
             if (n == 0) {
                 throw new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
@@ -105,7 +105,6 @@ public final class TarReader {
             if (type == 'V') {
                 // A volume label names the archive, not a file: skipped with whatever meta data led to it.
                 startData(nonNegative(TarHeader.SIZE, 12, "size"));
-                skipRest();
                 local = null;
                 longName = null;
                 longLink = null;
