@@ -174,7 +174,8 @@ public final class RootfsWriter {
                 warnings.add(totals.devicesSkipped() + " device node(s) were not created (not running as root)");
             }
             if (totals.xattrsSkipped() > 0) {
-                warnings.add(totals.xattrsSkipped() + " security/trusted/system xattr(s) were not set (not running as root)");
+                warnings.add(totals.xattrsSkipped() + " security/trusted/system xattr(s) were not set (not running as root);"
+                        + " on files they are kept as user.krgo.NAME, which commit and push restore");
             }
             return new PullResult(manifestDigest, false, layers.size(), totals.bytes(), totals.devicesSkipped(), warnings);
         } catch (IOException e) {
