@@ -34,11 +34,11 @@ final class EntryMetadata {
     private record DirMeta(int mode, TarTime mtime, TarTime atime) {
     }
 
-    EntryMetadata(Path root, boolean privileged, CreateModes createModes) {
+    EntryMetadata(Path root, boolean privileged, CreateModes createModes, XattrWriter xattrs) {
         this.root = root;
         this.privileged = privileged;
         this.createModes = createModes;
-        this.xattrs = new XattrWriter(privileged);
+        this.xattrs = xattrs;
     }
 
     XattrWriter xattrs() {

@@ -46,6 +46,7 @@ public final class LayerApplier {
     private final boolean unicodeNames;
     private final byte[] buffer = new byte[BUFFER];
     private final CreateModes createModes;
+    private final ImageIds imageIds;
     private final EntryMetadata metadata;
     private final TreeEdits edits;
     private LayerStats total = LayerStats.ZERO;
@@ -82,7 +83,13 @@ public final class LayerApplier {
         this.expansion = new ExpansionLimit(options.maxExpandedBytes());
         this.unicodeNames = "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
         this.createModes = new CreateModes(this.root.root(), options.privileged());
-        this.metadata = new EntryMetadata(this.root.root(), options.privileged(), createModes);
+        this.imageIds = new ImageIds(this.root, () -> {
+            if (writer != null) {
+                writer.drain(); // /etc/passwd may still be on its way into the tree
+            }
+        });
+        this.metadata = new EntryMetadata(this.root.root(), options.privileged(), createModes,
+                new XattrWriter(options.privileged(), imageIds));
         this.edits = new TreeEdits(this.root, metadata, () -> {
             if (writer != null) {
                 writer.drain();
@@ -159,8 +166,10 @@ public final class LayerApplier {
             hidden.applying(layerIndex);
         }
         edits.beginLayer();
+        imageIds.invalidate();
         Layer layer = new Layer(new TarReader(expansion.wrap(tarStream)));
         long xattrsBefore = metadata.xattrs().skipped();
+        long aclsBefore = metadata.xattrs().aclsUnresolved();
         boolean ok = false;
         try {
             layer.readEntries();
@@ -175,7 +184,7 @@ public final class LayerApplier {
             }
         }
         LayerStats stats = new LayerStats(layer.entries, layer.tar.position(), layer.devicesSkipped,
-                metadata.xattrs().skipped() - xattrsBefore);
+                metadata.xattrs().skipped() - xattrsBefore, metadata.xattrs().aclsUnresolved() - aclsBefore);
         total = total.plus(stats);
         return new LayerResult(edits.changes(), stats);
     }

@@ -33,13 +33,17 @@ final class XattrWriter {
     private static final int ENOTSUP = 95;
 
     private final boolean privileged;
+    private final ImageIds ids;
     /** Set ones a rootless pull could not set (or keep, on symlinks). */
     private long skipped;
     /** Of those, the ones kept as {@code user.krgo.*}. */
     private long kept;
+    /** Text ACLs not set: they name users or groups the image does not have. */
+    private long aclsUnresolved;
 
-    XattrWriter(boolean privileged) {
+    XattrWriter(boolean privileged, ImageIds ids) {
         this.privileged = privileged;
+        this.ids = ids;
     }
 
     long skipped() {
@@ -48,6 +52,10 @@ final class XattrWriter {
 
     long kept() {
         return kept;
+    }
+
+    long aclsUnresolved() {
+        return aclsUnresolved;
     }
 
     /**
@@ -80,10 +88,16 @@ final class XattrWriter {
         return defaultAcl;
     }
 
-    /** The binary form of a text ACL, null when it is empty. */
-    private static byte[] textAcl(String text, String name) {
+    /**
+     * The binary form of a text ACL (names resolved in the image's own files), null when it is empty or
+     * names a user or group the image does not have (counted: the writer's host had other names).
+     */
+    private byte[] textAcl(String text, String name) {
         try {
-            return AclText.toXattr(text);
+            return AclText.toXattr(text, ids.users(), ids.groups());
+        } catch (AclText.UnknownName unknown) {
+            aclsUnresolved++;
+            return null;
         } catch (UnsafeImageException bad) {
             throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': " + bad.getMessage(), bad);
         }

@@ -28,7 +28,7 @@ public final class AclText {
     /**
      * The xattr value for {@code text}. A named entry is resolved through its numeric id (the 4th field, else
      * a numeric qualifier); an entry naming a user or group without one (GNU tar writes names only) cannot be
-     * resolved and is an UnsafeImageException, as is any malformed entry. A missing mask, needed when named
+     * resolved and is an {@link UnknownName}; a malformed entry is an UnsafeImageException. A missing mask, needed when named
      * entries exist, is computed as setfacl does (the union of the group class's permissions). Null for an
      * empty text.
      */
@@ -112,7 +112,7 @@ public final class AclText {
                 id = id >= 0 && id < UNDEFINED_ID ? id : -1;
             }
             if (id < 0) {
-                throw bad(entry, "names a " + (tag == USER ? "user" : "group") + " without a numeric id");
+                throw new UnknownName(entry, tag == USER ? "user" : "group");
             }
         } else if (!qualifier.isEmpty() || fields == 4) {
             throw bad(entry, "a qualifier where none belongs");
@@ -152,6 +152,13 @@ public final class AclText {
     private static void le(byte[] b, int off, long v, int bytes) {
         for (int i = 0; i < bytes; i++) {
             b[off + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    /** An entry names a user or group that neither carries a numeric id nor resolves: not malformed, unknown. */
+    public static final class UnknownName extends RuntimeException {
+        UnknownName(String entry, String kind) {
+            super("ACL '" + entry + "' names a " + kind + " that has no numeric id and that the image does not know");
         }
     }
 

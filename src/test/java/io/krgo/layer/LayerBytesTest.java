@@ -141,6 +141,63 @@ class LayerBytesTest {
         }
     }
 
+    /** bsdtar and GNU tar store ACLs as text (SCHILY.acl.*): the tree gets the kernel's binary ACL, as setfacl made it. */
+    @Test
+    void textAclsFromBsdtarAndGnuTarBecomeTheKernelsAcls() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("acl-src"));
+        Path file = Files.writeString(src.resolve("shared"), "data");
+        Path dir = Files.createDirectories(src.resolve("inherit"));
+        // Ids no user or group of this host has: GNU tar writes names where the host knows them.
+        Tools.run("setfacl", "-m", "u:64123:r-x,g:64124:rw-", file.toString());
+        Tools.run("setfacl", "-d", "-m", "u:64125:rwx", dir.toString());
+        byte[] access = NativeFs.lgetxattr(file, "system.posix_acl_access");
+        byte[] inherited = NativeFs.lgetxattr(dir, "system.posix_acl_default");
+        assertThat(access).isNotNull();
+        for (List<String> writer : List.of(List.of("bsdtar", "--format", "pax", "--acls"),
+                List.of("tar", "--format=posix", "--acls"))) {
+            Path tarFile = tmp.resolve("acl.tar");
+            List<String> cmd = new java.util.ArrayList<>(writer);
+            cmd.addAll(List.of("-cf", tarFile.toString(), "-C", src.toString(), "shared", "inherit"));
+            Tools.run(cmd);
+            Path root = apply(Files.readAllBytes(tarFile), true);
+            assertThat(NativeFs.lgetxattr(root.resolve("shared"), "system.posix_acl_access")).as(writer.get(0)).isEqualTo(access);
+            assertThat(NativeFs.lgetxattr(root.resolve("inherit"), "system.posix_acl_default")).as(writer.get(0))
+                    .isEqualTo(inherited);
+            assertThat(Files.getAttribute(root.resolve("shared"), "unix:mode")).isEqualTo(
+                    Files.getAttribute(file, "unix:mode"));
+            Tools.run("rm", "-rf", root.toString(), tarFile.toString());
+        }
+    }
+
+    /** A text ACL naming a user without its id means the image's user: resolved in the image's own /etc/passwd. */
+    @Test
+    void aclNamesAreTheImagesUsers() throws Exception {
+        byte[] tar = python("""
+                import io, sys, tarfile
+                out = io.BytesIO()
+                with tarfile.open(fileobj=out, mode='w', format=tarfile.PAX_FORMAT) as t:
+                    d = tarfile.TarInfo('etc'); d.type = tarfile.DIRTYPE; d.mode = 0o755; t.addfile(d)
+                    for name, text in [('etc/passwd', b'root:x:0:0::/root:/bin/sh\\nimageuser:x:4321:4321::/:/bin/sh\\n'),
+                                       ('etc/group', b'root:x:0:\\nimagegroup:x:5432:\\n')]:
+                        i = tarfile.TarInfo(name); i.size = len(text); i.mode = 0o644; t.addfile(i, io.BytesIO(text))
+                    i = tarfile.TarInfo('data'); i.size = 1; i.mode = 0o640
+                    i.pax_headers = {'SCHILY.acl.access': 'user::rw-,user:imageuser:r--,group::r--,group:imagegroup:rw-,mask::rw-,other::---'}
+                    t.addfile(i, io.BytesIO(b'x'))
+                    i = tarfile.TarInfo('stranger'); i.size = 1; i.mode = 0o640
+                    i.pax_headers = {'SCHILY.acl.access': 'user::rw-,user:nobody-here:r--,group::r--,mask::r--,other::---'}
+                    t.addfile(i, io.BytesIO(b'x'))
+                sys.stdout.buffer.write(out.getvalue())
+                """);
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        LayerApplier applier = new LayerApplier(root, ApplyOptions.defaults());
+        LayerResult r = applier.applyTar(new ByteArrayInputStream(tar));
+        applier.finish();
+        assertThat(r.stats().aclsUnresolved()).as("the ACL naming a user the image lacks").isEqualTo(1);
+        assertThat(NativeFs.lgetxattr(root.resolve("stranger"), "system.posix_acl_access")).isNull();
+        String acl = Tools.run("getfacl", "-n", "-p", tmp.resolve("root/data").toString());
+        assertThat(acl).contains("user:4321:r--").contains("group:5432:rw-").contains("mask::rw-");
+    }
+
     @Test
     void malformedTarIsRefusedCleanly() throws Exception {
         byte[] tar = tar("f", Map.of(), "content");
