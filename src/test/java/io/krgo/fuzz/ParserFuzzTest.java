@@ -54,4 +54,9 @@ class ParserFuzzTest {
     void tar(byte[] data) {
         ParserChecks.tar(data);
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void tarChecksummed(byte[] data) {
+        ParserChecks.tarChecksummed(data);
+    }
 }
