@@ -29,6 +29,19 @@ final class PaxFields {
     long[] sparsePairs;
     int sparsePairCount;
 
+    /** Forgets the previous entry's values (the reader reuses one instance; what it handed out stays intact). */
+    void reset() {
+        path = linkpath = uname = gname = null;
+        size = uid = gid = -1;
+        devMajor = devMinor = -1;
+        mtime = atime = ctime = null;
+        xattrs = null;
+        aclAccess = aclDefault = null;
+        sparseMajor = sparseMinor = sparseName = sparseMap = null;
+        sparseSize = sparseRealSize = -1;
+        sparsePairCount = 0; // the array is kept: its values were copied into segments
+    }
+
     /** Folds in one record; {@code local} is false for a global ('g') record. */
     void apply(String key, byte[] v, boolean local) throws TarFormatException {
         if (!local && key.startsWith("GNU.sparse.")) {
