@@ -1,5 +1,6 @@
 package io.krgo.gitlayers;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
@@ -256,7 +257,7 @@ public final class GitLayers implements LayerListener {
             if (buf == null) {
                 buf = new byte[256 * 1024];
             }
-            try (InputStream in = OwnerRead.open(root.resolve(path))) {
+            try (InputStream in = OwnerRead.open(ByteNames.resolve(root, path))) {
                 long left = f.size();
                 while (left > 0) {
                     int n = in.read(buf, 0, (int) Math.min(buf.length, left));
@@ -309,7 +310,7 @@ public final class GitLayers implements LayerListener {
                         throw new IllegalStateException("no content was recorded for '" + path + "'");
                     }
                 } else if (f.type() == FileInfo.Type.SYMLINK) {
-                    blob = pack.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
+                    blob = pack.insert(Constants.OBJ_BLOB, ByteNames.encode(f.linkTarget())).name();
                 }
                 pullState.put(path, new Recorded(f, blob));
             }
@@ -681,7 +682,7 @@ public final class GitLayers implements LayerListener {
         java.util.concurrent.FutureTask<Map<String, String>> hashing = new java.util.concurrent.FutureTask<>(() -> {
             Map<String, String> blobs = new HashMap<>();
             for (FileInfo f : deferred) {
-                blobs.put(f.path(), insertFile(ins, dir.resolve(f.path()), f.size()));
+                blobs.put(f.path(), insertFile(ins, ByteNames.resolve(dir, f.path()), f.size()));
             }
             ins.flush();
             return blobs;
@@ -790,10 +791,10 @@ public final class GitLayers implements LayerListener {
                 } else if (before == null || before.info().type() != f.type() || !f.sameMetadata(before.info())) {
                     deferred.add(f); // added to the layer by diff() without looking at its blob
                 } else {
-                    blob = insertFile(ins, dir.resolve(path), f.size()); // diff() compares the content
+                    blob = insertFile(ins, ByteNames.resolve(dir, path), f.size()); // diff() compares the content
                 }
             } else if (f.type() == FileInfo.Type.SYMLINK) {
-                blob = ins.insert(Constants.OBJ_BLOB, f.linkTarget().getBytes(StandardCharsets.UTF_8)).name();
+                blob = ins.insert(Constants.OBJ_BLOB, ByteNames.encode(f.linkTarget())).name();
             }
             now.put(path, new Recorded(f, blob));
         }
@@ -801,7 +802,7 @@ public final class GitLayers implements LayerListener {
     }
 
     private String relative(Path p) {
-        return dir.relativize(p).toString();
+        return ByteNames.relative(dir, p);
     }
 
     /** The layer entries that turn {@code old} into {@code now}. */
@@ -952,7 +953,7 @@ public final class GitLayers implements LayerListener {
                 }
                 DirCacheEntry e;
                 try {
-                    e = new DirCacheEntry(r.info().path());
+                    e = new DirCacheEntry(ByteNames.encode(r.info().path()));
                 } catch (IllegalArgumentException invalid) {
                     continue; // e.g. a .git path component: kept in the metadata only (see class comment)
                 }
@@ -960,7 +961,7 @@ public final class GitLayers implements LayerListener {
                 e.setFileMode(f.type() == FileInfo.Type.SYMLINK ? FileMode.SYMLINK
                         : (f.mode() & 0100) != 0 ? FileMode.EXECUTABLE_FILE : FileMode.REGULAR_FILE);
                 e.setObjectId(ObjectId.fromString(r.blob()));
-                e.setLength(f.type() == FileInfo.Type.FILE ? f.size() : f.linkTarget().getBytes(StandardCharsets.UTF_8).length);
+                e.setLength(f.type() == FileInfo.Type.FILE ? f.size() : ByteNames.encode(f.linkTarget()).length);
                 e.setLastModified(Instant.ofEpochSecond(0, f.mtime()));
                 builder.add(e);
             }

@@ -102,13 +102,21 @@ final class MetaFile {
 
     static String escape(String s) {
         StringBuilder sb = new StringBuilder(s.length());
-        for (char ch : s.toCharArray()) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
             switch (ch) {
                 case '\\' -> sb.append("\\\\");
                 case '\t' -> sb.append("\\t");
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
-                default -> sb.append(ch);
+                default -> {
+                    if (ch >= 0xDC80 && ch <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+                        // a byte of a name that is not UTF-8 (ByteNames): UTF-8 text cannot hold it as it is
+                        sb.append("\\x").append(Character.forDigit((ch >> 4) & 15, 16)).append(Character.forDigit(ch & 15, 16));
+                    } else {
+                        sb.append(ch);
+                    }
+                }
             }
         }
         return sb.toString();
@@ -120,6 +128,11 @@ final class MetaFile {
             char ch = s.charAt(i);
             if (ch == '\\' && i + 1 < s.length()) {
                 char n = s.charAt(++i);
+                if (n == 'x' && i + 2 < s.length()) {
+                    sb.append((char) (0xDC00 | Integer.parseInt(s.substring(i + 1, i + 3), 16)));
+                    i += 2;
+                    continue;
+                }
                 sb.append(switch (n) {
                     case 't' -> '\t';
                     case 'n' -> '\n';

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 
 import java.io.IOException;
@@ -76,7 +77,7 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
     private static final String UNIX_ATTRIBUTES = "unix:mode,ino,dev,nlink,uid,gid,rdev,size,lastModifiedTime,ctime";
 
     public static FileInfo read(Path root, String rel, XattrReader xattrReader) {
-        Path p = rel.isEmpty() ? root : root.resolve(rel);
+        Path p = rel.isEmpty() ? root : ByteNames.resolve(root, rel);
         try {
             // Named, not "unix:*": the star also resolves owner and group names (a passwd lookup per file).
             Map<String, Object> a = Files.readAttributes(p, UNIX_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
@@ -108,7 +109,7 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
                 uid = uid == CALLER.uid() ? 0 : uid;
                 gid = gid == CALLER.gid() ? 0 : gid;
             }
-            String target = type == Type.SYMLINK ? Files.readSymbolicLink(p).toString() : null;
+            String target = type == Type.SYMLINK ? ByteNames.name(Files.readSymbolicLink(p)) : null;
             long size = type == Type.FILE ? (Long) a.get("size") : 0;
             boolean device = type == Type.CHAR || type == Type.BLOCK;
             return new FileInfo(rel, type, rawMode & 07777, uid, gid, size, nanos((FileTime) a.get("lastModifiedTime")),

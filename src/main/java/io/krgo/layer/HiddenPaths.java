@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarEntry;
 import io.krgo.tar.TarReader;
 
@@ -59,10 +60,7 @@ public final class HiddenPaths {
 
     private void note(int index, TarEntry e, boolean privileged, Set<String> written) {
         List<String> comps;
-        String name = e.nameUtf8();
-        if (name == null) {
-            return;
-        }
+        String name = ByteNames.decode(e.name());
         try {
             comps = SafeRoot.components(name);
         } catch (RuntimeException invalid) {
@@ -98,7 +96,7 @@ public final class HiddenPaths {
         }
         if (e.kind() == TarEntry.Kind.HARDLINK) {
             try {
-                if (String.join("/", SafeRoot.components(e.linkNameUtf8())).equals(path)) {
+                if (String.join("/", SafeRoot.components(ByteNames.decode(e.linkName()))).equals(path)) {
                     return; // a link to itself changes nothing
                 }
             } catch (RuntimeException invalid) {

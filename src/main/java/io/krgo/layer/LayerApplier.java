@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
@@ -215,7 +216,7 @@ public final class LayerApplier {
             TarEntry e;
             while ((e = tar.next()) != null) {
                 entries++;
-                String name = e.nameUtf8();
+                String name = ByteNames.decode(e.name());
                 try {
                     entry(e, name);
                 } catch (KrgoException ex) {
@@ -227,10 +228,6 @@ public final class LayerApplier {
         }
 
         void entry(TarEntry e, String name) throws IOException {
-            if (name == null) {
-                throw new UnsafeImageException("entry name is not valid UTF-8: '" + Printable.of(e.name())
-                        + "' (krgo cannot create such a name faithfully yet)");
-            }
             if (!unicodeNames && !isAscii(name)) {
                 throw new FilesystemException("cannot create non-ASCII file name '" + name
                         + "': the JVM's file name encoding is not UTF-8; run with a UTF-8 locale (LC_ALL=C.UTF-8)");
@@ -244,7 +241,7 @@ public final class LayerApplier {
                     writer.drain();
                 } else {
                     writer.awaitPathAndAncestors(comps);
-                    String link = e.kind() == TarEntry.Kind.HARDLINK ? e.linkNameUtf8() : null;
+                    String link = e.kind() == TarEntry.Kind.HARDLINK ? ByteNames.decode(e.linkName()) : null;
                     if (link != null) {
                         writer.awaitPathAndAncestors(SafeRoot.components(link));
                     }
@@ -279,15 +276,15 @@ public final class LayerApplier {
             switch (e.kind()) {
                 case DIRECTORY -> created = edits.makeDir(r);
                 case SYMLINK -> {
-                    String target = e.linkNameUtf8();
-                    if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
+                    String target = ByteNames.decode(e.linkName());
+                    if (target.isEmpty() || target.indexOf('\0') >= 0) {
                         throw new UnsafeImageException("entry '" + SafeRoot.printable(name) + "': invalid symlink target '"
                                 + Printable.of(e.linkName()) + "'");
                     }
-                    created = edits.create(r, () -> Files.createSymbolicLink(p, Path.of(target)));
+                    created = edits.create(r, () -> Files.createSymbolicLink(p, ByteNames.path(target)));
                 }
                 case HARDLINK -> {
-                    String target = edits.hardlink(r, e.linkNameUtf8(), name);
+                    String target = edits.hardlink(r, ByteNames.decode(e.linkName()), name);
                     if (target != null && tee != null) {
                         tee.linked(r.rel(), target);
                     }

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
@@ -166,7 +167,7 @@ public final class LayerWriter {
                     switch (f.type()) {
                         case FILE -> {
                             tar.writeHeader(header(f, TarWriter.REG, f.size(), null));
-                            try (InputStream in = OwnerRead.open(root.resolve(f.path()))) {
+                            try (InputStream in = OwnerRead.open(ByteNames.resolve(root, f.path()))) {
                                 tar.writeContent(in, f.size());
                             }
                         }

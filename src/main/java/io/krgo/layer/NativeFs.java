@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -30,13 +31,13 @@ public final class NativeFs {
     }
 
     interface LibC extends Library {
-        int mknod(String path, int mode, long dev) throws LastErrorException;
+        int mknod(byte[] path, int mode, long dev) throws LastErrorException;
 
-        long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
+        long lgetxattr(byte[] path, String name, byte[] value, long size) throws LastErrorException;
 
-        long llistxattr(String path, byte[] list, long size) throws LastErrorException;
+        long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
 
-        int lremovexattr(String path, String name) throws LastErrorException;
+        int lremovexattr(byte[] path, String name) throws LastErrorException;
 
         int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
 
@@ -98,9 +99,15 @@ public final class NativeFs {
         static native String strerror(int errno);
     }
 
-    /** The C string of a path: its bytes as the JDK would pass them (UTF-8), NUL-terminated. */
+    /** The C string of a text (an xattr name): UTF-8, NUL-terminated. */
     static byte[] cString(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return Arrays.copyOf(b, b.length + 1);
+    }
+
+    /** The C string of a path: its bytes as the kernel knows them (also those that are not UTF-8), NUL-terminated. */
+    static byte[] cString(Path p) {
+        byte[] b = ByteNames.bytes(p.toAbsolutePath());
         return Arrays.copyOf(b, b.length + 1);
     }
 
@@ -111,7 +118,7 @@ public final class NativeFs {
      */
     public static void setTimes(Path path, TarTime atime, TarTime mtime) throws IOException {
         long[] times = {atime.seconds(), atime.nanos(), mtime.seconds(), mtime.nanos()};
-        if (Direct.utimensat(AT_FDCWD, cString(path.toString()), times, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (Direct.utimensat(AT_FDCWD, cString(path), times, AT_SYMLINK_NOFOLLOW) != 0) {
             int errno = Native.getLastError();
             throw new IOException(path + ": cannot set times (" + strerror(errno) + ")");
         }
@@ -119,7 +126,7 @@ public final class NativeFs {
 
     /** Sets an extended attribute on the path itself (not a symlink's target); 0 or the errno. */
     public static int lsetxattrErrno(Path path, String name, byte[] value) {
-        if (Direct.lsetxattr(cString(path.toString()), cString(name), value, value.length, 0) == 0) {
+        if (Direct.lsetxattr(cString(path), cString(name), value, value.length, 0) == 0) {
             return 0;
         }
         return Native.getLastError();
@@ -157,7 +164,7 @@ public final class NativeFs {
     /** @param type one of S_IFIFO, S_IFCHR, S_IFBLK */
     public static void mknod(Path path, int type, int perm, long major, long minor) throws IOException {
         try {
-            Holder.LIBC.mknod(path.toString(), type | (perm & 07777), makedev(major, minor));
+            Holder.LIBC.mknod(cString(path), type | (perm & 07777), makedev(major, minor));
         } catch (LastErrorException e) {
             throw new IOException(path + ": mknod failed (errno " + e.getErrorCode() + ")");
         }
@@ -166,9 +173,9 @@ public final class NativeFs {
     /** The value, or null when the attribute is absent. */
     public static byte[] lgetxattr(Path path, String name) throws IOException {
         try {
-            long size = Holder.LIBC.lgetxattr(path.toString(), name, null, 0);
+            long size = Holder.LIBC.lgetxattr(cString(path), name, null, 0);
             byte[] value = new byte[(int) size];
-            long n = Holder.LIBC.lgetxattr(path.toString(), name, value, value.length);
+            long n = Holder.LIBC.lgetxattr(cString(path), name, value, value.length);
             return n == value.length ? value : java.util.Arrays.copyOf(value, (int) n);
         } catch (LastErrorException e) {
             if (e.getErrorCode() == ENODATA) {
@@ -181,7 +188,7 @@ public final class NativeFs {
     /** Removes an extended attribute of the path itself; absent is fine. */
     public static void lremovexattr(Path path, String name) throws IOException {
         try {
-            Holder.LIBC.lremovexattr(path.toString(), name);
+            Holder.LIBC.lremovexattr(cString(path), name);
         } catch (LastErrorException e) {
             if (e.getErrorCode() != ENODATA) {
                 throw new IOException(path + ": cannot remove xattr " + name + " (" + strerror(e.getErrorCode()) + ")");
@@ -191,12 +198,12 @@ public final class NativeFs {
 
     public static List<String> llistxattr(Path path) throws IOException {
         try {
-            long size = Holder.LIBC.llistxattr(path.toString(), null, 0);
+            long size = Holder.LIBC.llistxattr(cString(path), null, 0);
             if (size <= 0) {
                 return List.of();
             }
             byte[] list = new byte[(int) size];
-            long n = Holder.LIBC.llistxattr(path.toString(), list, list.length);
+            long n = Holder.LIBC.llistxattr(cString(path), list, list.length);
             List<String> names = new ArrayList<>();
             int start = 0;
             for (int i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UnsafeImageException;
 
@@ -70,7 +71,7 @@ public final class SafeRoot {
             parent = walk(comps.subList(0, comps.size() - 1), name, createParents, created);
         }
         String rel = parent.isEmpty() ? last : parent + "/" + last;
-        return new Resolved(root.resolve(rel), rel);
+        return new Resolved(ByteNames.resolve(root, rel), rel);
     }
 
     /**
@@ -170,7 +171,7 @@ public final class SafeRoot {
             if (missing || knownDirs.contains(rel)) {
                 continue;
             }
-            Path host = root.resolve(rel);
+            Path host = ByteNames.resolve(root, rel);
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(host, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -192,7 +193,7 @@ public final class SafeRoot {
                 }
                 String target;
                 try {
-                    target = Files.readSymbolicLink(host).toString();
+                    target = ByteNames.name(Files.readSymbolicLink(host));
                 } catch (IOException e) {
                     throw new FilesystemException("cannot read link " + host + ": " + e.getMessage(), e);
                 }
@@ -238,6 +239,8 @@ public final class SafeRoot {
             char ch = s.charAt(i);
             if (ch < 0x20 || ch == 0x7f) {
                 b.append(String.format("\\x%02x", (int) ch));
+            } else if (ch >= 0xDC80 && ch <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+                b.append(String.format("\\x%02x", ch & 0xff)); // a byte of a name that is not UTF-8 (ByteNames)
             } else {
                 b.append(ch);
             }

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.UnsafeImageException;
 
 import java.io.IOException;
@@ -183,7 +184,8 @@ final class TreeEdits {
             ds.forEach(children::add);
         }
         for (Path child : children) {
-            String rel = dirRel.isEmpty() ? child.getFileName().toString() : dirRel + "/" + child.getFileName();
+            String name = ByteNames.name(child.getFileName());
+            String rel = dirRel.isEmpty() ? name : dirRel + "/" + name;
             if (writtenSet.contains(rel) || writtenAncestors.contains(rel)) {
                 if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                     clearLower(child, rel);

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import io.krgo.error.FilesystemException;
@@ -115,9 +116,6 @@ public final class XattrReader {
     }
 
     private static byte[] cPath(Path path) {
-        byte[] b = path.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] c = new byte[b.length + 1];
-        System.arraycopy(b, 0, c, 0, b.length);
-        return c;
+        return NativeFs.cString(path);
     }
 }

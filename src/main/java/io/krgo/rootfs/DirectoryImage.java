@@ -1,5 +1,6 @@
 package io.krgo.rootfs;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.image.ComposedImage;
 import io.krgo.image.Descriptor;
@@ -52,14 +53,14 @@ public final class DirectoryImage {
                 @Override
                 public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
                     if (!d.equals(dir)) {
-                        all.add(new LayerChange.Add(dir.relativize(d).toString()));
+                        all.add(new LayerChange.Add(ByteNames.relative(dir, d)));
                     }
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                    all.add(new LayerChange.Add(dir.relativize(f).toString()));
+                    all.add(new LayerChange.Add(ByteNames.relative(dir, f)));
                     return FileVisitResult.CONTINUE;
                 }
             });

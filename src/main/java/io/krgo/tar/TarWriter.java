@@ -31,9 +31,13 @@ public final class TarWriter implements AutoCloseable {
 
     public void writeHeader(Header h) throws IOException {
         String name = h.type == DIR && !h.name.endsWith("/") ? h.name + "/" : h.name;
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        byte[] linkBytes = h.linkName == null ? new byte[0] : h.linkName.getBytes(StandardCharsets.UTF_8);
+        byte[] nameBytes = ByteNames.encode(name);
+        byte[] linkBytes = h.linkName == null ? new byte[0] : ByteNames.encode(h.linkName);
         Map<String, byte[]> pax = new LinkedHashMap<>();
+        if (ByteNames.hasEscapes(name) || (h.linkName != null && ByteNames.hasEscapes(h.linkName))) {
+            // PAX names are UTF-8 unless the header says otherwise: a name that is not says so (GNU tar's way).
+            pax.put("hdrcharset", "BINARY".getBytes(StandardCharsets.US_ASCII));
+        }
         if (nameBytes.length > 100 || !ascii(nameBytes)) {
             pax.put("path", nameBytes);
         }

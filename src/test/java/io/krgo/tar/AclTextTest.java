@@ -63,8 +63,8 @@ class AclTextTest {
     @Test
     void refusals() {
         assertThatThrownBy(() -> AclText.toXattr("user::rw-,user:alice:r-x,group::r--,mask::r-x,other::r--"))
-                .isInstanceOf(UnsafeImageException.class)
-                .hasMessage("ACL 'user:alice:r-x': names a user without a numeric id");
+                .isInstanceOf(AclText.UnknownName.class)
+                .hasMessage("ACL 'user:alice:r-x' names a user that has no numeric id and that the image does not know");
         assertThatThrownBy(() -> AclText.toXattr("user::rw-,group::r--,other::r--,user::r--"))
                 .isInstanceOf(UnsafeImageException.class).hasMessageContaining("an entry appears twice");
         assertThatThrownBy(() -> AclText.toXattr("user::rw-,other::r--"))
@@ -74,7 +74,7 @@ class AclTextTest {
         assertThatThrownBy(() -> AclText.toXattr("wheel::rw-")).isInstanceOf(UnsafeImageException.class)
                 .hasMessage("ACL 'wheel::rw-': unknown tag 'wheel'");
         assertThatThrownBy(() -> AclText.toXattr("user:4294967295:rw-,user::rw-,group::r--,other::r--"))
-                .isInstanceOf(UnsafeImageException.class).hasMessageContaining("without a numeric id");
+                .isInstanceOf(AclText.UnknownName.class).hasMessageContaining("has no numeric id");
         assertThat(AclText.toXattr("")).isNull();
     }
 }
