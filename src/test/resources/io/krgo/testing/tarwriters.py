@@ -183,9 +183,14 @@ def fix_checksum(raw, off):
 def brk(kind, src, dst):
     raw = bytearray(open(src, "rb").read())
     hs = header_offsets(raw)
-    pax = [h for h in hs if h[1] == b"x"][0]
-    regs = [h for h in hs if h[1] in (b"0", b"\0") and h[2] > 0]
-    body = regs[-1]
+    regs = [i for i, h in enumerate(hs) if h[1] in (b"0", b"\0") and h[2] > 0]
+    body = hs[regs[-1]]
+    # The extended header of the first file with a body (its path record holds the long name), and the
+    # one of the last file with a body.
+    pax = hs[regs[0] - 1]
+    last_pax = hs[regs[-1] - 1]
+    assert pax[1] == b"x" and last_pax[1] == b"x", "a PAX header before each file: use GNU tar --format=posix"
+    regs = [hs[i] for i in regs]
     if kind == "badsum":
         off = regs[0][0]
         raw[off] ^= 0x01  # a name byte changes; the stored checksum no longer matches
@@ -223,6 +228,7 @@ def brk(kind, src, dst):
     elif kind == "pax-size-absurd":
         # A 'size' record in the PAX header far beyond what follows (the ustar size stays honest).
         rec = pax_record(b"size", b"9223372036854775807")
+        pax = last_pax
         start = pax[0] + 512
         old = bytes(raw[start:start + pax[2]])
         new = rec + old
