@@ -91,6 +91,33 @@ public final class ForeignTree {
     }
 
     /**
+     * A small tree of what carries binary xattrs: {@link #CAP_V2}, {@link #CAP_V3}, {@link #ACL_FILE} (access
+     * ACL), {@link #ACL_DIR} (default ACL), {@link #PLUS_XATTR_FILE} ({@code user.a+b} and a binary
+     * {@code user.bin}) and {@link #SHADOW} of mode 0000. Returns {@code root}.
+     */
+    public static Path capsAndAcls(Path root) {
+        Tools.require("setcap", "libcap2-bin");
+        Tools.require("setfacl", "acl");
+        Tools.require("setfattr", "attr");
+        String script = """
+                set -eu
+                mkdir -p "$1"; cd "$1"
+                mkdir -p etc usr/local/bin acl/dir xattr
+                printf 'root:*:19000:0:99999:7:::\\n' > etc/shadow; chmod 0000 etc/shadow
+                printf '#!/bin/sh\\necho capped\\n' > usr/local/bin/capped; chmod 0755 usr/local/bin/capped
+                setcap cap_setuid,cap_setgid,cap_net_bind_service+ep usr/local/bin/capped
+                printf '#!/bin/sh\\necho capped3\\n' > usr/local/bin/capped3; chmod 0755 usr/local/bin/capped3
+                setcap -n 1000 cap_net_bind_service+ep usr/local/bin/capped3
+                echo acl > acl/file; chmod 0640 acl/file; setfacl -m u:1000:r-x acl/file
+                chmod 0750 acl/dir; setfacl -d -m u:1000:rwx acl/dir
+                echo x > xattr/file; setfattr -n user.a+b -v plus xattr/file
+                setfattr -n user.bin -v 0x80ff00fe01 xattr/file
+                """;
+        Tools.run("bash", "-c", script, "caps", root.toString());
+        return root;
+    }
+
+    /**
      * An upper layer's tree for the rich tree: whiteout files {@code data/.wh.gone} and an opaque marker in
      * {@code data/opaque}, as a writer archives them from disk (empty regular files with those names).
      */
