@@ -1,5 +1,7 @@
 # Python's tarfile as an independent layer writer and reader for krgo's tests (run with Debian's python3).
 #   layer FORMAT OUT         write a layer in ustar|gnu|pax made entry by entry (hand-set pax headers)
+#   rootless OUT1 OUT2       two layers whose modes deny their owner what extraction needs (0000 files, 0000/0500/0555
+#                            dirs with entries below, a whiteout and an opaque dir inside such dirs)
 #   dump TAR                 JSON of every member: type, mode, uid, gid, mtime, linkname, pax records (hex)
 #   sparsecmp A B            compare two sparse files by their data regions; prints JSON
 #   break KIND IN OUT        write a malformed copy of the (uncompressed) tar IN
@@ -100,6 +102,46 @@ def layer(fmt, out):
             if ti.type == tarfile.DIRTYPE:
                 seen.add(ti.name)
             add_with_parents(tf, seen, ti, f)
+
+
+def rootless(out1, out2):
+    d = tarfile.DIRTYPE
+    l1 = [
+        info("etc", d, 0o755),
+        info("etc/shadow", mode=0o000, data=b"root:*:19000:0:99999:7:::\n"),
+        info("etc/gshadow", mode=0o400, data=b"root:*::\n"),
+        info("etc/hostname", mode=0o644, data=b"image\n"),
+        info("d0000", d, 0o000),
+        info("d0000/f", mode=0o644, data=b"in 0000\n"),
+        info("d0000/sub", d, 0o755),
+        info("d0000/sub/g", mode=0o600, data=b"deeper\n"),
+        info("d0500", d, 0o500),
+        info("d0500/f", mode=0o444, uid=1000, gid=1000, data=b"in 0500\n"),
+        info("d0555", d, 0o555),
+        info("d0555/x", mode=0o644, data=b"to be whited out\n"),
+        info("d0555/keep", mode=0o644, data=b"kept\n"),
+        info("d0555/sub0000", d, 0o000),
+        info("d0555/sub0000/h", mode=0o000, data=b"locked\n"),
+        info("opq", d, 0o000),
+        info("opq/old", mode=0o644, data=b"old\n"),
+    ]
+    l2 = [
+        # Into directories of the lower layer that deny writing, with and without their own entry again.
+        info("d0000/new", mode=0o644, data=b"new in 0000\n"),
+        info("d0500", d, 0o500),
+        info("d0500/new", mode=0o644, data=b"new in 0500\n"),
+        info("d0555/.wh.x", mode=0o644),
+        info("d0555/sub0000/.wh.h", mode=0o644),
+        info("opq", d, 0o000),
+        info("opq/.wh..wh..opq", mode=0o644),
+        info("opq/new", mode=0o644, data=b"new in opaque\n"),
+        # A file of mode 0000 replaced by another one.
+        info("etc/shadow", mode=0o000, data=b"root:!:19001:0:99999:7:::\n"),
+    ]
+    for out, entries in ((out1, l1), (out2, l2)):
+        with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
+            for ti, f in entries:
+                tf.addfile(ti, f)
 
 
 def dump(path):
@@ -246,6 +288,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "layer":
         layer(sys.argv[2], sys.argv[3])
+    elif cmd == "rootless":
+        rootless(sys.argv[2], sys.argv[3])
     elif cmd == "dump":
         dump(sys.argv[2])
     elif cmd == "sparsecmp":
