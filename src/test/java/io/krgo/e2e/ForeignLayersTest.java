@@ -29,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Layers written by GNU tar (posix with xattrs and ACLs, gnu), bsdtar (pax with LIBARCHIVE.xattr and
  * SCHILY.acl) and Python's tarfile (ustar, gnu, pax with hand-set records), each made into an image by
  * umoci, pushed by skopeo, pulled by krgo as root and compared file by file, xattr bytes included, with
- * {@code umoci unpack} of the same image, and where it matters with the kernel's bytes of the source tree.
+ * {@code umoci unpack} of the same image (less its PAX global headers, which umoci 0.4.7 refuses), and
+ * where it matters with the kernel's bytes of the source tree. umoci sets times through Go's UnixNano,
+ * which overflows after 2262: for those times the reference is the writer's value.
  */
 class ForeignLayersTest {
     private static final List<String> BEYOND_2262 = List.of(ForeignTree.Y2300, "time/nanos");
@@ -57,6 +59,13 @@ class ForeignLayersTest {
 
     private static void push(String name, Path... layers) {
         OciFixtures.pushImage(registry, work, "foreign/" + name + ":1", new PlatformImage("linux", "amd64", List.of(layers)));
+        // umoci's reference: the same layers, less the PAX global headers umoci 0.4.7 refuses ("unknown
+        // typeflag 'g'"); they carry only comments here, so they change no file.
+        List<Path> forUmoci = new java.util.ArrayList<>();
+        for (Path layer : layers) {
+            forUmoci.add(ForeignTar.withoutGlobalHeaders(layer, work.resolve("noglobal-" + layer.getFileName())));
+        }
+        OciFixtures.create(work.resolve("umoci-" + name), "img", forUmoci);
     }
 
     @AfterAll
@@ -70,8 +79,7 @@ class ForeignLayersTest {
         Cli.Result pull = new Cli(work.resolve("cache")).run("pull", registry.host() + "/foreign/" + name + ":1", "-r",
                 dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of the %s image: %s", name, pull).isZero();
-        Path layout = work.resolve("layout-foreign_" + name.replaceAll("[^a-zA-Z0-9]", "_") + "_1");
-        Path umoci = OciFixtures.unpack(layout, "img", work.resolve("u-" + name));
+        Path umoci = OciFixtures.unpack(work.resolve("umoci-" + name), "img", work.resolve("u-" + name));
         List<String> diff = TreeSnapshot.of(dir).diff(TreeSnapshot.of(umoci));
         diff.removeIf(d -> List.of(ignoreXattrsOf).stream().anyMatch(p -> d.startsWith(p + ": xattrs")));
         // umoci sets times through Go's UnixNano, which overflows after 2262: for those the reference is

@@ -116,6 +116,12 @@ public final class ForeignTar {
         return out;
     }
 
+    /** A copy of {@code in} without its PAX global headers, for umoci 0.4.7, which refuses typeflag {@code g}. */
+    public static Path withoutGlobalHeaders(Path in, Path out) {
+        python("strip-global", in.toString(), out.toString());
+        return out;
+    }
+
     /** Runs {@code tarwriters.py ARGS} with Debian's python3; returns its stdout. */
     public static String python(String... args) {
         if (!Files.isExecutable(PYTHON)) {

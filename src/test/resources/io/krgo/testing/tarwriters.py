@@ -4,6 +4,7 @@
 #                            dirs with entries below, a whiteout and an opaque dir inside such dirs)
 #   dump TAR                 JSON of every member: type, mode, uid, gid, mtime, linkname, pax records (hex)
 #   sparsecmp A B            compare two sparse files by their data regions; prints JSON
+#   strip-global IN OUT      copy of IN without its PAX global headers (umoci 0.4.7 refuses typeflag 'g')
 #   break KIND IN OUT        write a malformed copy of the (uncompressed) tar IN
 import io
 import json
@@ -222,6 +223,17 @@ def fix_checksum(raw, off):
     raw[off:off + 512] = h
 
 
+def strip_global(src, dst):
+    raw = open(src, "rb").read()
+    out = bytearray()
+    for off, kind, size in header_offsets(raw):
+        end = off + 512 + (size + 511) // 512 * 512
+        if kind != b"g":
+            out += raw[off:end]
+    out += b"\0" * 1024
+    open(dst, "wb").write(out)
+
+
 def brk(kind, src, dst):
     raw = bytearray(open(src, "rb").read())
     hs = header_offsets(raw)
@@ -294,6 +306,8 @@ if __name__ == "__main__":
         dump(sys.argv[2])
     elif cmd == "sparsecmp":
         sparsecmp(sys.argv[2], sys.argv[3])
+    elif cmd == "strip-global":
+        strip_global(sys.argv[2], sys.argv[3])
     elif cmd == "break":
         brk(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
