@@ -115,12 +115,18 @@ class RootlessPullTest {
         user.runOk("sh", "-c", "echo edited > \"$1\"", "edit", dir.resolve("etc/hostname").toString());
         krgoOk("commit", "-r", dir.toString(), "-m", "edit hostname", "-q");
         krgoOk("push", ref("rootless/edited:1"), "-r", dir.toString(), "-q");
+        List<Path> pushed = Skopeo.layerBlobs(registry, "rootless/edited:1", work.resolve("edited"));
+        assertThat(pushed).hasSize(3);
+        JsonNode hostname = XattrRoundTripTest.member(ForeignTar.dump(pushed.get(2)).path("members"), "etc/hostname");
+        assertThat(hostname.isMissingNode()).as("etc/hostname in the committed layer").isFalse();
+        // The image's owner (root: no user.rootlesscontainers record), not the uid of the user who edited it.
+        assertThat(hostname.path("uid").asInt()).as("owner of the edited file in the pushed layer").isZero();
+        assertThat(hostname.path("gid").asInt()).isZero();
         Path back = user.home().resolve("back");
         krgoOk("pull", ref("rootless/edited:1"), "-r", back.toString(), "-q");
         assertThat(Files.readString(back.resolve("etc/hostname"))).isEqualTo("edited\n");
         assertImageModes(back);
         assertThat(TreeSnapshot.of(back).diff(TreeSnapshot.of(dir))).as("re-pulled (this) vs committed tree (other)").isEmpty();
-        assertThat(Skopeo.layerBlobs(registry, "rootless/edited:1", work.resolve("edited"))).hasSize(3);
     }
 
     @Test
