@@ -116,6 +116,18 @@ public final class ForeignTar {
         return out;
     }
 
+    /**
+     * Every path below {@code dir} by the hex of its bytes (Java's String paths cannot carry names that are
+     * not UTF-8) to [type, size, content or link target in hex].
+     */
+    public static JsonNode names(Path dir) {
+        try {
+            return JSON.readTree(python("names", dir.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A copy of {@code in} without its PAX global headers, for umoci 0.4.7, which refuses typeflag {@code g}. */
     public static Path withoutGlobalHeaders(Path in, Path out) {
         python("strip-global", in.toString(), out.toString());

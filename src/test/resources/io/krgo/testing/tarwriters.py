@@ -2,6 +2,8 @@
 #   layer FORMAT OUT         write a layer in ustar|gnu|pax made entry by entry (hand-set pax headers)
 #   rootless OUT1 OUT2       two layers whose modes deny their owner what extraction needs (0000 files, 0000/0500/0555
 #                            dirs with entries below, a whiteout and an opaque dir inside such dirs)
+#   bytenames FORMAT OUT     a layer whose names are bytes: latin-1 (not UTF-8), UTF-8 holding U+FFFD, plain UTF-8
+#   names DIR                JSON: every path below DIR as hex of its bytes -> [type, size, content hex or link]
 #   dump TAR                 JSON of every member: type, mode, uid, gid, mtime, linkname, pax records (hex)
 #   sparsecmp A B            compare two sparse files by their data regions; prints JSON
 #   strip-global IN OUT      copy of IN without its PAX global headers (umoci 0.4.7 refuses typeflag 'g')
@@ -145,12 +147,52 @@ def rootless(out1, out2):
                 tf.addfile(ti, f)
 
 
+BYTE_NAMES = [b"bytes/caf\xe9", b"bytes/\xef\xbf\xbd-replacement", "bytes/gr\u00fc\u00dfe".encode(),
+              b"bytes/dir-\xff", b"bytes/dir-\xff/inner\xa0file"]
+
+
+def bytenames(fmt, out):
+    form = {"ustar": tarfile.USTAR_FORMAT, "gnu": tarfile.GNU_FORMAT, "pax": tarfile.PAX_FORMAT}[fmt]
+    entries = [info("bytes", tarfile.DIRTYPE, 0o755)]
+    for raw in BYTE_NAMES:
+        # tarfile takes str names and writes them back with surrogateescape: the bytes as given.
+        name = raw.decode("utf-8", "surrogateescape")
+        if raw.endswith(b"\xff"):
+            entries.append(info(name, tarfile.DIRTYPE, 0o755))
+        else:
+            entries.append(info(name, data=raw + b"\n"))
+    link = info("bytes/link-\udce9", tarfile.SYMTYPE, 0o777)[0]
+    link.linkname = "caf\udce9"
+    entries.append((link, None))
+    with tarfile.open(out, "w", format=form, encoding="utf-8", errors="surrogateescape") as tf:
+        for ti, f in entries:
+            tf.addfile(ti, f)
+
+
+def names(root):
+    out = {}
+    root = os.fsencode(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames + filenames:
+            p = os.path.join(dirpath, n)
+            rel = os.path.relpath(p, root)
+            st = os.lstat(p)
+            if os.path.islink(p):
+                what = ["link", 0, os.readlink(p).hex()]
+            elif os.path.isdir(p):
+                what = ["dir", 0, ""]
+            else:
+                what = ["file", st.st_size, open(p, "rb").read().hex()]
+            out[rel.hex()] = what
+    print(json.dumps(out, sort_keys=True))
+
+
 def dump(path):
     out = {"global": {}, "members": {}}
     with tarfile.open(path, "r:*") as tf:
         for m in tf:
             pax = {k: v.encode("utf-8", "surrogateescape").hex() for k, v in m.pax_headers.items()}
-            out["members"][m.name] = {"type": m.type.decode(), "mode": m.mode, "uid": m.uid, "gid": m.gid,
+            out["members"][m.name] = {"nameHex": m.name.encode("utf-8", "surrogateescape").hex(), "type": m.type.decode(), "mode": m.mode, "uid": m.uid, "gid": m.gid,
                                       "mtime": str(m.mtime), "linkname": m.linkname, "size": m.size,
                                       "sparse": m.issparse(), "pax": pax}
         out["global"] = {k: v.encode("utf-8", "surrogateescape").hex() for k, v in tf.pax_headers.items()}
@@ -302,6 +344,10 @@ if __name__ == "__main__":
         layer(sys.argv[2], sys.argv[3])
     elif cmd == "rootless":
         rootless(sys.argv[2], sys.argv[3])
+    elif cmd == "bytenames":
+        bytenames(sys.argv[2], sys.argv[3])
+    elif cmd == "names":
+        names(sys.argv[2])
     elif cmd == "dump":
         dump(sys.argv[2])
     elif cmd == "sparsecmp":
