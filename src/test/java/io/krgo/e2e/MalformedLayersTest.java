@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Layers made by editing a real GNU tar archive (a bad header checksum, a cut in a header, a body or a PAX
  * record, PAX records whose length lies, absurd or negative sizes): {@code krgo pull} exits 7 with a
  * one-line message, and nothing is written outside its staging directory (the target does not exist
- * afterwards and its parent holds what it held; an existing target is unchanged).
+ * afterwards and its parent holds what it held; an existing target is unchanged). So does an xattr value
+ * that the kernel refuses (Python's tarfile wrote it).
  */
 class MalformedLayersTest {
     private static final List<String> KINDS = List.of("badsum", "cut-header", "cut-body", "cut-pax", "pax-length-lie",
@@ -54,6 +55,9 @@ class MalformedLayersTest {
             OciFixtures.pushImage(registry, work, "broken/" + kind + ":1", new PlatformImage("linux", "amd64", List.of(bad)));
         }
         OciFixtures.pushImage(registry, work, "broken/good:1", new PlatformImage("linux", "amd64", List.of(good)));
+        Path badcap = work.resolve("badcap.tar");
+        ForeignTar.python("badcap", badcap.toString());
+        OciFixtures.pushImage(registry, work, "broken/badcap:1", new PlatformImage("linux", "amd64", List.of(badcap)));
     }
 
     @AfterAll
@@ -93,6 +97,22 @@ class MalformedLayersTest {
             Cli.Result r = pull(kind, dir, "--force");
             assertThat(r.exitCode()).as("%s over an existing rootfs: %s", kind, r).isEqualTo(7);
             assertThat(TreeSnapshot.of(dir.getParent()).diff(before)).as("after %s", kind).isEmpty();
+        }
+    }
+
+    /**
+     * A value in the image that the kernel refuses (a 3-byte security.capability: EINVAL) is the image's
+     * fault, exit 7, and the message names the xattr with its namespace and the errno's text.
+     */
+    @Test
+    void xattrValueTheKernelRefusesIsExit7NamingIt() throws IOException {
+        Path parent = Files.createDirectories(work.resolve("badcap"));
+        Cli.Result r = pull("badcap", parent.resolve("rootfs"));
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(7);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains("security.capability").contains("bin/capped").contains("Invalid argument");
+        try (Stream<Path> s = Files.list(parent)) {
+            assertThat(s.toList()).isEmpty();
         }
     }
 

@@ -22,13 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A sparse file of 9 GiB apparent size with three data blocks, archived by GNU tar {@code --sparse} as PAX
- * sparse 1.0 ({@code --format=posix}) and as old GNU type {@code S} ({@code --format=gnu}), pushed, pulled
+ * sparse 1.0, 0.1 and 0.0 ({@code --format=posix}) and as old GNU type {@code S} ({@code --format=gnu}), pushed, pulled
  * by krgo as root and compared with GNU tar's own extraction (umoci writes holes as zeros): same size,
  * same bytes in every data region of either file, and holes kept (a few blocks allocated, not 9 GiB).
  */
 class SparseLayersTest {
     private static final int GIB = 9;
     private static final String NAME = "var/lib/sparse.img";
+    private static final List<String> FORMATS = List.of("posix-1.0", "posix-0.1", "posix-0.0", "gnu");
 
     @TempDir
     static Path work;
@@ -39,7 +40,7 @@ class SparseLayersTest {
         registry = RegistryHarness.start(Mode.ANONYMOUS);
         Path tree = work.resolve("src");
         ForeignTree.sparse(tree.resolve(NAME), GIB);
-        for (String format : List.of("posix", "gnu")) {
+        for (String format : FORMATS) {
             Path tar = ForeignTar.gnuSparse(tree, work.resolve(format + ".tar"), format);
             OciFixtures.pushImage(registry, work, "sparse/" + format + ":1", new PlatformImage("linux", "amd64", List.of(tar)));
         }
@@ -52,8 +53,8 @@ class SparseLayersTest {
         registry.close();
     }
 
-    @ParameterizedTest(name = "GNU tar --format={0} --sparse")
-    @ValueSource(strings = {"posix", "gnu"})
+    @ParameterizedTest(name = "GNU tar --sparse, {0}")
+    @ValueSource(strings = {"posix-1.0", "posix-0.1", "posix-0.0", "gnu"})
     void sparseFileEqualsGnuTarsExtractionWithHolesKept(String format) {
         Path k = work.resolve("k-" + format);
         try {

@@ -35,11 +35,14 @@ public final class ForeignTar {
         return gnuTar(dir, out, "--format=gnu");
     }
 
-    /** GNU tar {@code --sparse}: PAX sparse 1.0 for {@code posix}, old GNU type {@code S} for {@code gnu}. */
+    /**
+     * GNU tar {@code --sparse}: {@code posix-1.0}, {@code posix-0.1}, {@code posix-0.0} (PAX sparse of that
+     * version) or {@code gnu} (old GNU type {@code S}).
+     */
     public static Path gnuSparse(Path dir, Path out, String format) {
-        return format.equals("posix")
-                ? gnuTar(dir, out, "--format=posix", "--sparse", "--sparse-version=1.0")
-                : gnuTar(dir, out, "--format=gnu", "--sparse");
+        return format.startsWith("posix-")
+                ? gnuTar(dir, out, "--format=posix", "--sparse", "--sparse-version=" + format.substring("posix-".length()))
+                : gnuTar(dir, out, "--format=" + format, "--sparse");
     }
 
     public static Path gnuTar(Path dir, Path out, String... options) {

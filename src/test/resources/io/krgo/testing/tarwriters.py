@@ -4,6 +4,7 @@
 #                            dirs with entries below, a whiteout and an opaque dir inside such dirs)
 #   bytenames FORMAT OUT     a layer whose names are bytes: latin-1 (not UTF-8), UTF-8 holding U+FFFD, plain UTF-8
 #   names DIR                JSON: every path below DIR as hex of its bytes -> [type, size, content hex or link]
+#   badcap OUT               a pax layer whose security.capability value is 3 bytes (the kernel refuses it)
 #   dump TAR                 JSON of every member: type, mode, uid, gid, mtime, linkname, pax records (hex)
 #   sparsecmp A B            compare two sparse files by their data regions; prints JSON
 #   strip-global IN OUT      copy of IN without its PAX global headers (umoci 0.4.7 refuses typeflag 'g')
@@ -167,6 +168,14 @@ def bytenames(fmt, out):
     with tarfile.open(out, "w", format=form, encoding="utf-8", errors="surrogateescape") as tf:
         for ti, f in entries:
             tf.addfile(ti, f)
+
+
+def badcap(out):
+    ti, f = info("bin/capped", mode=0o755, data=b"#!/bin/sh\n")
+    ti.pax_headers = {"SCHILY.xattr.security.capability": "\x01\x02\x03"}
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
+        tf.addfile(info("bin", tarfile.DIRTYPE, 0o755)[0])
+        tf.addfile(ti, f)
 
 
 def names(root):
@@ -346,6 +355,8 @@ if __name__ == "__main__":
         rootless(sys.argv[2], sys.argv[3])
     elif cmd == "bytenames":
         bytenames(sys.argv[2], sys.argv[3])
+    elif cmd == "badcap":
+        badcap(sys.argv[2])
     elif cmd == "names":
         names(sys.argv[2])
     elif cmd == "dump":
