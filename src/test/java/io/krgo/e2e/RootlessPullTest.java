@@ -103,8 +103,13 @@ class RootlessPullTest {
         user.own(layout);
         Path bundle = user.home().resolve("umoci-bundle");
         user.runOk("umoci", "unpack", "--rootless", "--image", layout + ":img", bundle.toString());
-        assertThat(TreeSnapshot.of(dir).diff(TreeSnapshot.of(bundle.resolve("rootfs"))))
-                .as("krgo (this) vs umoci unpack --rootless (other), both as %s", user.name()).isEmpty();
+        List<String> diff = new java.util.ArrayList<>(TreeSnapshot.of(dir).diff(TreeSnapshot.of(bundle.resolve("rootfs"))));
+        // umoci 0.4.7 cannot record the owner of a read-only file ("ignoring (usually) harmless EPERM on
+        // setxattr user.rootlesscontainers"): d0500/f (0444, owner 1000:1000) has no record there. krgo keeps it.
+        diff.remove("d0500/f: xattrs {user.rootlesscontainers=0x08e80710e807} != {}");
+        assertThat(diff).as("krgo (this) vs umoci unpack --rootless (other), both as %s", user.name()).isEmpty();
+        assertThat(xattrs(dir.resolve("d0500/f"))).as("the image's owner 1000:1000 of a 0444 file, umoci's encoding")
+                .containsEntry("user.rootlesscontainers", "08e80710e807");
     }
 
     @Test
