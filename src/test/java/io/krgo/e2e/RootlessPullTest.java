@@ -56,6 +56,8 @@ class RootlessPullTest {
         Path l2 = work.resolve("r2.tar");
         ForeignTar.python("rootless", l1.toString(), l2.toString());
         OciFixtures.pushImage(registry, work, "rootless/modes:1", new PlatformImage("linux", "amd64", List.of(l1, l2)));
+        Path plain = OciFixtures.tar(work.resolve("plain.tar"), Map.of("etc/hostname", "image\n", "etc/motd", "hi\n"));
+        OciFixtures.pushImage(registry, work, "rootless/plain:1", new PlatformImage("linux", "amd64", List.of(plain)));
         capsSource = ForeignTree.capsAndAcls(work.resolve("caps-src"));
         Path caps = ForeignTar.gnuPosix(capsSource, work.resolve("caps.tar"));
         OciFixtures.pushImage(registry, work, "rootless/caps:1", new PlatformImage("linux", "amd64", List.of(caps)));
@@ -132,6 +134,28 @@ class RootlessPullTest {
         assertThat(Files.readString(back.resolve("etc/hostname"))).isEqualTo("edited\n");
         assertImageModes(back);
         assertThat(TreeSnapshot.of(back).diff(TreeSnapshot.of(dir))).as("re-pulled (this) vs committed tree (other)").isEmpty();
+    }
+
+    /**
+     * The same owner rule without any mode that denies its owner: a file of the image's root that the user
+     * edited is committed as root's (no {@code user.rootlesscontainers} record means 0:0, as the applier
+     * writes it and umoci reads it), not as the editing user's.
+     */
+    @Test
+    void rootlessCommitKeepsTheImagesOwnerOfAnEditedFile() {
+        Path dir = user.home().resolve("owner");
+        krgoOk("pull", ref("rootless/plain:1"), "-r", dir.toString(), "-g", "-q");
+        user.runOk("sh", "-c", "echo edited > \"$1\"", "edit", dir.resolve("etc/hostname").toString());
+        krgoOk("commit", "-r", dir.toString(), "-m", "edit hostname", "-q");
+        krgoOk("push", ref("rootless/owner:1"), "-r", dir.toString(), "-q");
+        List<Path> pushed = Skopeo.layerBlobs(registry, "rootless/owner:1", work.resolve("owner"));
+        JsonNode members = ForeignTar.dump(pushed.get(pushed.size() - 1)).path("members");
+        JsonNode hostname = XattrRoundTripTest.member(members, "etc/hostname");
+        assertThat(hostname.isMissingNode()).as("etc/hostname in the committed layer: %s", members).isFalse();
+        assertThat(hostname.path("uid").asInt() + ":" + hostname.path("gid").asInt())
+                .as("owner of the edited file in the layer a rootless commit wrote (the user is uid %s)", user.uid())
+                .isEqualTo("0:0");
+        assertThat(members.size()).as("only the edited file (and its parent) in the layer: %s", members).isLessThanOrEqualTo(2);
     }
 
     @Test

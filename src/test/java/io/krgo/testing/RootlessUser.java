@@ -75,7 +75,9 @@ public final class RootlessUser implements AutoCloseable {
     /** The krgo CLI as the user, in a JVM of its own. */
     public Tools.Result krgo(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp(), "-cp", classPath(),
+                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp(),
+                // Short runs on a busy machine: C1 only and the serial collector start fastest.
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(),
                 "io.krgo.cli.Main"));
         cmd.addAll(List.of(args));
         return run(cmd);
