@@ -58,7 +58,7 @@ class BuildahLayersTest {
                 rm data/gone; rm -r data/opaque; mkdir data/opaque; echo new > data/opaque/new
                 printf 'up\\n' > usr/local/bin/upper-capped; chmod 0755 usr/local/bin/upper-capped
                 setcap cap_setuid,cap_setgid+ep usr/local/bin/upper-capped
-                setfacl -m u:1000:rw- data/a
+                setfacl -m u:4321:rw- data/a
                 """, "upper", u.toString());
         buildah.commit(upper, "xtool:2");
         buildah.push("localhost/xtool:2", registry, "buildah/xtool:2");

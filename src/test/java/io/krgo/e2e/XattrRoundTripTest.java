@@ -73,7 +73,7 @@ class XattrRoundTripTest {
         }
         Tools.run("bash", "-c", "set -eu; cd \"$1\"; printf 'new\\n' > usr/local/bin/new-capped; chmod 0755 usr/local/bin/new-capped;"
                 + " setcap cap_setuid,cap_setgid,cap_net_bind_service+ep usr/local/bin/new-capped;"
-                + " setfacl -m u:1000:r-x usr/local/bin/new-capped", "new", dir.toString());
+                + " setfacl -m u:4321:r-x,g:4322:r-- usr/local/bin/new-capped", "new", dir.toString());
         Cli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "touch capped files", "-q");
         assertThat(commit.exitCode()).as(commit.toString()).isZero();
         Cli.Result push = cli().run("push", ref("rt/changed:1"), "-r", dir.toString(), "-q");

@@ -12,6 +12,11 @@ import java.util.List;
  * writer archives what the kernel holds, byte for byte.
  */
 public final class ForeignTree {
+    /**
+     * ACLs name uid 4321 and gid 4322, which no machine names: a text ACL (bsdtar's, GNU tar's) then holds
+     * numbers, not the writing host's user names.
+     */
+    public static final int ACL_UID = 4321;
     /** Entry names of the rich tree that tests look at (root-relative). */
     public static final String CAP_V2 = "usr/local/bin/capped";
     public static final String CAP_V3 = "usr/local/bin/capped3";
@@ -73,8 +78,8 @@ public final class ForeignTree {
                 setcap cap_setuid,cap_setgid,cap_net_bind_service+ep usr/local/bin/capped
                 printf '#!/bin/sh\\necho capped3\\n' > usr/local/bin/capped3; chmod 0755 usr/local/bin/capped3
                 setcap -n 1000 cap_net_bind_service+ep usr/local/bin/capped3
-                echo acl > acl/file; chmod 0640 acl/file; setfacl -m u:1000:r-x acl/file
-                chmod 0750 acl/dir; setfacl -d -m u:1000:rwx acl/dir
+                echo acl > acl/file; chmod 0640 acl/file; setfacl -m u:4321:r-x,g:4322:r-- acl/file
+                chmod 0750 acl/dir; setfacl -d -m u:4321:rwx,g:4322:r-x acl/dir
                 echo x > xattr/file; setfattr -n user.a+b -v plus xattr/file
                 setfattr -n user.bin -v 0x80ff00fe01 xattr/file
                 echo shared > data/a; ln data/a data/a-link; echo lower > data/gone; echo kept > data/kept
@@ -108,8 +113,8 @@ public final class ForeignTree {
                 setcap cap_setuid,cap_setgid,cap_net_bind_service+ep usr/local/bin/capped
                 printf '#!/bin/sh\\necho capped3\\n' > usr/local/bin/capped3; chmod 0755 usr/local/bin/capped3
                 setcap -n 1000 cap_net_bind_service+ep usr/local/bin/capped3
-                echo acl > acl/file; chmod 0640 acl/file; setfacl -m u:1000:r-x acl/file
-                chmod 0750 acl/dir; setfacl -d -m u:1000:rwx acl/dir
+                echo acl > acl/file; chmod 0640 acl/file; setfacl -m u:4321:r-x,g:4322:r-- acl/file
+                chmod 0750 acl/dir; setfacl -d -m u:4321:rwx,g:4322:r-x acl/dir
                 echo x > xattr/file; setfattr -n user.a+b -v plus xattr/file
                 setfattr -n user.bin -v 0x80ff00fe01 xattr/file
                 """;
