@@ -3,7 +3,7 @@ package io.krgo.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.krgo.image.Digest;
-import io.krgo.layer.TarWriter;
+import io.krgo.tar.TarWriter;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -17,6 +17,7 @@ import io.krgo.layer.FileInfo;
 import io.krgo.layer.LayerBlob;
 import io.krgo.layer.LayerChange;
 import io.krgo.layer.LayerWriter;
+import io.krgo.layer.OwnerRead;
 import io.krgo.layer.XattrReader;
 import io.krgo.rootfs.LayerListener;
 import io.krgo.store.BlobStore;
@@ -255,7 +256,7 @@ public final class GitLayers implements LayerListener {
             if (buf == null) {
                 buf = new byte[256 * 1024];
             }
-            try (InputStream in = Files.newInputStream(root.resolve(path))) {
+            try (InputStream in = OwnerRead.open(root.resolve(path))) {
                 long left = f.size();
                 while (left > 0) {
                     int n = in.read(buf, 0, (int) Math.min(buf.length, left));
@@ -933,7 +934,7 @@ public final class GitLayers implements LayerListener {
     }
 
     private static String insertFile(ObjectInserter ins, Path file, long size) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = OwnerRead.open(file)) {
             return ins.insert(Constants.OBJ_BLOB, size, in).name();
         }
     }

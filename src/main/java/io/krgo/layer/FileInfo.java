@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -78,6 +79,7 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
             long uid = (Integer) a.get("uid") & 0xffffffffL;
             long gid = (Integer) a.get("gid") & 0xffffffffL;
             byte[] rootless = xattrs.remove(ROOTLESS_XATTR);
+            restoreKept(xattrs);
             if (rootless != null) {
                 long[] owner = decodeRootless(rootless);
                 uid = owner[0];
@@ -91,6 +93,22 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
                     (Integer) a.get("nlink"), nanos((FileTime) a.get("ctime")));
         } catch (IOException e) {
             throw new FilesystemException("cannot read " + rel + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Gives back their own names to the xattrs a rootless pull could not set and kept as
+     * {@code user.krgo.NAME} (see {@link XattrWriter}), so a commit writes what the image had.
+     */
+    static void restoreKept(SortedMap<String, byte[]> xattrs) {
+        if (xattrs.isEmpty() || xattrs.subMap(XattrWriter.KEPT_PREFIX, XattrWriter.KEPT_PREFIX + Character.MAX_VALUE).isEmpty()) {
+            return;
+        }
+        for (String n : List.copyOf(xattrs.keySet())) {
+            if (n.startsWith(XattrWriter.KEPT_PREFIX)) {
+                byte[] v = xattrs.remove(n);
+                xattrs.putIfAbsent(n.substring(XattrWriter.KEPT_PREFIX.length()), v);
+            }
         }
     }
 

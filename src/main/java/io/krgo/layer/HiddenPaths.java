@@ -1,7 +1,7 @@
 package io.krgo.layer;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import io.krgo.tar.TarEntry;
+import io.krgo.tar.TarReader;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,10 +46,10 @@ public final class HiddenPaths {
      */
     public void scan(int index, InputStream blob, String mediaType, boolean privileged) {
         try (InputStream in = Decompression.open(blob, mediaType)) {
-            TarArchiveInputStream tar = new TarArchiveInputStream(in, StandardCharsets.UTF_8.name());
-            TarArchiveEntry e;
+            TarReader tar = new TarReader(in);
+            TarEntry e;
             Set<String> written = new HashSet<>();
-            while (applying.get() < index && (e = tar.getNextEntry()) != null) {
+            while (applying.get() < index && (e = tar.next()) != null) {
                 note(index, e, privileged, written);
             }
         } catch (IOException | RuntimeException ignored) {
@@ -57,10 +57,14 @@ public final class HiddenPaths {
         }
     }
 
-    private void note(int index, TarArchiveEntry e, boolean privileged, Set<String> written) {
+    private void note(int index, TarEntry e, boolean privileged, Set<String> written) {
         List<String> comps;
+        String name = e.nameUtf8();
+        if (name == null) {
+            return;
+        }
         try {
-            comps = SafeRoot.components(e.getName());
+            comps = SafeRoot.components(name);
         } catch (RuntimeException invalid) {
             return;
         }
@@ -86,15 +90,15 @@ public final class HiddenPaths {
             written.add(path.substring(0, i));
         }
         written.add(path);
-        if (e.isDirectory() || e.isGNUSparse() || e.isPaxHeader() || e.isGlobalPaxHeader()) {
+        if (e.kind() == TarEntry.Kind.DIRECTORY) {
             return; // directories keep what is below them
         }
-        if ((e.isCharacterDevice() || e.isBlockDevice()) && !privileged) {
+        if ((e.kind() == TarEntry.Kind.CHAR_DEVICE || e.kind() == TarEntry.Kind.BLOCK_DEVICE) && !privileged) {
             return; // not created rootless: the lower entry stays
         }
-        if (e.isLink()) {
+        if (e.kind() == TarEntry.Kind.HARDLINK) {
             try {
-                if (String.join("/", SafeRoot.components(e.getLinkName())).equals(path)) {
+                if (String.join("/", SafeRoot.components(e.linkNameUtf8())).equals(path)) {
                     return; // a link to itself changes nothing
                 }
             } catch (RuntimeException invalid) {

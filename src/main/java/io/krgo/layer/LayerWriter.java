@@ -5,6 +5,7 @@ import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
 import io.krgo.image.Digest;
 import io.krgo.store.BlobStore;
+import io.krgo.tar.TarWriter;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -165,7 +166,7 @@ public final class LayerWriter {
                     switch (f.type()) {
                         case FILE -> {
                             tar.writeHeader(header(f, TarWriter.REG, f.size(), null));
-                            try (InputStream in = Files.newInputStream(root.resolve(f.path()))) {
+                            try (InputStream in = OwnerRead.open(root.resolve(f.path()))) {
                                 tar.writeContent(in, f.size());
                             }
                         }

@@ -3,11 +3,14 @@ package io.krgo.layer;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import io.krgo.tar.TarTime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,13 +32,11 @@ public final class NativeFs {
     interface LibC extends Library {
         int mknod(String path, int mode, long dev) throws LastErrorException;
 
-        int lsetxattr(String path, String name, byte[] value, long size, int flags) throws LastErrorException;
-
         long lgetxattr(String path, String name, byte[] value, long size) throws LastErrorException;
 
         long llistxattr(String path, byte[] list, long size) throws LastErrorException;
 
-        int utimensat(int dirfd, String path, long[] times, int flags) throws LastErrorException;
+        int lremovexattr(String path, String name) throws LastErrorException;
 
         int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags) throws LastErrorException;
 
@@ -80,6 +81,60 @@ public final class NativeFs {
         }
     }
 
+    /**
+     * libc by JNA direct mapping for the calls made once per file (times, xattrs): an interface proxy's
+     * reflective dispatch costs more than the syscall. Paths are NUL-terminated bytes, so nothing is
+     * re-encoded on the way.
+     */
+    private static final class Direct {
+        static {
+            Native.register(Direct.class, NativeLibrary.getInstance("c"));
+        }
+
+        static native int utimensat(int dirfd, byte[] path, long[] times, int flags);
+
+        static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags);
+
+        static native String strerror(int errno);
+    }
+
+    /** The C string of a path: its bytes as the JDK would pass them (UTF-8), NUL-terminated. */
+    static byte[] cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return Arrays.copyOf(b, b.length + 1);
+    }
+
+    /**
+     * Sets access and modification times to the nanosecond, without following a final symlink and without
+     * opening the file: any time a 64-bit time_t holds (the JDK saturates beyond 2262 and keeps only
+     * microseconds when it does not follow links).
+     */
+    public static void setTimes(Path path, TarTime atime, TarTime mtime) throws IOException {
+        long[] times = {atime.seconds(), atime.nanos(), mtime.seconds(), mtime.nanos()};
+        if (Direct.utimensat(AT_FDCWD, cString(path.toString()), times, AT_SYMLINK_NOFOLLOW) != 0) {
+            int errno = Native.getLastError();
+            throw new IOException(path + ": cannot set times (" + strerror(errno) + ")");
+        }
+    }
+
+    /** Sets an extended attribute on the path itself (not a symlink's target); 0 or the errno. */
+    public static int lsetxattrErrno(Path path, String name, byte[] value) {
+        if (Direct.lsetxattr(cString(path.toString()), cString(name), value, value.length, 0) == 0) {
+            return 0;
+        }
+        return Native.getLastError();
+    }
+
+    /** The C library's text for an errno, e.g. "Operation not supported". */
+    public static String strerror(int errno) {
+        try {
+            String s = Direct.strerror(errno);
+            return s == null ? "errno " + errno : s + " (errno " + errno + ")";
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return "errno " + errno;
+        }
+    }
+
     /** Lazy holder: the class (and libc) loads on the first native call. */
     private static final class Holder {
         static final LibC LIBC = Native.load("c", LibC.class);
@@ -108,30 +163,6 @@ public final class NativeFs {
         }
     }
 
-    /**
-     * Sets access and modification times without following a symlink and without opening the file (the
-     * JDK opens it, which blocks on a FIFO and has side effects on devices).
-     */
-    public static void lutimes(Path path, java.nio.file.attribute.FileTime atime, java.nio.file.attribute.FileTime mtime)
-            throws IOException {
-        java.time.Instant a = atime.toInstant();
-        java.time.Instant m = mtime.toInstant();
-        long[] times = {a.getEpochSecond(), a.getNano(), m.getEpochSecond(), m.getNano()};
-        try {
-            Holder.LIBC.utimensat(AT_FDCWD, path.toString(), times, AT_SYMLINK_NOFOLLOW);
-        } catch (LastErrorException e) {
-            throw new IOException(path + ": cannot set times (errno " + e.getErrorCode() + ")");
-        }
-    }
-
-    public static void lsetxattr(Path path, String name, byte[] value) throws IOException {
-        try {
-            Holder.LIBC.lsetxattr(path.toString(), name, value, value.length, 0);
-        } catch (LastErrorException e) {
-            throw new IOException(path + ": cannot set xattr " + name + " (errno " + e.getErrorCode() + ")");
-        }
-    }
-
     /** The value, or null when the attribute is absent. */
     public static byte[] lgetxattr(Path path, String name) throws IOException {
         try {
@@ -144,6 +175,17 @@ public final class NativeFs {
                 return null;
             }
             throw new IOException(path + ": cannot read xattr " + name + " (errno " + e.getErrorCode() + ")");
+        }
+    }
+
+    /** Removes an extended attribute of the path itself; absent is fine. */
+    public static void lremovexattr(Path path, String name) throws IOException {
+        try {
+            Holder.LIBC.lremovexattr(path.toString(), name);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() != ENODATA) {
+                throw new IOException(path + ": cannot remove xattr " + name + " (" + strerror(e.getErrorCode()) + ")");
+            }
         }
     }
 

@@ -124,17 +124,9 @@ public final class SafeRoot {
      * Validates a raw tar name and splits it into components, dropping empty ones and "." and stripping
      * leading "/" and "./" as tar does.
      */
-    /** What a UTF-8 decoder puts in place of bytes that are not UTF-8. */
-    static final char UTF8_REPLACEMENT = '\uFFFD';
-
     public static List<String> components(String name) {
         if (name == null || name.indexOf('\0') >= 0) {
             throw new UnsafeImageException("entry name contains a NUL byte: '" + printable(name) + "'");
-        }
-        if (name.indexOf(UTF8_REPLACEMENT) >= 0) {
-            // The tar reader decodes names as UTF-8 with replacement: the original bytes are lost, and a
-            // JVM cannot create a name that is not UTF-8 anyway. Refuse rather than invent a name.
-            throw new UnsafeImageException("entry name is not valid UTF-8: '" + printable(name) + "'");
         }
         // A char encodes to at most 3 UTF-8 bytes (a surrogate pair, 2 chars, to 4): short names need no encoding.
         if (name.length() * 3 >= PATH_MAX && name.getBytes(StandardCharsets.UTF_8).length >= PATH_MAX) {

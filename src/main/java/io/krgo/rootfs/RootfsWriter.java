@@ -174,7 +174,12 @@ public final class RootfsWriter {
                 warnings.add(totals.devicesSkipped() + " device node(s) were not created (not running as root)");
             }
             if (totals.xattrsSkipped() > 0) {
-                warnings.add(totals.xattrsSkipped() + " security/trusted/system xattr(s) were not set (not running as root)");
+                warnings.add(totals.xattrsSkipped() + " security/trusted/system xattr(s) were not set (not running as root);"
+                        + " on files they are kept as user.krgo.NAME, which commit and push restore");
+            }
+            if (totals.aclsUnresolved() > 0) {
+                warnings.add(totals.aclsUnresolved() + " ACL(s) were not set: they name users or groups the image's"
+                        + " /etc/passwd and /etc/group do not have (the names of the host that wrote the layer)");
             }
             return new PullResult(manifestDigest, false, layers.size(), totals.bytes(), totals.devicesSkipped(), warnings);
         } catch (IOException e) {

@@ -8,10 +8,10 @@ import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.Json;
 import io.krgo.image.Layer;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import io.krgo.tar.TarWriter;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,9 +42,7 @@ public final class DockerArchive {
             Files.createDirectories(parent);
             tmp = Files.createTempFile(parent, "." + file.getFileName(), ".part");
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024);
-                 TarArchiveOutputStream tar = new TarArchiveOutputStream(os)) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                 TarWriter tar = new TarWriter(os)) {
                 Descriptor cfg = image.manifest().config();
                 String configName = blobName(cfg.parsedDigest());
                 ObjectNode entry = Json.MAPPER.createObjectNode();
@@ -61,17 +60,17 @@ public final class DockerArchive {
                     String name = blobName(d.parsedDigest());
                     layerNames.add(name);
                     if (written.add(name)) {
-                        TarArchiveEntry e = fileEntry(name, d.size());
-                        tar.putArchiveEntry(e);
+                        tar.writeHeader(fileEntry(name, d.size()));
                         try (InputStream in = layer.open()) { // verifies size and digest at EOF
-                            in.transferTo(tar);
+                            tar.writeContent(in, d.size());
+                            if (in.read() >= 0) {
+                                throw new IOException("layer " + d.digest() + " is longer than its descriptor says");
+                            }
                         }
-                        tar.closeArchiveEntry();
                     }
                 }
                 ArrayNode manifest = Json.MAPPER.createArrayNode().add(entry);
                 putBytes(tar, "manifest.json", Json.write(manifest));
-                tar.finish();
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -92,27 +91,17 @@ public final class DockerArchive {
     }
 
     /** A directory entry when {@code bytes} is null, else a regular file with those bytes. */
-    private static void putBytes(TarArchiveOutputStream tar, String name, byte[] bytes) throws IOException {
-        TarArchiveEntry e;
+    private static void putBytes(TarWriter tar, String name, byte[] bytes) throws IOException {
         if (bytes == null) {
-            e = new TarArchiveEntry(name);
-            e.setMode(040755);
-            e.setModTime(0);
-        } else {
-            e = fileEntry(name, bytes.length);
+            tar.writeHeader(new TarWriter.Header(name, TarWriter.DIR, 0755, 0, 0, 0, 0, null, 0, 0, Map.of()));
+            return;
         }
-        tar.putArchiveEntry(e);
-        if (bytes != null) {
-            tar.write(bytes);
-        }
-        tar.closeArchiveEntry();
+        tar.writeHeader(fileEntry(name, bytes.length));
+        tar.writeContent(new ByteArrayInputStream(bytes), bytes.length);
     }
 
-    private static TarArchiveEntry fileEntry(String name, long size) {
-        TarArchiveEntry e = new TarArchiveEntry(name);
-        e.setSize(size);
-        e.setMode(0100644);
-        e.setModTime(0); // deterministic: the same image gives the same archive
-        return e;
+    /** A regular file of mode 0644, owned by root and dated 0: the same image gives the same archive. */
+    private static TarWriter.Header fileEntry(String name, long size) {
+        return new TarWriter.Header(name, TarWriter.REG, 0644, 0, 0, size, 0, null, 0, 0, Map.of());
     }
 }

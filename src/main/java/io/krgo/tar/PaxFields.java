@@ -29,6 +29,19 @@ final class PaxFields {
     long[] sparsePairs;
     int sparsePairCount;
 
+    /** Forgets the previous entry's values (the reader reuses one instance; what it handed out stays intact). */
+    void reset() {
+        path = linkpath = uname = gname = null;
+        size = uid = gid = -1;
+        devMajor = devMinor = -1;
+        mtime = atime = ctime = null;
+        xattrs = null;
+        aclAccess = aclDefault = null;
+        sparseMajor = sparseMinor = sparseName = sparseMap = null;
+        sparseSize = sparseRealSize = -1;
+        sparsePairCount = 0; // the array is kept: its values were copied into segments
+    }
+
     /** Folds in one record; {@code local} is false for a global ('g') record. */
     void apply(String key, byte[] v, boolean local) throws TarFormatException {
         if (!local && key.startsWith("GNU.sparse.")) {
@@ -102,16 +115,19 @@ final class PaxFields {
         xattrs.put(name, value);
     }
 
-    /** GNU tar escapes '%' and '=' in the names it writes as %25 and %3D, and reads them back so. */
+    /**
+     * GNU tar writes '%' and '=' in names as %25 and %3D, libarchive percent-encodes also spaces, controls
+     * and non-ASCII bytes (and writes the same name, encoded alike, as LIBARCHIVE.xattr): both are read back
+     * by percent-decoding. A '%' not followed by two hex digits (a raw name from star or Go) stays as it is.
+     */
     private static String schilyName(String key) throws TarFormatException {
         byte[] raw = key.substring(SCHILY_XATTR.length()).getBytes(StandardCharsets.ISO_8859_1);
         int n = 0;
         for (int i = 0; i < raw.length; i++, n++) {
-            if (raw[i] == '%' && i + 2 < raw.length && raw[i + 1] == '3' && raw[i + 2] == 'D') {
-                raw[n] = '=';
-                i += 2;
-            } else if (raw[i] == '%' && i + 2 < raw.length && raw[i + 1] == '2' && raw[i + 2] == '5') {
-                raw[n] = '%';
+            int hi = raw[i] == '%' && i + 2 < raw.length ? Character.digit(raw[i + 1], 16) : -1;
+            int lo = hi >= 0 ? Character.digit(raw[i + 2], 16) : -1;
+            if (lo >= 0) {
+                raw[n] = (byte) (hi << 4 | lo);
                 i += 2;
             } else {
                 raw[n] = raw[i];

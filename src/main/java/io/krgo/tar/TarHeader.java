@@ -16,6 +16,8 @@ final class TarHeader {
     /** star/xstar: "tar\0" at the end shortens the prefix. */
     static final int STAR_ATIME = 476, STAR_CTIME = 488, STAR_TRAILER = 508, STAR_PREFIX_LEN = 131, USTAR_PREFIX_LEN = 155;
 
+    static final byte[] EMPTY = new byte[0];
+
     /** Who wrote the block, as far as the magic tells. */
     enum Dialect { V7, USTAR, STAR, OLD_GNU }
 
@@ -77,6 +79,9 @@ final class TarHeader {
 
     static byte[] string(byte[] b, int off, int len) {
         int n = stringLength(b, off, len);
+        if (n == 0) {
+            return EMPTY;
+        }
         byte[] s = new byte[n];
         System.arraycopy(b, off, s, 0, n);
         return s;

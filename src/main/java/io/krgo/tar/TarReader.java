@@ -26,6 +26,7 @@ public final class TarReader {
     public static final int MAX_META_BYTES = 1 << 20;
     private static final int BLOCK = TarHeader.BLOCK;
     private static final int SCRATCH = 16 * 1024;
+    private static final byte[] EMPTY = TarHeader.EMPTY;
 
     private final InputStream in;
     private final byte[] header = new byte[BLOCK];
@@ -38,6 +39,7 @@ public final class TarReader {
     private boolean ended;
     private LinkedHashMap<String, byte[]> globals;
     private long globalBytes;
+    private final PaxFields pax = new PaxFields();
 
     public TarReader(InputStream in) {
         this.in = in;
@@ -139,7 +141,8 @@ public final class TarReader {
 
     private TarEntry entry(Dialect dialect, byte type, List<PaxRecords.Record> local, byte[] longName,
             byte[] longLink) throws IOException {
-        PaxFields pax = new PaxFields();
+        PaxFields pax = this.pax;
+        pax.reset();
         byte[] name = longName != null ? longName : currentName;
         try {
             if (globals != null) {
@@ -185,16 +188,16 @@ public final class TarReader {
         TarTime ctime = pax.ctime != null ? pax.ctime : headerTime(dialect, false);
         boolean named = dialect != Dialect.V7;
         byte[] uname = pax.uname != null ? pax.uname
-                : named ? TarHeader.string(header, TarHeader.UNAME, TarHeader.OWNER_NAME_LEN) : new byte[0];
+                : named ? TarHeader.string(header, TarHeader.UNAME, TarHeader.OWNER_NAME_LEN) : EMPTY;
         byte[] gname = pax.gname != null ? pax.gname
-                : named ? TarHeader.string(header, TarHeader.GNAME, TarHeader.OWNER_NAME_LEN) : new byte[0];
+                : named ? TarHeader.string(header, TarHeader.GNAME, TarHeader.OWNER_NAME_LEN) : EMPTY;
         int devMajor = 0;
         int devMinor = 0;
         if (kind == Kind.CHAR_DEVICE || kind == Kind.BLOCK_DEVICE) {
             devMajor = pax.devMajor >= 0 ? pax.devMajor : named ? device(TarHeader.DEVMAJOR, "devmajor") : 0;
             devMinor = pax.devMinor >= 0 ? pax.devMinor : named ? device(TarHeader.DEVMINOR, "devminor") : 0;
         }
-        byte[] linkName = new byte[0];
+        byte[] linkName = EMPTY;
         if (kind == Kind.HARDLINK || kind == Kind.SYMLINK) {
             linkName = pax.linkpath != null ? pax.linkpath : longLink != null ? longLink
                     : TarHeader.string(header, TarHeader.LINKNAME, TarHeader.LINKNAME_LEN);

@@ -1,6 +1,7 @@
 package io.krgo.fuzz;
 
 import io.krgo.error.KrgoException;
+import io.krgo.error.UnsafeImageException;
 import io.krgo.image.Descriptor;
 import io.krgo.image.ImageConfig;
 import io.krgo.image.Index;
@@ -8,7 +9,13 @@ import io.krgo.image.Manifest;
 import io.krgo.image.Platform;
 import io.krgo.reference.Reference;
 import io.krgo.registry.AuthChallenge;
+import io.krgo.tar.AclText;
+import io.krgo.tar.TarEntry;
+import io.krgo.tar.TarReader;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -95,6 +102,75 @@ final class ParserChecks {
             c.isScheme("Bearer");
             c.param("realm");
             c.param("scope");
+        }
+    }
+
+    /**
+     * Reads every entry and all its data; only an UnsafeImageException or the end marker may stop it. What
+     * an entry says must hold: read() delivers exactly its size, a sparse map's lengths add up to it within
+     * the real size, the reader never claims more bytes than the input has.
+     */
+    static void tar(byte[] bytes) {
+        TarReader r = new TarReader(new ByteArrayInputStream(bytes));
+        byte[] buf = new byte[4096];
+        try {
+            TarEntry e;
+            while ((e = r.next()) != null) {
+                long total = 0;
+                int n;
+                while ((n = r.read(buf, 0, buf.length)) >= 0) {
+                    total += n;
+                }
+                if (total != e.size()) {
+                    throw new AssertionError("read " + total + " bytes of an entry of size " + e.size());
+                }
+                if (e.sparse() != null) {
+                    long sum = e.sparse().stream().mapToLong(TarEntry.SparseSegment::length).sum();
+                    if (sum != e.size() || e.realSize() < e.size()) {
+                        throw new AssertionError("sparse map of " + sum + " bytes for size " + e.size());
+                    }
+                } else if (e.realSize() != e.size()) {
+                    throw new AssertionError("real size " + e.realSize() + " of a file that is not sparse");
+                }
+                if (e.aclAccess() != null) {
+                    acl(e.aclAccess());
+                }
+                e.nameUtf8();
+                e.linkNameUtf8();
+            }
+        } catch (UnsafeImageException documented) {
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (r.position() > bytes.length) {
+            throw new AssertionError("position " + r.position() + " beyond the " + bytes.length + " input bytes");
+        }
+    }
+
+    /**
+     * As {@link #tar}, after giving every 512-byte block a correct header checksum, so that mutated headers
+     * get past the checksum into the parsing behind it (a data block only has 8 of its bytes changed).
+     */
+    static void tarChecksummed(byte[] bytes) {
+        for (int off = 0; off + 512 <= bytes.length; off += 512) {
+            java.util.Arrays.fill(bytes, off + 148, off + 156, (byte) ' ');
+            int sum = 0;
+            for (int i = off; i < off + 512; i++) {
+                sum += bytes[i] & 0xff;
+            }
+            byte[] octal = String.format("%06o", sum).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(octal, 0, bytes, off + 148, 6);
+            bytes[off + 154] = 0;
+        }
+        tar(bytes);
+    }
+
+    private static void acl(String text) {
+        try {
+            AclText.toXattr(text);
+        } catch (UnsafeImageException documented) {
+            // an ACL the kernel could not hold, or naming users without ids
         }
     }
 }

@@ -49,4 +49,14 @@ class ParserFuzzTest {
     void authChallenge(FuzzedDataProvider data) {
         ParserChecks.challenges(data.consumeRemainingAsString());
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void tar(byte[] data) {
+        ParserChecks.tar(data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void tarChecksummed(byte[] data) {
+        ParserChecks.tarChecksummed(data);
+    }
 }

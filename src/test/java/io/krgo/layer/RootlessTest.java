@@ -65,8 +65,8 @@ class RootlessTest {
 
     @Test
     void rootlessOwnerEncodingIsProtobuf() {
-        assertThat(LayerApplier.rootlessOwner(0, 0)).isEmpty();
-        assertThat(LayerApplier.rootlessOwner(1000, 1)).containsExactly(0x08, 0xe8, 0x07, 0x10, 0x01);
-        assertThat(LayerApplier.rootlessOwner(0, 50)).containsExactly(0x08, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x10, 0x32);
+        assertThat(EntryMetadata.rootlessOwner(0, 0)).isEmpty();
+        assertThat(EntryMetadata.rootlessOwner(1000, 1)).containsExactly(0x08, 0xe8, 0x07, 0x10, 0x01);
+        assertThat(EntryMetadata.rootlessOwner(0, 50)).containsExactly(0x08, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x10, 0x32);
     }
 }

@@ -12,11 +12,8 @@ import java.util.List;
  * writer archives what the kernel holds, byte for byte.
  */
 public final class ForeignTree {
-    /**
-     * ACLs name uid 4321 and gid 4322, which no machine names: a text ACL (bsdtar's, GNU tar's) then holds
-     * numbers, not the writing host's user names.
-     */
-    public static final int ACL_UID = 4321;
+    // ACLs name uid 4321 and gid 4322, which no machine names: a text ACL (bsdtar's, GNU tar's) then holds
+    // numbers, not the writing host's user names.
     /** Entry names of the rich tree that tests look at (root-relative). */
     public static final String CAP_V2 = "usr/local/bin/capped";
     public static final String CAP_V3 = "usr/local/bin/capped3";

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.tar;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.tar;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
