@@ -174,8 +174,10 @@ class RootlessPullTest {
         // What a pull killed by SIGKILL leaves: its staging dir, named after a process that is gone.
         long deadPid = Long.parseLong(user.runOk("sh", "-c", "echo $$").trim());
         Path staging = user.home().resolve(".stale.krgo-staging-" + deadPid + "-0badf00d");
-        user.runOk("mkdir", staging.toString());
-        user.runOk("cp", "-a", dir.toString(), staging.resolve("rootfs").toString());
+        // Copied by root (the user cannot read what it pulled, by design), then made the user's.
+        Tools.run("mkdir", staging.toString());
+        Tools.run("cp", "-a", dir.toString(), staging.resolve("rootfs").toString());
+        user.own(staging);
         assertThat(mode(staging.resolve("rootfs/d0000"))).isZero();
         krgoOk("pull", ref("rootless/modes:1"), "-r", dir.toString(), "-q", "--force");
         assertThat(staging).as("the abandoned staging dir with mode-0000 entries").doesNotExist();
