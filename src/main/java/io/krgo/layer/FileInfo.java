@@ -48,6 +48,24 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
         }
     }
 
+    /** The process's effective ids, read once: what a rootless tree's own files are owned by. */
+    private record Caller(long uid, long gid) {
+        boolean rootless() {
+            return uid != 0;
+        }
+
+        static Caller read() {
+            try {
+                Map<String, Object> a = Files.readAttributes(Path.of("/proc/self"), "unix:uid,gid");
+                return new Caller((Integer) a.get("uid") & 0xffffffffL, (Integer) a.get("gid") & 0xffffffffL);
+            } catch (IOException | UnsupportedOperationException e) {
+                return new Caller(0, 0); // as root: owners are taken as they are
+            }
+        }
+    }
+
+    private static final Caller CALLER = Caller.read();
+
     /** umoci's convention for a rootless extraction's original owner: protobuf {uint32 uid=1; uint32 gid=2}. */
     public static final String ROOTLESS_XATTR = "user.rootlesscontainers";
 
@@ -84,6 +102,11 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
                 long[] owner = decodeRootless(rootless);
                 uid = owner[0];
                 gid = owner[1];
+            } else if (CALLER.rootless()) {
+                // A rootless tree's files are the caller's; no owner record means the image's root (as the
+                // applier writes it and umoci reads it), also for a file the caller edited or created.
+                uid = uid == CALLER.uid() ? 0 : uid;
+                gid = gid == CALLER.gid() ? 0 : gid;
             }
             String target = type == Type.SYMLINK ? Files.readSymbolicLink(p).toString() : null;
             long size = type == Type.FILE ? (Long) a.get("size") : 0;
