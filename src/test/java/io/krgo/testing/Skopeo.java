@@ -1,5 +1,11 @@
 package io.krgo.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,5 +44,30 @@ public final class Skopeo {
         }
         args.add("docker://" + registry.host() + "/" + repoAndTag);
         return run(args.toArray(String[]::new));
+    }
+
+    /**
+     * Copies {@code repoAndTag} from the harness registry into skopeo's {@code dir:} format under {@code dir}
+     * (blobs byte for byte as served) and returns the layer blobs' files, oldest first.
+     */
+    public static List<Path> layerBlobs(RegistryHarness registry, String repoAndTag, Path dir) {
+        List<String> args = new ArrayList<>(List.of("copy", "--quiet", "--src-tls-verify=false"));
+        if (registry.creds() != null) {
+            args.add("--src-creds");
+            args.add(registry.creds());
+        }
+        args.add("docker://" + registry.host() + "/" + repoAndTag);
+        args.add("dir:" + dir);
+        run(args.toArray(String[]::new));
+        try {
+            JsonNode manifest = new ObjectMapper().readTree(dir.resolve("manifest.json").toFile());
+            List<Path> out = new ArrayList<>();
+            for (JsonNode layer : manifest.path("layers")) {
+                out.add(dir.resolve(layer.path("digest").asText().substring("sha256:".length())));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

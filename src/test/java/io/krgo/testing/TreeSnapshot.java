@@ -25,8 +25,9 @@ import java.util.stream.Stream;
 /**
  * Everything a rootfs comparison cares about, per root-relative path (the root itself excluded): type,
  * full mode, owner, size, content hash, link target, hardlink group, xattrs (all namespaces), device
- * numbers and mtime. Symlinks are never followed. {@link #diff} gives readable differences. The defaults
- * suit comparing krgo with other tools; {@link Option}s make a snapshot stricter where a test can be.
+ * numbers and mtime (to the nanosecond, by statx). Symlinks are never followed. {@link #diff} gives
+ * readable differences. The defaults suit comparing krgo with other tools; {@link Option}s make a snapshot
+ * stricter where a test can be.
  */
 public final class TreeSnapshot {
     /** Comparisons stricter than the default. */
@@ -119,7 +120,7 @@ public final class TreeSnapshot {
                         type.equals("file") ? (Long) a.get("size") : 0,
                         type.equals("file") ? sha256(p) : null,
                         type.equals("symlink") ? Files.readSymbolicLink(p).toString() : null,
-                        group, xattrs, device, mtimeOf(type, (FileTime) a.get("lastModifiedTime"), options)));
+                        group, xattrs, device, mtimeOf(type, mtimeNanos(p), options)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -141,6 +142,46 @@ public final class TreeSnapshot {
             return t;
         }
         return FileTime.from(t.to(java.util.concurrent.TimeUnit.MICROSECONDS), java.util.concurrent.TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * The mtime to the nanosecond: JDK 17's file attributes stop at microseconds, so statx(2) (through JNA;
+     * its layout is the same on every architecture) reads it.
+     */
+    public static FileTime mtimeNanos(Path p) throws IOException {
+        byte[] buf = new byte[256];
+        byte[] path = (p.toString() + "\0").getBytes(StandardCharsets.UTF_8);
+        if (Statx.statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MTIME, buf) != 0) {
+            throw new IOException("statx " + p + ": errno " + com.sun.jna.Native.getLastError());
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf).order(java.nio.ByteOrder.nativeOrder());
+        return FileTime.from(java.time.Instant.ofEpochSecond(b.getLong(STX_MTIME), b.getInt(STX_MTIME + 8)));
+    }
+
+    private static final int AT_FDCWD = -100;
+    private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    private static final int STATX_MTIME = 0x40;
+    /** Offset of {@code stx_mtime} ({@code struct statx_timestamp}: s64 seconds, u32 nanoseconds). */
+    private static final int STX_MTIME = 0x70;
+
+    private static final class Statx {
+        static {
+            com.sun.jna.Native.register(Statx.class, com.sun.jna.NativeLibrary.getInstance("c"));
+        }
+
+        static native int statx(int dirfd, byte[] path, int flags, int mask, byte[] buf);
+    }
+
+    /** This snapshot less the xattrs whose names {@code drop} accepts (e.g. a tool's own records). */
+    public TreeSnapshot withoutXattrs(java.util.function.Predicate<String> drop) {
+        TreeMap<String, Node> out = new TreeMap<>();
+        nodes.forEach((k, n) -> {
+            Map<String, String> x = new TreeMap<>(n.xattrs());
+            x.keySet().removeIf(drop);
+            out.put(k, new Node(n.type(), n.mode(), n.uid(), n.gid(), n.size(), n.sha256(), n.linkTarget(),
+                    n.hardlinkGroup(), x, n.device(), n.mtime()));
+        });
+        return new TreeSnapshot(out);
     }
 
     private static String inodeOf(Map<String, String> firstByInode, String group) {
