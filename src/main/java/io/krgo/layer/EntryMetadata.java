@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarEntry;
 import io.krgo.tar.TarTime;
 
@@ -135,7 +136,7 @@ final class EntryMetadata {
     /** Sets directory modes and times, deepest first; once after the last layer. */
     void finish() throws IOException {
         for (Map.Entry<String, DirMeta> e : dirMeta.descendingMap().entrySet()) {
-            Path p = root.resolve(e.getKey());
+            Path p = ByteNames.resolve(root, e.getKey());
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
