@@ -18,6 +18,7 @@ import io.krgo.layer.FileInfo;
 import io.krgo.layer.LayerBlob;
 import io.krgo.layer.LayerChange;
 import io.krgo.layer.LayerWriter;
+import io.krgo.layer.LentAccess;
 import io.krgo.layer.OwnerRead;
 import io.krgo.layer.XattrReader;
 import io.krgo.rootfs.LayerListener;
@@ -509,9 +510,11 @@ public final class GitLayers implements LayerListener {
             return;
         }
         int last = pullLayers - 1;
-        for (Map.Entry<String, Recorded> e : pullState.entrySet()) {
-            if (e.getValue().info().type() == FileInfo.Type.DIR) {
-                e.setValue(new Recorded(FileInfo.read(target, e.getKey(), xattrs), null));
+        try (LentAccess lent = LentAccess.open(target)) { // a rootless tree's dirs of mode 0000 hide what is below
+            for (Map.Entry<String, Recorded> e : pullState.entrySet()) {
+                if (e.getValue().info().type() == FileInfo.Type.DIR) {
+                    e.setValue(new Recorded(FileInfo.read(target, e.getKey(), xattrs), null));
+                }
             }
         }
         MetaFile.write(meta.resolve("layers").resolve(last + ".tsv"), pullState);
@@ -607,7 +610,9 @@ public final class GitLayers implements LayerListener {
             if (lock == null) {
                 throw new FilesystemException("another krgo commit is running on " + dir);
             }
-            return commitLocked(message, options);
+            try (LentAccess lent = LentAccess.open(dir)) { // a rootless tree's dirs of mode 0000 hide what is below
+                return commitLocked(message, options);
+            }
         }
     }
 

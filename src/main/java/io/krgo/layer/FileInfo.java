@@ -4,6 +4,7 @@ import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -98,6 +99,10 @@ public record FileInfo(String path, Type type, int mode, long uid, long gid, lon
             long uid = (Integer) a.get("uid") & 0xffffffffL;
             long gid = (Integer) a.get("gid") & 0xffffffffL;
             byte[] rootless = xattrs.remove(ROOTLESS_XATTR);
+            byte[] lentMode = xattrs.remove(LentAccess.MODE_XATTR);
+            if (lentMode != null && type == Type.DIR) {
+                rawMode = (rawMode & ~07777) | Integer.parseInt(new String(lentMode, StandardCharsets.US_ASCII), 8);
+            }
             restoreKept(xattrs);
             if (rootless != null) {
                 long[] owner = decodeRootless(rootless);

@@ -2,15 +2,16 @@ package io.krgo.layer;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /** Removing trees without following symlinks, also when a (rootless) image made directories read-only. */
@@ -18,7 +19,11 @@ public final class Trees {
     private Trees() {
     }
 
-    /** Deletes {@code path} and everything below it; a missing path is fine. Never follows symlinks. */
+    /**
+     * Deletes {@code path} and everything below it; a missing path is fine. Never follows symlinks. A
+     * directory that denies its owner access (a rootless tree of mode 0000 or 0555 directories) is made
+     * accessible before it is opened: {@code Files.walkFileTree} opens a directory before it can be changed.
+     */
     public static void deleteRecursively(Path path) throws IOException {
         BasicFileAttributes a;
         try {
@@ -30,28 +35,23 @@ public final class Trees {
             Files.delete(path);
             return;
         }
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                makeWritable(dir);
-                return FileVisitResult.CONTINUE;
-            }
+        deleteDirectory(path);
+    }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
+    private static void deleteDirectory(Path dir) throws IOException {
+        makeWritable(dir);
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            ds.forEach(children::add);
+        }
+        for (Path child : children) {
+            if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                deleteDirectory(child);
+            } else {
+                Files.deleteIfExists(child);
             }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        }
+        Files.delete(dir);
     }
 
     /** Deletes quietly (cleanup paths where a second failure must not hide the first). */

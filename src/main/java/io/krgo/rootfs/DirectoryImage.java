@@ -13,6 +13,7 @@ import io.krgo.image.Platform;
 import io.krgo.layer.LayerBlob;
 import io.krgo.layer.LayerChange;
 import io.krgo.layer.LayerWriter;
+import io.krgo.layer.LentAccess;
 import io.krgo.layer.XattrReader;
 import io.krgo.store.BlobStore;
 import io.krgo.store.StoredLayer;
@@ -47,7 +48,7 @@ public final class DirectoryImage {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException(dir + " is not a directory");
         }
-        try {
+        try (LentAccess lent = LentAccess.open(dir)) { // a rootless tree's dirs of mode 0000 hide what is below
             List<LayerChange> all = new ArrayList<>();
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override
