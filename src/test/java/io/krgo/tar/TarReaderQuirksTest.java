@@ -135,4 +135,28 @@ class TarReaderQuirksTest {
         assertThat(r.get(0).entry().linkNameUtf8()).isEqualTo("tgt");
         assertThat(r.get(1).entry().nameUtf8()).isEqualTo("fromPax");
     }
+
+    @Test
+    void shortReadsOfTheUnderlyingStreamChangeNothing() throws IOException {
+        for (String seed : new String[] {"gnu-posix", "gnu-gnu", "python-pax-sparse10", "oldgnu-sparse"}) {
+            byte[] tar;
+            try (var in = getClass().getResourceAsStream("/io/krgo/fuzz/ParserFuzzTestInputs/tar/" + seed)) {
+                tar = in.readAllBytes();
+            }
+            List<TarTestSupport.Read> whole = read(tar);
+            List<TarTestSupport.Read> trickle = TarTestSupport.readAll(new java.io.FilterInputStream(new ByteArrayInputStream(tar)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return super.read(b, off, Math.min(len, 7));
+                }
+            });
+            assertThat(trickle).as(seed).hasSameSizeAs(whole).isNotEmpty();
+            for (int i = 0; i < whole.size(); i++) {
+                assertThat(trickle.get(i).sha256()).isEqualTo(whole.get(i).sha256());
+                assertThat(trickle.get(i).position()).isEqualTo(whole.get(i).position());
+                assertThat(trickle.get(i).entry().name()).isEqualTo(whole.get(i).entry().name());
+                assertThat(trickle.get(i).entry().sparse()).isEqualTo(whole.get(i).entry().sparse());
+            }
+        }
+    }
 }
