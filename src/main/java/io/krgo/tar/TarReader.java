@@ -202,8 +202,8 @@ public final class TarReader {
             linkName = pax.linkpath != null ? pax.linkpath : longLink != null ? longLink
                     : TarHeader.string(header, TarHeader.LINKNAME, TarHeader.LINKNAME_LEN);
         }
-        startData(size);
-        long realSize = size;
+        startData(hasData(kind, type, pax) ? size : 0);
+        long realSize = remaining;
         List<SparseSegment> segments = null;
         if (sparse) {
             if (kind != Kind.FILE) {
@@ -220,6 +220,25 @@ public final class TarReader {
         Map<String, byte[]> xattrs = pax.xattrs == null ? Map.of() : Collections.unmodifiableMap(pax.xattrs);
         return new TarEntry(name, kind, type, linkName, mode, uid, gid, uname, gname, remaining, realSize, mtime,
                 atime, ctime, devMajor, devMinor, xattrs, pax.aclAccess, pax.aclDefault, segments);
+    }
+
+    /**
+     * Whether the entry's size counts data blocks that follow it. Readers disagree for entries that make no
+     * file content, and an entry one reader sees and another skips as data could hide files from one of
+     * them: this reads as Go's archive/tar (containerd, Docker) does, with bsdtar and Python, and never skips
+     * data after a directory, symlink, device or FIFO whatever the size says (GNU tar alone skips it after
+     * symlinks, devices and FIFOs), nor after a hardlink whose size only the header gives. A PAX {@code size}
+     * on a hardlink is data, as GNU tar and bsdtar read it (POSIX pax stores linked data so; Go and Python
+     * do not skip it). A GNU dumpdir holds its listing; a v7 directory ("name/") has data after type '0',
+     * none after type NUL, as for Go and Python.
+     */
+    private static boolean hasData(Kind kind, byte type, PaxFields pax) {
+        return switch (kind) {
+            case FILE -> true;
+            case HARDLINK -> pax.size >= 0;
+            case DIRECTORY -> type == 'D' || type == '0';
+            default -> false;
+        };
     }
 
     private List<SparseSegment> sparseMap(byte type, PaxFields pax, byte[] name) throws IOException {
