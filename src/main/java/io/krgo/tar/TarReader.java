@@ -19,7 +19,9 @@ import java.util.Map;
  * <p>
  * Reads ustar, star, old GNU and v7 headers, PAX {@code x} and {@code g} records, GNU long names and links
  * and GNU sparse files (old GNU, PAX 0.0, 0.1 and 1.0). The stream is read exactly as far as needed (no
- * read-ahead), so after {@code next()} returned null the caller's stream is just past the first zero block.
+ * read-ahead), so after {@code next()} returned null the caller's stream is just past the first zero block
+ * (Go's reader, for one, refuses a zero block followed by anything but a second one: a caller that wants
+ * the same checks what follows). Not thread-safe; one reader per stream.
  */
 public final class TarReader {
     /** Bound on the data of a meta entry (PAX x or g, GNU L or K), and on all of them before one entry. */
