@@ -59,12 +59,14 @@ public final class TarReader {
         byte[] longName = null;
         byte[] longLink = null;
         long metaBytes = 0;
+        byte[] metaName = null;
         while (true) {
             skipRest(); // the previous entry's data, or a meta entry's padding
             currentName = null;
             int n = readFully(header, 0, BLOCK);
             if (n == 0) {
-                throw new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
+                throw metaName != null ? truncated(metaName) // the entry the meta data was for is missing
+                        : new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
             }
             if (n < BLOCK) {
                 byte[] partial = longName != null ? longName
@@ -82,6 +84,7 @@ public final class TarReader {
             }
             byte type = header[TarHeader.TYPE];
             if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+                metaName = currentName;
                 int size = metaSize(type);
                 if ((metaBytes += size) > MAX_META_BYTES) {
                     throw unsafe(currentName, "meta entries before one entry hold over " + MAX_META_BYTES + " bytes");
@@ -113,6 +116,7 @@ public final class TarReader {
                 longName = null;
                 longLink = null;
                 metaBytes = 0;
+                metaName = null;
                 continue;
             }
             return entry(dialect, type, local, longName, longLink);
