@@ -34,6 +34,8 @@ public final class Printable {
                 char c = chars.get();
                 if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                     out.append(String.format("\\x%02x", (int) c));
+                } else if (c == '\u2028' || c == '\u2029') { // line and paragraph separators end lines too
+                    out.append(String.format("\\u%04x", (int) c));
                 } else {
                     out.append(c);
                 }

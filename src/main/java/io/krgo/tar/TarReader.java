@@ -19,7 +19,9 @@ import java.util.Map;
  * <p>
  * Reads ustar, star, old GNU and v7 headers, PAX {@code x} and {@code g} records, GNU long names and links
  * and GNU sparse files (old GNU, PAX 0.0, 0.1 and 1.0). The stream is read exactly as far as needed (no
- * read-ahead), so after {@code next()} returned null the caller's stream is just past the first zero block.
+ * read-ahead), so after {@code next()} returned null the caller's stream is just past the first zero block
+ * (Go's reader, for one, refuses a zero block followed by anything but a second one: a caller that wants
+ * the same checks what follows). Not thread-safe; one reader per stream.
  */
 public final class TarReader {
     /** Bound on the data of a meta entry (PAX x or g, GNU L or K), and on all of them before one entry. */
@@ -57,12 +59,14 @@ public final class TarReader {
         byte[] longName = null;
         byte[] longLink = null;
         long metaBytes = 0;
+        byte[] metaName = null;
         while (true) {
             skipRest(); // the previous entry's data, or a meta entry's padding
             currentName = null;
             int n = readFully(header, 0, BLOCK);
             if (n == 0) {
-                throw new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
+                throw metaName != null ? truncated(metaName) // the entry the meta data was for is missing
+                        : new UnsafeImageException("layer tar is truncated (no end-of-archive marker)");
             }
             if (n < BLOCK) {
                 byte[] partial = longName != null ? longName
@@ -80,6 +84,7 @@ public final class TarReader {
             }
             byte type = header[TarHeader.TYPE];
             if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+                metaName = currentName;
                 int size = metaSize(type);
                 if ((metaBytes += size) > MAX_META_BYTES) {
                     throw unsafe(currentName, "meta entries before one entry hold over " + MAX_META_BYTES + " bytes");
@@ -111,6 +116,7 @@ public final class TarReader {
                 longName = null;
                 longLink = null;
                 metaBytes = 0;
+                metaName = null;
                 continue;
             }
             return entry(dialect, type, local, longName, longLink);
@@ -202,8 +208,8 @@ public final class TarReader {
             linkName = pax.linkpath != null ? pax.linkpath : longLink != null ? longLink
                     : TarHeader.string(header, TarHeader.LINKNAME, TarHeader.LINKNAME_LEN);
         }
-        startData(size);
-        long realSize = size;
+        startData(hasData(kind, type, pax) ? size : 0);
+        long realSize = remaining;
         List<SparseSegment> segments = null;
         if (sparse) {
             if (kind != Kind.FILE) {
@@ -220,6 +226,25 @@ public final class TarReader {
         Map<String, byte[]> xattrs = pax.xattrs == null ? Map.of() : Collections.unmodifiableMap(pax.xattrs);
         return new TarEntry(name, kind, type, linkName, mode, uid, gid, uname, gname, remaining, realSize, mtime,
                 atime, ctime, devMajor, devMinor, xattrs, pax.aclAccess, pax.aclDefault, segments);
+    }
+
+    /**
+     * Whether the entry's size counts data blocks that follow it. Readers disagree for entries that make no
+     * file content, and an entry one reader sees and another skips as data could hide files from one of
+     * them: this reads as Go's archive/tar (containerd, Docker) does, with bsdtar and Python, and never skips
+     * data after a directory, symlink, device or FIFO whatever the size says (GNU tar alone skips it after
+     * symlinks, devices and FIFOs), nor after a hardlink whose size only the header gives. A PAX {@code size}
+     * on a hardlink is data, as GNU tar and bsdtar read it (POSIX pax stores linked data so; Go and Python
+     * do not skip it). A GNU dumpdir holds its listing; a v7 directory ("name/") has data after type '0',
+     * none after type NUL, as for Go and Python.
+     */
+    private static boolean hasData(Kind kind, byte type, PaxFields pax) {
+        return switch (kind) {
+            case FILE -> true;
+            case HARDLINK -> pax.size >= 0;
+            case DIRECTORY -> type == 'D' || type == '0';
+            default -> false;
+        };
     }
 
     private List<SparseSegment> sparseMap(byte type, PaxFields pax, byte[] name) throws IOException {

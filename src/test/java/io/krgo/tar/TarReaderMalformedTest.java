@@ -69,6 +69,7 @@ class TarReaderMalformedTest {
         assertRefused(new byte[0], "layer tar is truncated (no end-of-archive marker)");
         assertRefused(Arrays.copyOf(tar, 300), "layer tar is truncated inside entry './PaxHeaders/" + "f".repeat(87) + "'");
         assertRefused(Arrays.copyOf(tar, 512 + 10), "layer tar is truncated inside entry './PaxHeaders/" + "f".repeat(87) + "'");
+        assertRefused(Arrays.copyOf(tar, 1024), "layer tar is truncated inside entry './PaxHeaders/" + "f".repeat(87) + "'");
         assertRefused(Arrays.copyOf(tar, 1024 + 200), "layer tar is truncated inside entry '" + "f".repeat(100) + "'");
         assertRefused(Arrays.copyOf(tar, 1536 + 999), "layer tar is truncated inside entry '" + name + "'");
         assertRefused(Arrays.copyOf(tar, 1536 + 1000), "layer tar is truncated inside entry '" + name + "'");
