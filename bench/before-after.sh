@@ -40,15 +40,7 @@ for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && 
 REG=127.0.0.1:$port
 skopeo copy -q --dest-tls-verify=false "oci:$BENCH_DATA/build/oci:3layer" "docker://$REG/bench/realistic:1"
 log "generating the 30,000-file layer"
-python3 - "$work/many" <<'PY'
-import os, random, sys
-random.seed(5)
-for i in range(30000):
-    d = os.path.join(sys.argv[1], f"d{i // 100:03d}")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, f"f{i:05d}.txt"), "wb") as f:
-        f.write(os.urandom(random.randint(0, 2048)).hex().encode())
-PY
+python3 "$here/many-files.py" "$work/many"
 tar -C "$work/many" -cf "$work/many.tar" .
 umoci init --layout "$work/oci" >/dev/null && umoci new --image "$work/oci:many"
 umoci raw add-layer --image "$work/oci:many" "$work/many.tar"

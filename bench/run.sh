@@ -170,15 +170,7 @@ if [ -z "${SKIP_BIG:-}" ]; then
   log "generating the 2 GB and 30,000-file images"
   mkdir -p "$work/gen/big" "$work/gen/many"
   for k in $(seq 8); do head -c 200000000 /dev/urandom | base64 -w 76 >"$work/gen/big/part$k.txt"; done
-  python3 - "$work/gen/many" <<'PY'
-import os, random, sys
-random.seed(5)
-for i in range(30000):
-    d = os.path.join(sys.argv[1], f"d{i // 100:03d}")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, f"f{i:05d}.txt"), "wb") as f:
-        f.write(os.urandom(random.randint(0, 2048)).hex().encode())
-PY
+  python3 "$here/many-files.py" "$work/gen/many"
   oci_layout "$work/gen/big" "$work/gen/oci" big gzip
   oci_layout "$work/gen/many" "$work/gen/oci2" many gzip
   skopeo copy -q --dest-tls-verify=false "oci:$work/gen/oci:big" "docker://$REG/bench/big:latest"
