@@ -257,7 +257,9 @@ public final class LayerApplier {
                 // Other .wh..wh.* names are aufs bookkeeping (hardlink dirs): nothing to apply.
                 return;
             }
-            if (hidden != null && e.kind() != TarEntry.Kind.SYMLINK && skipHidden(name, comps, e)) {
+            if (hidden != null && e.kind() != TarEntry.Kind.SYMLINK
+                    && edits.skipHidden(hidden, layerIndex, name, comps, e.kind() == TarEntry.Kind.DIRECTORY)) {
+                hiddenSkipped++;
                 return;
             }
             createdDirs.clear();
@@ -339,41 +341,6 @@ public final class LayerApplier {
             }
             edits.markWritten(r.rel());
             metadata.ofNewFile(p, e, name);
-            return true;
-        }
-
-        /**
-         * Skips an entry an upper layer removes or replaces anyway. Only when its name resolves without a
-         * symlink (then the upper layer's name means the same file); symlinks are never skipped, as a later
-         * entry may write through one to a place nobody hides. The directories above what the upper layer
-         * removes are created as applying would, so the result is the same.
-         */
-        boolean skipHidden(String name, List<String> comps, TarEntry e) {
-            String keep = hidden.keepIfHidden(comps, layerIndex);
-            if (keep == null) {
-                return false;
-            }
-            SafeRoot.Resolved probe;
-            try {
-                probe = root.resolve(name, false, null);
-            } catch (UnsafeImageException notADirectory) {
-                return false; // applying reports it
-            }
-            String textual = String.join("/", comps);
-            if (!probe.rel().equals(textual)) {
-                return false;
-            }
-            if (!keep.isEmpty()) {
-                createdDirs.clear();
-                root.resolve(keep + "/-", true, createdDirs);
-                for (String d : createdDirs) {
-                    edits.markWritten(d);
-                }
-            }
-            if (e.kind() != TarEntry.Kind.DIRECTORY) {
-                edits.skipped(textual);
-            }
-            hiddenSkipped++;
             return true;
         }
 

@@ -59,10 +59,6 @@ final class TreeEdits {
         return new AppliedChanges(written, removed);
     }
 
-    void skipped(String rel) {
-        skippedFiles.add(rel);
-    }
-
     void markWritten(String rel) {
         if (!skippedFiles.isEmpty()) {
             skippedFiles.remove(rel); // written again: a link to it is fine
@@ -78,6 +74,40 @@ final class TreeEdits {
             }
             slash = rel.lastIndexOf('/');
         }
+    }
+
+    /**
+     * Skips an entry an upper layer removes or replaces anyway. Only when its name resolves without a
+     * symlink (then the upper layer's name means the same file); symlinks are never skipped, as a later
+     * entry may write through one to a place nobody hides. The directories above what the upper layer
+     * removes are created as applying would, so the result is the same.
+     *
+     * @return true when the entry is not to be written
+     */
+    boolean skipHidden(HiddenPaths hidden, int layer, String name, List<String> comps, boolean directory) {
+        String keep = hidden.keepIfHidden(comps, layer);
+        if (keep == null) {
+            return false;
+        }
+        SafeRoot.Resolved probe;
+        try {
+            probe = root.resolve(name, false, null);
+        } catch (UnsafeImageException notADirectory) {
+            return false; // applying reports it
+        }
+        String textual = String.join("/", comps);
+        if (!probe.rel().equals(textual)) {
+            return false;
+        }
+        if (!keep.isEmpty()) {
+            List<String> created = new ArrayList<>();
+            root.resolve(keep + "/-", true, created);
+            created.forEach(this::markWritten);
+        }
+        if (!directory) {
+            skippedFiles.add(textual);
+        }
+        return true;
     }
 
     /** Creates a non-directory; whatever is there already (file, link or directory tree) is replaced. */
