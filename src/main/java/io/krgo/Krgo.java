@@ -464,6 +464,11 @@ public final class Krgo implements AutoCloseable {
                 .toList());
     }
 
+    /** Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled. */
+    public io.krgo.runtime.RuntimeConfigs runtimeConfigs() {
+        return io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+    }
+
     @Override
     public void close() {
         // Nothing held between calls today; AutoCloseable so callers need not change when that changes.

@@ -81,6 +81,7 @@ public final class Main {
                 case "pull" -> new PullCommand();
                 case "commit" -> new CommitCommand();
                 case "push" -> new PushCommand();
+                case "config" -> new ConfigCommand();
                 case "inspect" -> new InspectCommand();
                 case "digest" -> new DigestCommand();
                 case "tags" -> new TagsCommand();
@@ -101,6 +102,7 @@ public final class Main {
             new Subcommand(List.of("pull")),
             new Subcommand(List.of("commit")),
             new Subcommand(List.of("push")),
+            new Subcommand(List.of("config")),
             new Subcommand(List.of("inspect")),
             new Subcommand(List.of("digest")),
             new Subcommand(List.of("tags")),
