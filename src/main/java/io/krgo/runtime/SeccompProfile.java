@@ -113,7 +113,7 @@ public final class SeccompProfile {
                 return false; // every capability listed must be granted
             }
         }
-        if (inc.path("arches").isArray() && !inc.path("arches").isEmpty() && !contains(inc.path("arches"), arch)) {
+        if (inc.path("arches").isArray() && !inc.path("arches").isEmpty() && !containsArch(inc.path("arches"), arch)) {
             return false;
         }
         if (inc.path("minKernel").isTextual() && compareKernel(kernelRelease, inc.path("minKernel").asText()) < 0) {
@@ -124,7 +124,26 @@ public final class SeccompProfile {
                 return false;
             }
         }
-        return !contains(exc.path("arches"), arch);
+        return !containsArch(exc.path("arches"), arch);
+    }
+
+    /** Rules name architectures as Go does ({@code amd64}), the arch map as libseccomp does; either counts. */
+    private static boolean containsArch(JsonNode arches, String scmpArch) {
+        return contains(arches, scmpArch) || contains(arches, goArch(scmpArch));
+    }
+
+    static String goArch(String scmpArch) {
+        return switch (scmpArch) {
+            case "SCMP_ARCH_X86_64" -> "amd64";
+            case "SCMP_ARCH_AARCH64" -> "arm64";
+            case "SCMP_ARCH_X86" -> "386";
+            case "SCMP_ARCH_ARM" -> "arm";
+            case "SCMP_ARCH_PPC64LE" -> "ppc64le";
+            case "SCMP_ARCH_S390X" -> "s390x";
+            case "SCMP_ARCH_RISCV64" -> "riscv64";
+            case "SCMP_ARCH_MIPSEL64" -> "mips64le";
+            default -> scmpArch;
+        };
     }
 
     private static boolean contains(JsonNode array, String value) {
