@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * The image-spec's conversion rules ({@code conversion.md}) with docker's run semantics on top: argv is
  * Entrypoint + Cmd, trailing arguments replace Cmd, {@code --entrypoint} replaces Entrypoint and clears Cmd;
- * env is the image's Env, then env files, then {@code -e}, then a default PATH, HOSTNAME and the user's
+ * env is the image's Env, then env files, then {@code -e}, then a default PATH, HOSTNAME, TERM (with a terminal) and the user's
  * HOME where the image sets none (as docker and runc do); cwd is WorkingDir or {@code /}; the user is
  * resolved in the rootfs; annotations come from the labels and the fields conversion.md lists.
  */
@@ -49,6 +49,9 @@ public final class ImageConversion {
         }
         env.setIfAbsent("PATH=" + DEFAULT_PATH);
         env.setIfAbsent("HOSTNAME=" + hostname);
+        if (options.terminal()) {
+            env.setIfAbsent("TERM=xterm");
+        }
         if (user.home() != null) {
             env.setIfAbsent("HOME=" + user.home());
         }
