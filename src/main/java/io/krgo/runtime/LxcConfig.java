@@ -64,7 +64,11 @@ final class LxcConfig {
         return b.toString();
     }
 
-    /** LXC splits these values on blanks and honours single and double quotes (no escapes). */
+    /**
+     * LXC splits these values on blanks and honours single and double quotes (no escapes); a value that
+     * starts and ends with the same quote loses both to LXC's config parser, so the last word then takes
+     * the other quote kind.
+     */
     static String argv(List<String> args) {
         List<String> out = new ArrayList<>();
         for (String a : args) {
@@ -72,7 +76,19 @@ final class LxcConfig {
                 throw new UsageException("argument cannot be written to an LXC config (newline, or both quote kinds): "
                         + a);
             }
-            out.add(a.indexOf('\'') >= 0 ? "\"" + a + "\"" : "'" + a + "'");
+            boolean plain = !a.isEmpty() && a.chars().noneMatch(c -> Character.isWhitespace(c) || c == '\'' || c == '"');
+            out.add(plain ? a : a.indexOf('\'') >= 0 ? "\"" + a + "\"" : "'" + a + "'");
+        }
+        String first = out.get(0);
+        String last = out.get(out.size() - 1);
+        if (out.size() > 1 && !first.isEmpty() && !last.isEmpty() && first.charAt(0) == last.charAt(last.length() - 1)
+                && (first.charAt(0) == '\'' || first.charAt(0) == '"')) {
+            String bare = last.substring(1, last.length() - 1);
+            char other = last.charAt(0) == '\'' ? '"' : '\'';
+            if (bare.indexOf(other) >= 0) {
+                throw new UsageException("these arguments cannot be quoted for an LXC config: " + args);
+            }
+            out.set(out.size() - 1, other + bare + other);
         }
         return String.join(" ", out);
     }

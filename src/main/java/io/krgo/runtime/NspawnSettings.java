@@ -24,7 +24,7 @@ final class NspawnSettings {
 
     /** The file's text; {@code notHonoured} receives what nspawn cannot express. */
     static String render(ContainerSpec spec, RunOptions options, List<String> caps, String userGroupSpec,
-                         List<String> notHonoured) {
+                         RootfsFiles rootfs, List<String> notHonoured) {
         StringBuilder b = new StringBuilder();
         b.append("# Written by krgo config --format nspawn from the image config recorded beside the rootfs.\n");
         b.append("# systemd-nspawn -D DIR reads it from beside DIR; Bind=, Capability= and Private= need"
@@ -38,6 +38,10 @@ final class NspawnSettings {
         ContainerUser u = spec.user();
         if (u.name() != null && u.uid() != 0) {
             b.append("User=").append(u.name()).append('\n');
+            if (rootfs.regularFile("/usr/bin/getent").isEmpty() && rootfs.regularFile("/bin/getent").isEmpty()) {
+                notHonoured.add("User " + u.name() + " (systemd-nspawn resolves User= with the image's getent, which"
+                        + " it lacks)");
+            }
         } else if (u.name() == null && u.uid() != 0) {
             notHonoured.add("User " + u.uid() + " (no name in the rootfs's /etc/passwd; nspawn's User= takes names"
                     + " only, so the process runs as root)");
@@ -46,6 +50,9 @@ final class NspawnSettings {
             notHonoured.add("the group of User " + userGroupSpec + " (nspawn uses the user's primary group)");
         }
         b.append("Hostname=").append(spec.hostname()).append('\n');
+        if (!java.nio.file.Files.isDirectory(rootfs.dir().resolve("usr"))) {
+            notHonoured.add("nothing: the rootfs has no /usr, and systemd-nspawn refuses such a tree");
+        }
         List<String> drop = new ArrayList<>();
         List<String> add = new ArrayList<>();
         for (String c : NSPAWN_DEFAULT) {
@@ -72,8 +79,9 @@ final class NspawnSettings {
             b.append(v.readOnly() ? "BindReadOnly=" : "Bind=").append(v.host()).append(':').append(v.container())
                     .append('\n');
         }
-        b.append("[Network]\n");
-        b.append(options.network() == RunOptions.Network.NONE ? "Private=yes\n" : "Private=no\n");
+        if (options.network() == RunOptions.Network.NONE) {
+            b.append("[Network]\nPrivate=yes\n"); // the host's network is nspawn's default
+        }
         return b.toString();
     }
 
@@ -83,19 +91,19 @@ final class NspawnSettings {
         return String.join(" ", q);
     }
 
-    /** systemd's unquoting (EXTRACT_UNQUOTE|EXTRACT_CUNESCAPE): double quotes, C escapes inside. */
+    /**
+     * nspawn parses these values as whitespace-separated words with quotes removed and backslashes kept as
+     * written (systemd's EXTRACT_UNQUOTE|EXTRACT_RETAIN_ESCAPE, measured with systemd 252): a word is
+     * double-quoted unless it holds a double quote, then single-quoted; one with both, or ending in a
+     * backslash (which would escape the closing quote), cannot be written.
+     */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> b.append(c);
-            }
+        boolean dq = s.indexOf('"') >= 0;
+        boolean sq = s.indexOf('\'') >= 0;
+        if ((dq && sq) || s.endsWith("\\") || s.indexOf('\n') >= 0) {
+            throw new io.krgo.error.UsageException("cannot write this value into a .nspawn file (both quote kinds,"
+                    + " a newline, or a trailing backslash): " + s);
         }
-        return b.append('"').toString();
+        return dq ? "'" + s + "'" : "\"" + s + "\"";
     }
 }

@@ -99,8 +99,8 @@ public final class RuntimeConfigs {
                 ObjectNode config = OciSpec.build(spec, options, rootPath, caps, seccomp, binds);
                 yield pretty(config);
             }
-            case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, notHonoured)
-                    .getBytes(StandardCharsets.UTF_8);
+            case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
+                    notHonoured).getBytes(StandardCharsets.UTF_8);
             case LXC -> {
                 Map<String, String> binds = HostFiles.write(layout.metaDir().resolve("etc"), spec.hostname(),
                         options.network());

@@ -30,8 +30,21 @@ final class BusyboxImage {
             env | sort | sed 's/^/env:/'
             exit "${EXIT_CODE:-0}"
             """;
+    static final String GETENT = """
+            #!/bin/sh
+            case "$1" in
+              passwd|group) grep "^$2:" "/etc/$1" || exit 2 ;;
+              initgroups)
+                line=$(grep "^$2:" /etc/passwd) || exit 2
+                gid=$(echo "$line" | cut -d: -f4)
+                printf '%s %s' "$2" "$gid"
+                grep -E "[:,]$2(,|\\$)" /etc/group | cut -d: -f3 | while read g; do printf ' %s' "$g"; done
+                echo ;;
+              *) exit 1 ;;
+            esac
+            """;
     static final List<String> APPLETS = List.of("sh", "id", "env", "pwd", "echo", "sort", "sed", "cat", "sleep",
-            "ls", "grep", "hostname", "true", "false", "tty", "stty", "nslookup", "kill");
+            "ls", "grep", "hostname", "true", "false", "tty", "stty", "nslookup", "kill", "cut", "touch");
 
     private BusyboxImage() {
     }
@@ -63,7 +76,11 @@ final class BusyboxImage {
                 .dir("home/app", 0755, 1000, 1000, t)
                 .dir("work", 0755, 1000, 1000, t)
                 .dir("tmp", 01777, 0, 0, t)
-                .file("entry.sh", ENTRY.getBytes(StandardCharsets.UTF_8), 0755, 0, 0, t);
+                .file("entry.sh", ENTRY.getBytes(StandardCharsets.UTF_8), 0755, 0, 0, t)
+                // systemd-nspawn resolves User= by running the image's getent; busybox has none
+                .dir("usr", 0755, 0, 0, t)
+                .dir("usr/bin", 0755, 0, 0, t)
+                .file("usr/bin/getent", GETENT.getBytes(StandardCharsets.UTF_8), 0755, 0, 0, t);
         for (String applet : APPLETS) {
             tar.symlink("bin/" + applet, "busybox", 0, 0, t);
         }
