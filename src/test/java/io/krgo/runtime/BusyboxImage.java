@@ -62,6 +62,10 @@ final class BusyboxImage {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (new String(bin, StandardCharsets.ISO_8859_1).contains("/lib64/ld-linux")) {
+            throw new AssertionError("/bin/busybox is dynamically linked (package busybox); this test needs the static"
+                    + " one: apt-get install -y busybox-static");
+        }
         long t = TarBuilder.DEFAULT_MTIME;
         TarBuilder tar = new TarBuilder()
                 .dir("bin", 0755, 0, 0, t)
