@@ -81,6 +81,17 @@ final class RootfsFiles {
         throw new UnsafeImageException("/" + name + " in " + root.root() + ": too many levels of symbolic links");
     }
 
+    /** Whether {@code name} is a directory (links followed inside the rootfs). */
+    boolean isDirectory(String name) {
+        try {
+            // every component of name, the last too, is walked (and its links followed) as a parent of "x"
+            SafeRoot.Resolved r = root.resolve(name + "/x", false, null);
+            return Files.isDirectory(r.path().getParent(), LinkOption.NOFOLLOW_LINKS);
+        } catch (KrgoException notADirectory) {
+            return false;
+        }
+    }
+
     /**
      * Calls {@code line} for each line of {@code name} (resolved as {@link #regularFile}) until it returns
      * true; false when the file is absent. Lines over {@link #MAX_LINE_BYTES} are skipped.

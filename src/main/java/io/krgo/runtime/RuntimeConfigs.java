@@ -81,49 +81,73 @@ public final class RuntimeConfigs {
      */
     public Result write(Path rootfs, Format format, Path output, OutputStream stdout, RunOptions options) {
         RootfsLayout layout = RootfsLayout.of(rootfs);
+        Path target = output == null ? null : output.toAbsolutePath().normalize();
+        String rootPath = target != null && layout.parent().equals(target.getParent())
+                ? layout.dir().getFileName().toString() : layout.dir().toString();
+        List<String> notHonoured = new ArrayList<>();
         ContainerSpec spec = spec(rootfs, options);
-        List<String> notHonoured = new ArrayList<>(spec.notHonoured());
-        List<String> caps = Capabilities.effective(options.capAdd(), options.capDrop());
-        boolean unconfined = "unconfined".equals(options.seccomp());
-        String userSpec = options.user() != null ? options.user()
-                : RecordedConfig.read(rootfs, store).path("config").path("User").asText("");
-        byte[] bytes = switch (format) {
-            case OCI -> {
-                ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
-                        ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
-                Map<String, String> binds = HostFiles.write(layout.metaDir().resolve("etc"), spec.hostname(),
-                        options.network());
-                Path target = output == null ? null : output.toAbsolutePath().normalize();
-                String rootPath = target != null && layout.parent().equals(target.getParent())
-                        ? layout.dir().getFileName().toString() : layout.dir().toString();
-                ObjectNode config = OciSpec.build(spec, options, rootPath, caps, seccomp, binds);
-                yield pretty(config);
-            }
-            case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
-                    notHonoured).getBytes(StandardCharsets.UTF_8);
-            case LXC -> {
-                Map<String, String> binds = HostFiles.write(layout.metaDir().resolve("etc"), spec.hostname(),
-                        options.network());
-                yield LxcConfig.render(spec, options, layout.dir(), caps, binds, !unconfined, notHonoured)
-                        .getBytes(StandardCharsets.UTF_8);
-            }
-        };
+        byte[] bytes = render(spec, rootfs, format, rootPath, layout.metaDir().resolve("etc"), options, notHonoured);
         try {
             if (output == null) {
                 stdout.write(bytes);
                 stdout.flush();
             } else {
-                Path abs = output.toAbsolutePath().normalize();
-                Files.createDirectories(abs.getParent());
-                Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-                Files.write(tmp, bytes);
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                writeAtomically(target, bytes);
             }
         } catch (IOException e) {
             throw new FilesystemException("cannot write " + (output == null ? "the config" : output) + ": "
                     + e.getMessage(), e);
         }
         return new Result(output, spec, notHonoured);
+    }
+
+    /**
+     * Writes {@code bundle/config.json} for the image unpacked in {@code imageRootfs}, with {@code root.path}
+     * = {@code rootPath} (a container's own root) and the generated hosts files in {@code bundle/etc}.
+     */
+    public Result writeBundle(Path imageRootfs, Path rootPath, Path bundle, RunOptions options) {
+        List<String> notHonoured = new ArrayList<>();
+        ContainerSpec spec = spec(imageRootfs, options);
+        byte[] bytes = render(spec, imageRootfs, Format.OCI, rootPath.toString(), bundle.resolve("etc"), options,
+                notHonoured);
+        try {
+            writeAtomically(bundle.resolve("config.json"), bytes);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot write " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
+        }
+        return new Result(bundle.resolve("config.json"), spec, notHonoured);
+    }
+
+    private byte[] render(ContainerSpec spec, Path rootfs, Format format, String rootPath, Path hostFilesDir,
+                          RunOptions options, List<String> notHonoured) {
+        RootfsLayout layout = RootfsLayout.of(rootfs);
+        notHonoured.addAll(spec.notHonoured());
+        List<String> caps = Capabilities.effective(options.capAdd(), options.capDrop());
+        boolean unconfined = "unconfined".equals(options.seccomp());
+        String userSpec = options.user() != null ? options.user()
+                : RecordedConfig.read(rootfs, store).path("config").path("User").asText("");
+        return switch (format) {
+            case OCI -> {
+                ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
+                        ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
+                Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
+                yield pretty(OciSpec.build(spec, options, rootPath, caps, seccomp, binds));
+            }
+            case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
+                    notHonoured).getBytes(StandardCharsets.UTF_8);
+            case LXC -> {
+                Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
+                yield LxcConfig.render(spec, options, layout.dir(), caps, binds, !unconfined, notHonoured)
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    private static void writeAtomically(Path abs, byte[] bytes) throws IOException {
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Files.write(tmp, bytes);
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static byte[] pretty(ObjectNode config) {
