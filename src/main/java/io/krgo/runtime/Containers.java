@@ -135,12 +135,16 @@ public final class Containers {
         Container.remove(runtime, r, state.container(name));
     }
 
-    /** Removes stopped containers, then unpacked images no container uses. */
+    /**
+     * Removes the containers no krgo process runs any more (stopped ones, and running ones whose krgo was
+     * killed outright: stopped first), then unpacked images no remaining container uses.
+     */
     public Pruned prune() {
         List<String> containers = new ArrayList<>();
         Set<String> used = new HashSet<>();
         for (Listed l : list()) {
-            if (l.status().equals("running") || l.status().equals("paused") || l.status().equals("created")) {
+            // A container whose krgo still runs (starting it, waiting for it, removing it) is that krgo's business.
+            if (!ownerGone(l.record())) {
                 if (l.record().imageDir() != null) {
                     used.add(Path.of(l.record().imageDir()).getParent().getFileName().toString());
                 }
@@ -152,7 +156,7 @@ public final class Containers {
         List<String> images = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.images())) {
             for (Path d : ds) {
-                if (!used.contains(d.getFileName().toString())) {
+                if (!d.getFileName().toString().startsWith(".") && !used.contains(d.getFileName().toString())) {
                     Trees.deleteQuietly(d);
                     images.add(d.getFileName().toString());
                 }
@@ -164,6 +168,19 @@ public final class Containers {
         }
         Trees.deleteQuietly(state.refs()); // they name images; the next run resolves its reference again
         return new Pruned(containers, images);
+    }
+
+    /**
+     * Whether the krgo process that ran the container in the foreground is gone (killed outright): then
+     * nobody waits for it, and prune stops and removes it. {@code rm -f} does so whoever runs it.
+     */
+    private static boolean ownerGone(ContainerRecord r) {
+        Optional<ProcessHandle> owner = ProcessHandle.of(r.pid());
+        if (owner.isEmpty()) {
+            return true;
+        }
+        Optional<Instant> started = owner.get().info().startInstant();
+        return started.isPresent() && started.get().isAfter(Instant.parse(r.created()).plusSeconds(60));
     }
 
     private static OciRuntime runtimeOf(ContainerRecord r) {

@@ -131,12 +131,14 @@ class RunTest {
     @Test
     void sigtermReachesATrappingPid1AndKrgoExits143() throws Exception {
         Path out = tmp.resolve("term.out");
-        Process p = background(out, "run", "--rm", "--entrypoint", "/bin/sh", image, "-c",
+        Process p = background(out, "run", "--rm", "--name", "trapper", "--entrypoint", "/bin/sh", image, "-c",
                 "trap 'echo got TERM; exit 143' TERM; " + LOOP);
         p.destroy(); // SIGTERM to krgo
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(143);
         assertThat(Files.readString(out)).contains("got TERM");
+        assertThat(Files.exists(tmp.resolve("state/containers/trapper"))).as("--rm after a signal").isFalse();
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("containers/trapper");
     }
 
     @Test
@@ -164,6 +166,35 @@ class RunTest {
         assertThat(p.exitValue()).isEqualTo(3);
         assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("got QUIT");
         assertThat(Files.exists(tmp.resolve("state/containers/quitter"))).isFalse();
+    }
+
+    @Test
+    void aContainerOfAKilledKrgoIsListedAndPruneStopsIt() throws Exception {
+        Path out = tmp.resolve("orphan.out");
+        Process p = background(out, "run", "--name", "orphan", "--entrypoint", "/bin/sh", image, "-c", LOOP);
+        p.destroyForcibly(); // SIGKILL: krgo cannot clean up
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(krgo("ps").stdout()).contains("orphan", "running");
+        KrgoCli.Result prune = krgo("prune");
+        assertThat(prune.exitCode()).as(prune.stderr()).isZero();
+        assertThat(prune.stdout()).contains("removed container orphan");
+        assertThat(Files.exists(tmp.resolve("state/containers/orphan"))).isFalse();
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain("containers/orphan");
+        assertThat(Tools.run("runc", "list", "-q")).doesNotContain("orphan");
+    }
+
+    @Test
+    void stdinOnlyWithDashIAndTheHostNameIsInEtcHosts() {
+        KrgoCli.Result r = KrgoCli.run(home, env, "piped\n", "run", "--rm", "-i", "--entrypoint", "/bin/cat", image);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("piped\n");
+        r = KrgoCli.run(home, env, "piped\n", "run", "--rm", "--entrypoint", "/bin/cat", image);
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEmpty();
+        // busybox-static has no NSS (no getent): the generated /etc/hosts is checked for the host's name instead
+        r = krgo("run", "--rm", "--entrypoint", "/bin/sh", image, "-c", "grep -w \"$(hostname)\" /etc/hosts");
+        assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
+        assertThat(r.stdout()).startsWith("127.0.1.1\t");
     }
 
     @Test
