@@ -464,6 +464,39 @@ public final class Krgo implements AutoCloseable {
                 .toList());
     }
 
+    /** Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled. */
+    public io.krgo.runtime.RuntimeConfigs runtimeConfigs() {
+        return io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+    }
+
+    /**
+     * Creates a container for {@code request} (not started): the image unpacked once into {@code state} (pulled
+     * as its pull policy says) under a fresh overlay, or the rootfs in place. {@code warn} gets one-line notes.
+     */
+    public io.krgo.runtime.Container createContainer(RunRequest request, io.krgo.runtime.StateDir state,
+                                                     ProgressListener progress,
+                                                     java.util.function.Consumer<String> warn) {
+        io.krgo.runtime.OciRuntime runtime = io.krgo.runtime.OciRuntime.find(request.runtime());
+        boolean inPlace = request.rootfs() != null;
+        Path rootfs = inPlace ? RootfsLayout.of(request.rootfs()).dir()
+                : new ImageCache(this, state).rootfs(request, progress);
+        return new io.krgo.runtime.Containers(state).create(inPlace ? rootfs.toString() : request.image().toString(),
+                rootfs, inPlace, request.options(), runtimeConfigs(), runtime, warn);
+    }
+
+    /** Runs a container to its end (no standard input) and returns its exit status; removes it when {@code remove}. */
+    public int run(RunRequest request, io.krgo.runtime.StateDir state, boolean remove) throws InterruptedException {
+        io.krgo.runtime.Container c = createContainer(request, state, ProgressListener.NONE, w -> { });
+        try {
+            c.start(false);
+            return c.waitFor();
+        } finally {
+            if (remove) {
+                c.remove();
+            }
+        }
+    }
+
     @Override
     public void close() {
         // Nothing held between calls today; AutoCloseable so callers need not change when that changes.

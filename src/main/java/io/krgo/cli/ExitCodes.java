@@ -24,6 +24,8 @@ public final class ExitCodes {
     public static final int INTERRUPTED = 130;
     /** A bug in krgo: an exception that no layer turned into a user-facing error. */
     public static final int INTERNAL = 70;
+    /** {@code run}: krgo itself failed before the container ran (docker's 125); the message names the kind. */
+    public static final int RUN_FAILED = 125;
 
     private ExitCodes() {
     }
@@ -46,6 +48,9 @@ public final class ExitCodes {
         cmd.getErr().println("krgo: " + oneLine(mapped.getMessage()));
         if (debug) {
             ex.printStackTrace(cmd.getErr());
+        }
+        if ("run".equals(cmd.getCommandName()) && !(mapped instanceof io.krgo.error.ExecException)) {
+            return RUN_FAILED; // docker's convention: the container's own codes stay unambiguous
         }
         return mapped.exitCode();
     }

@@ -18,4 +18,14 @@ final class FlagValues {
             default -> throw new UsageException("--compression must be gzip or zstd, not '" + value + "'");
         };
     }
+
+    /** {@code --format oci|nspawn|lxc} of {@code config}. */
+    static io.krgo.runtime.RuntimeConfigs.Format runtimeFormat(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "oci" -> io.krgo.runtime.RuntimeConfigs.Format.OCI;
+            case "nspawn" -> io.krgo.runtime.RuntimeConfigs.Format.NSPAWN;
+            case "lxc" -> io.krgo.runtime.RuntimeConfigs.Format.LXC;
+            default -> throw new UsageException("--format must be oci, nspawn or lxc, not '" + value + "'");
+        };
+    }
 }

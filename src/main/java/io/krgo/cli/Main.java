@@ -81,6 +81,12 @@ public final class Main {
                 case "pull" -> new PullCommand();
                 case "commit" -> new CommitCommand();
                 case "push" -> new PushCommand();
+                case "config" -> new ConfigCommand();
+                case "run" -> new RunCommand();
+                case "ps" -> new ContainerCommands.Ps();
+                case "stop" -> new ContainerCommands.Stop();
+                case "rm" -> new ContainerCommands.Rm();
+                case "prune" -> new ContainerCommands.Prune();
                 case "inspect" -> new InspectCommand();
                 case "digest" -> new DigestCommand();
                 case "tags" -> new TagsCommand();
@@ -101,6 +107,12 @@ public final class Main {
             new Subcommand(List.of("pull")),
             new Subcommand(List.of("commit")),
             new Subcommand(List.of("push")),
+            new Subcommand(List.of("config")),
+            new Subcommand(List.of("run")),
+            new Subcommand(List.of("ps")),
+            new Subcommand(List.of("stop")),
+            new Subcommand(List.of("rm")),
+            new Subcommand(List.of("prune")),
             new Subcommand(List.of("inspect")),
             new Subcommand(List.of("digest")),
             new Subcommand(List.of("tags")),
@@ -138,6 +150,10 @@ public final class Main {
             if (only == null || s == only) {
                 cmd.addSubcommand(s.create());
             }
+        }
+        CommandLine run = cmd.getSubcommands().get("run");
+        if (run != null) {
+            run.setStopAtPositional(true); // as docker run: what follows IMAGE is the container's command line
         }
         cmd.setExecutionExceptionHandler(ExitCodes::handleExecutionException);
         cmd.setParameterExceptionHandler(ExitCodes::handleParameterException);

@@ -45,6 +45,11 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace a non-empty DIR (still atomically), or re-pull an up-to-date one.")
     boolean force;
 
+    @Option(names = "--bundle", paramLabel = "BUNDLE",
+            description = "Pull into BUNDLE/rootfs and write BUNDLE/config.json (an OCI runtime bundle, as umoci"
+                    + " unpack makes): runc run -b BUNDLE NAME. Not with -r.")
+    Path bundle;
+
     @Option(names = "-v2", description = "Accepted for compatibility with krgo 1.x; registry API v2 is the only protocol.")
     boolean v2;
 
@@ -70,6 +75,12 @@ final class PullCommand implements Callable<Integer> {
         if (git) {
             Main.installNativeDigests();
         }
+        if (bundle != null) {
+            if (!rootfs.equals(Path.of("rootfs"))) {
+                throw new io.krgo.error.UsageException("--bundle puts the rootfs in BUNDLE/rootfs; leave out -r");
+            }
+            rootfs = bundle.resolve("rootfs");
+        }
         Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
         Output out = Output.forStdout(quiet || json);
         PullResult result;
@@ -86,6 +97,14 @@ final class PullCommand implements Callable<Integer> {
                 shown = ref.toString();
                 PullRequest request = new PullRequest(ref, rootfs, wanted, git, force, registry.toOptions(System.in));
                 result = krgo.pull(request, out.pullProgress(progress));
+            }
+            if (bundle != null) {
+                io.krgo.runtime.RuntimeConfigs.Result config = krgo.runtimeConfigs().write(rootfs,
+                        io.krgo.runtime.RuntimeConfigs.Format.OCI, bundle.resolve("config.json"), null,
+                        io.krgo.runtime.RunOptions.defaults());
+                if (!config.notHonoured().isEmpty()) {
+                    out.warn("not honoured by oci: " + String.join("; ", config.notHonoured()));
+                }
             }
         }
         for (String warning : result.warnings()) {
@@ -106,7 +125,8 @@ final class PullCommand implements Callable<Integer> {
                     + "); use --force to pull again");
         } else {
             out.always("Done. Rootfs of " + shown + " in " + rootfs + (git ? " (git layers in "
-                    + io.krgo.rootfs.RootfsLayout.of(rootfs).gitDir() + ")" : ""));
+                    + io.krgo.rootfs.RootfsLayout.of(rootfs).gitDir() + ")" : "")
+                    + (bundle != null ? "; runtime bundle " + bundle + " (runc run -b " + bundle + " NAME)" : ""));
         }
         return ExitCodes.OK;
     }

@@ -23,6 +23,10 @@ import java.util.UUID;
  * (image.json; the git-layers repository at {@code git/}).
  */
 public record RootfsLayout(Path dir) {
+    /** The record of what was pulled, in {@link #metaDir()}. */
+    public static final String IMAGE_JSON = "image.json";
+    /** The image config's bytes as pulled (or committed), in {@link #metaDir()}. */
+    public static final String CONFIG_JSON = "config.json";
     private static final java.time.Duration PID_REUSE_MARGIN = java.time.Duration.ofMinutes(1);
 
     public RootfsLayout {
@@ -51,7 +55,12 @@ public record RootfsLayout(Path dir) {
 
     /** {@code metaDir/image.json}: what was pulled into DIR. */
     public Path imageJson() {
-        return metaDir().resolve("image.json");
+        return metaDir().resolve(IMAGE_JSON);
+    }
+
+    /** {@code metaDir/config.json}: the image config's bytes, recorded by every pull and by commit. */
+    public Path configJson() {
+        return metaDir().resolve(CONFIG_JSON);
     }
 
     /** {@code metaDir/git}: the git-layers repository ({@code pull -g}). */

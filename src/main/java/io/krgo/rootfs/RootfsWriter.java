@@ -162,7 +162,7 @@ public final class RootfsWriter {
 
             Descriptor config = image.manifest().config();
             new ImageRecord(reference, manifestDigest.toString(), config.digest(), image.config().platform(),
-                    image.manifest().layers()).write(meta.resolve("image.json"));
+                    image.manifest().layers()).write(meta, image.rawConfig());
 
             moveIntoPlace(rootfs, target);
             replaceMeta(layout, meta);

@@ -1,0 +1,106 @@
+package io.krgo;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.NotFoundException;
+import io.krgo.layer.Trees;
+import io.krgo.rootfs.ProgressListener;
+import io.krgo.rootfs.PullResult;
+import io.krgo.runtime.StateDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Images unpacked once for {@code run}: {@code images/<manifest hex>/rootfs} in the state directory, pulled
+ * from the content store or the registry like any pull, and {@code refs/<key>} naming the image a reference
+ * (and platform) resolved to, so {@code --pull missing} with the image there makes no request. A lock per
+ * reference makes two first runs at once unpack it once.
+ */
+final class ImageCache {
+    private final Krgo krgo;
+    private final StateDir state;
+
+    ImageCache(Krgo krgo, StateDir state) {
+        this.krgo = krgo;
+        this.state = state;
+    }
+
+    Path rootfs(RunRequest request, ProgressListener progress) {
+        String key = key(request.image().toString() + " " + request.platform());
+        Path refFile = state.refs().resolve(key);
+        if (request.pull() != RunRequest.PullPolicy.ALWAYS) {
+            Path known = known(refFile);
+            if (known != null) {
+                return known;
+            }
+            if (request.pull() == RunRequest.PullPolicy.NEVER) {
+                throw new NotFoundException("image " + request.image() + " is not unpacked here (--pull never)");
+            }
+        }
+        try {
+            Files.createDirectories(state.refs());
+            Files.createDirectories(state.images());
+            try (FileChannel lockFile = FileChannel.open(state.refs().resolve(key + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+                if (request.pull() == RunRequest.PullPolicy.MISSING) {
+                    Path known = known(refFile); // another run may have unpacked it while we waited
+                    if (known != null) {
+                        return known;
+                    }
+                }
+                Path staging = state.images().resolve(".pull-" + ProcessHandle.current().pid() + "-"
+                        + UUID.randomUUID().toString().substring(0, 8));
+                try {
+                    PullResult r = krgo.pull(new PullRequest(request.image(), staging.resolve("rootfs"),
+                            request.platform(), false, false, request.registry()), progress);
+                    String hex = r.manifestDigest().hex();
+                    Path image = state.image(hex);
+                    if (!Files.isDirectory(image.resolve("rootfs"))) {
+                        Trees.deleteQuietly(image);
+                        Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
+                    }
+                    Path tmp = refFile.resolveSibling(key + ".tmp");
+                    Files.writeString(tmp, hex, StandardCharsets.UTF_8);
+                    Files.move(tmp, refFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    return image.resolve("rootfs");
+                } finally {
+                    Trees.deleteQuietly(staging);
+                }
+            }
+        } catch (IOException e) {
+            throw new FilesystemException("cannot unpack " + request.image() + " into " + state.images() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Path known(Path refFile) {
+        try {
+            String hex = Files.readString(refFile, StandardCharsets.UTF_8).strip();
+            if (!hex.matches("[0-9a-f]{64}")) {
+                return null;
+            }
+            Path rootfs = state.image(hex).resolve("rootfs");
+            return Files.isDirectory(rootfs) ? rootfs : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String key(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

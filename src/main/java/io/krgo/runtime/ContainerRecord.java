@@ -1,0 +1,45 @@
+package io.krgo.runtime;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.krgo.image.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code containers/NAME/container.json}: what {@code ps}, {@code stop}, {@code rm} and {@code prune} need to
+ * know of a container, whichever krgo process started it.
+ *
+ * @param name       the container's name, also its id in the OCI runtime
+ * @param image      the image reference as given, or the rootfs directory of {@code -r}
+ * @param imageDir   the unpacked image it runs on (shared, read-only), or null for {@code -r DIR} in place
+ * @param rootfs     the container's root: the overlay (or copy) in the container directory, or {@code -r DIR}
+ * @param overlay    whether {@code rootfs} is an overlay mount (else a copy, or DIR itself)
+ * @param stopSignal the image's StopSignal
+ * @param runtime    the OCI runtime binary
+ * @param created    when it was created (ISO-8601)
+ * @param pid        the krgo process that runs it in the foreground
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ContainerRecord(String name, String image, String imageDir, String rootfs, boolean overlay,
+                              String stopSignal, String runtime, String created, long pid) {
+    static final String FILE = "container.json";
+
+    static Optional<ContainerRecord> read(Path containerDir) {
+        try {
+            return Optional.of(Json.read(Files.readAllBytes(containerDir.resolve(FILE)), ContainerRecord.class,
+                    containerDir.resolve(FILE).toString()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    void write(Path containerDir) throws IOException {
+        Path tmp = containerDir.resolve(FILE + ".tmp");
+        Files.write(tmp, Json.write(this));
+        Files.move(tmp, containerDir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}

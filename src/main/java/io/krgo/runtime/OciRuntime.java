@@ -1,0 +1,102 @@
+package io.krgo.runtime;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.error.NotFoundException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete. */
+public record OciRuntime(Path binary) {
+    /**
+     * {@code choice} runc, crun or a path; null: runc, then crun, on the PATH.
+     *
+     * @throws NotFoundException naming the Debian packages when none is found
+     */
+    public static OciRuntime find(String choice) {
+        if (choice != null && choice.contains("/")) {
+            Path p = Path.of(choice);
+            if (!Files.isExecutable(p)) {
+                throw new NotFoundException("OCI runtime " + choice + " is not an executable file");
+            }
+            return new OciRuntime(p);
+        }
+        List<String> names = choice == null ? List.of("runc", "crun") : List.of(choice);
+        for (String name : names) {
+            for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+                Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+                if (Files.isExecutable(p)) {
+                    return new OciRuntime(p);
+                }
+            }
+        }
+        throw new NotFoundException("no OCI runtime " + String.join(" or ", names) + " on the PATH: apt-get install"
+                + " runc (or crun)");
+    }
+
+    /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
+    public Process start(Path bundle, String id, boolean stdin) {
+        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "-b", bundle.toString(), id)
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new FilesystemException("cannot start " + binary + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sends {@code signal} (e.g. {@code TERM}, {@code SIGQUIT}, {@code 9}) to the container's process. */
+    public boolean kill(String id, String signal) {
+        return quiet("kill", id, signal.startsWith("SIG") ? signal.substring(3) : signal).exit == 0;
+    }
+
+    /** The container's status ({@code running}, {@code stopped}, ...), or null when the runtime does not know it. */
+    public String status(String id) {
+        Out o = quiet("state", id);
+        if (o.exit != 0) {
+            return null;
+        }
+        int i = o.stdout.indexOf("\"status\"");
+        if (i < 0) {
+            return null;
+        }
+        int start = o.stdout.indexOf('"', o.stdout.indexOf(':', i) + 1);
+        int end = o.stdout.indexOf('"', start + 1);
+        return start < 0 || end < 0 ? null : o.stdout.substring(start + 1, end);
+    }
+
+    /** Removes the runtime's state of the container (killing it first). */
+    public void delete(String id) {
+        quiet("delete", "-f", id);
+    }
+
+    private record Out(int exit, String stdout) {
+    }
+
+    private Out quiet(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Out(-1, out);
+            }
+            return new Out(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Out(-1, "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Out(-1, "");
+        }
+    }
+}

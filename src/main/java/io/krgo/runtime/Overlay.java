@@ -1,0 +1,86 @@
+package io.krgo.runtime;
+
+import io.krgo.error.FilesystemException;
+import io.krgo.layer.Trees;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A container's root file system: the shared unpacked image as the read-only lower layer of a kernel
+ * overlayfs, with the container's own upper and work directories; where overlayfs cannot be mounted,
+ * a copy of the image (the caller says so once).
+ */
+final class Overlay {
+    private Overlay() {
+    }
+
+    /** Mounts the overlay at {@code merged}; false when the kernel refused (then nothing is mounted). */
+    static boolean mount(Path lower, Path upper, Path work, Path merged) {
+        try {
+            Files.createDirectories(upper);
+            Files.createDirectories(work);
+            Files.createDirectories(merged);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot create " + merged + ": " + e.getMessage(), e);
+        }
+        String options = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
+        return run(List.of("mount", "-t", "overlay", "overlay", "-o", options, merged.toString())) == 0;
+    }
+
+    /** Copies {@code lower} to {@code merged} (cp -a keeps owners, modes, links, xattrs). */
+    static void copy(Path lower, Path merged) {
+        Trees.deleteQuietly(merged);
+        if (run(List.of("cp", "-a", "--", lower.toString(), merged.toString())) != 0) {
+            throw new FilesystemException("cannot copy the image " + lower + " to " + merged);
+        }
+    }
+
+    /** Unmounts {@code merged} if it is a mount point (lazily, so a busy one goes away when released). */
+    static void unmount(Path merged) {
+        if (isMountPoint(merged)) {
+            run(List.of("umount", "-l", merged.toString()));
+        }
+    }
+
+    static boolean isMountPoint(Path dir) {
+        try {
+            String target = " " + dir.toAbsolutePath().normalize() + " ";
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                String[] f = line.split(" ");
+                if (f.length > 4 && (" " + f[4] + " ").equals(target)) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** overlayfs splits its options at commas and lowerdir at colons: both are escaped with a backslash. */
+    private static String escape(Path p) {
+        return p.toString().replace("\\", "\\\\").replace(",", "\\,").replace(":", "\\:");
+    }
+
+    private static int run(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(600, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return -1;
+            }
+            return p.exitValue();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.krgo.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.krgo.error.FilesystemException;
+import io.krgo.image.Json;
+import io.krgo.rootfs.RootfsLayout;
+import io.krgo.store.BlobStore;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runtime configurations for a pulled rootfs, from the image config recorded beside it: an OCI
+ * {@code config.json}, a {@code .nspawn} settings file or an LXC config. Nothing of the image config is
+ * dropped silently: what the format cannot honour is returned in {@link Result#notHonoured()}.
+ */
+public final class RuntimeConfigs {
+    /** The formats krgo writes. */
+    public enum Format { OCI, NSPAWN, LXC }
+
+    /**
+     * @param file        where the config was written (null for standard output)
+     * @param spec        the converted image config
+     * @param notHonoured what of the image config (or the options) the format cannot honour
+     */
+    public record Result(Path file, ContainerSpec spec, List<String> notHonoured) {
+        public Result {
+            notHonoured = List.copyOf(notHonoured);
+        }
+    }
+
+    private final BlobStore store;
+    private final Map<String, String> hostEnv;
+    private final String hostName;
+
+    /**
+     * @param store    consulted only for a rootfs pulled before krgo recorded the config's bytes; may be null
+     * @param hostEnv  krgo's environment (for {@code -e KEY} without a value)
+     * @param hostName the host's name
+     */
+    public RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName) {
+        this.store = store;
+        this.hostEnv = Map.copyOf(hostEnv);
+        this.hostName = hostName;
+    }
+
+    /** The system's environment and host name. */
+    public static RuntimeConfigs forThisHost(BlobStore store) {
+        return new RuntimeConfigs(store, System.getenv(), HostName.get());
+    }
+
+    /** The default file for {@code format}: {@code config.json} beside DIR, {@code DIR.nspawn}, {@code DIR.lxc}. */
+    public static Path defaultOutput(Path rootfs, Format format) {
+        RootfsLayout layout = RootfsLayout.of(rootfs);
+        String name = layout.dir().getFileName().toString();
+        return switch (format) {
+            case OCI -> layout.parent().resolve("config.json");
+            case NSPAWN -> layout.parent().resolve(name + ".nspawn");
+            case LXC -> layout.parent().resolve(name + ".lxc");
+        };
+    }
+
+    /** The image config of {@code rootfs} converted with {@code options} (no file written). */
+    public ContainerSpec spec(Path rootfs, RunOptions options) {
+        JsonNode image = RecordedConfig.read(rootfs, store);
+        return ImageConversion.convert(image, new RootfsFiles(RootfsLayout.of(rootfs).dir()), options,
+                new EnvFiles(), hostEnv, hostName);
+    }
+
+    /**
+     * Writes the config for {@code rootfs} in {@code format} to {@code output} (atomically), or to
+     * {@code stdout} when {@code output} is null.
+     */
+    public Result write(Path rootfs, Format format, Path output, OutputStream stdout, RunOptions options) {
+        RootfsLayout layout = RootfsLayout.of(rootfs);
+        Path target = output == null ? null : output.toAbsolutePath().normalize();
+        String rootPath = target != null && layout.parent().equals(target.getParent())
+                ? layout.dir().getFileName().toString() : layout.dir().toString();
+        List<String> notHonoured = new ArrayList<>();
+        ContainerSpec spec = spec(rootfs, options);
+        byte[] bytes = render(spec, rootfs, format, rootPath, layout.metaDir().resolve("etc"), options, notHonoured);
+        try {
+            if (output == null) {
+                stdout.write(bytes);
+                stdout.flush();
+            } else {
+                writeAtomically(target, bytes);
+            }
+        } catch (IOException e) {
+            throw new FilesystemException("cannot write " + (output == null ? "the config" : output) + ": "
+                    + e.getMessage(), e);
+        }
+        return new Result(output, spec, notHonoured);
+    }
+
+    /**
+     * Writes {@code bundle/config.json} for the image unpacked in {@code imageRootfs}, with {@code root.path}
+     * = {@code rootPath} (a container's own root) and the generated hosts files in {@code bundle/etc}.
+     */
+    public Result writeBundle(Path imageRootfs, Path rootPath, Path bundle, RunOptions options) {
+        List<String> notHonoured = new ArrayList<>();
+        ContainerSpec spec = spec(imageRootfs, options);
+        byte[] bytes = render(spec, imageRootfs, Format.OCI, rootPath.toString(), bundle.resolve("etc"), options,
+                notHonoured);
+        try {
+            writeAtomically(bundle.resolve("config.json"), bytes);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot write " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
+        }
+        return new Result(bundle.resolve("config.json"), spec, notHonoured);
+    }
+
+    private byte[] render(ContainerSpec spec, Path rootfs, Format format, String rootPath, Path hostFilesDir,
+                          RunOptions options, List<String> notHonoured) {
+        RootfsLayout layout = RootfsLayout.of(rootfs);
+        notHonoured.addAll(spec.notHonoured());
+        List<String> caps = Capabilities.effective(options.capAdd(), options.capDrop());
+        boolean unconfined = "unconfined".equals(options.seccomp());
+        String userSpec = options.user() != null ? options.user()
+                : RecordedConfig.read(rootfs, store).path("config").path("User").asText("");
+        return switch (format) {
+            case OCI -> {
+                ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
+                        ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
+                Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
+                yield pretty(OciSpec.build(spec, options, rootPath, caps, seccomp, binds));
+            }
+            case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
+                    notHonoured).getBytes(StandardCharsets.UTF_8);
+            case LXC -> {
+                Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
+                yield LxcConfig.render(spec, options, layout.dir(), caps, binds, !unconfined, notHonoured)
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
+    private static void writeAtomically(Path abs, byte[] bytes) throws IOException {
+        Files.createDirectories(abs.getParent());
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Files.write(tmp, bytes);
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static byte[] pretty(ObjectNode config) {
+        try {
+            byte[] json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
+            byte[] out = java.util.Arrays.copyOf(json, json.length + 1);
+            out[json.length] = '\n';
+            return out;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String kernelRelease() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return System.getProperty("os.version", "0.0");
+        }
+    }
+}
