@@ -2,21 +2,24 @@ package io.krgo.registry;
 
 import io.krgo.error.UsageException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,16 +33,20 @@ final class PemFiles {
     private PemFiles() {
     }
 
-    /** Every certificate in {@code file}, in order (text between PEM blocks is ignored, as in CA bundles). */
+    /**
+     * Every certificate in {@code file}, in order. The JDK's own parser (it skips text between PEM blocks, as CA
+     * bundles have): Bouncy Castle is loaded only for private keys.
+     */
     static List<X509Certificate> certificates(Path file) {
         List<X509Certificate> out = new ArrayList<>();
-        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1); PEMParser pem = new PEMParser(r)) {
-            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
-                if (o instanceof X509CertificateHolder holder) {
-                    out.add(converter.getCertificate(holder));
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                if (c instanceof X509Certificate x) {
+                    out.add(x);
                 }
             }
+        } catch (NoSuchFileException e) {
+            throw new UsageException("cannot read certificates from " + file + ": no such file");
         } catch (IOException | CertificateException | RuntimeException e) {
             throw new UsageException("cannot read certificates from " + file + ": " + message(e));
         }

@@ -164,7 +164,7 @@ class RegistryTlsTest {
         assertThatThrownBy(() -> pullAll(authority, "tls/app",
                 options(TlsConfig.system(machine).withCaFiles(List.of(missing)))))
                 .isInstanceOf(UsageException.class)
-                .hasMessageStartingWith("cannot read certificates from " + missing);
+                .hasMessage("cannot read certificates from " + missing + ": no such file");
     }
 
     @Test
