@@ -39,6 +39,24 @@ final class NetworkFlags {
         if (cert != null) {
             tls = tls.withClientCertificate(cert, key);
         }
-        return options.withTls(tls).withProxies(ProxyConfig.fromEnvironment(locations.env()));
+        ProxyConfig proxies = ProxyConfig.fromEnvironment(locations.env());
+        allowBasicForProxyTunnels(proxies);
+        return options.withTls(tls).withProxies(proxies);
+    }
+
+    /**
+     * The JDK refuses Basic authentication to a proxy for CONNECT tunnels unless this system property says
+     * otherwise; it reads it once, at the first HTTP exchange. The CLI owns its process, so it allows Basic
+     * when a proxy URL carries credentials (the user asked for exactly that). Library users decide for themselves.
+     */
+    private static void allowBasicForProxyTunnels(ProxyConfig proxies) {
+        String key = "jdk.http.auth.tunneling.disabledSchemes";
+        if (System.getProperty(key) == null && (hasUserInfo(proxies.httpsProxy()) || hasUserInfo(proxies.httpProxy()))) {
+            System.setProperty(key, "");
+        }
+    }
+
+    private static boolean hasUserInfo(String url) {
+        return url != null && url.replaceFirst("^[a-zA-Z]+://", "").matches("[^/]*@.*");
     }
 }

@@ -1,5 +1,6 @@
 package io.krgo.registry;
 
+import io.krgo.error.AuthException;
 import io.krgo.error.UsageException;
 
 import java.io.IOException;
@@ -32,11 +33,29 @@ import java.util.function.Consumer;
  */
 final class ProxySelection extends ProxySelector {
     /** A proxy: where to connect, and the Basic credentials from its URL's user info (or null). */
-    record Endpoint(String url, InetSocketAddress address, String user, String password) {
+    record Endpoint(String url, InetSocketAddress address, String user, String password, String variable) {
         String shown() {
             return redact(url);
         }
+
+        /** Why the proxy answered 407 to a request for {@code uri}, and what to do about it. */
+        AuthException refused(URI uri) {
+            String what = "proxy " + shown() + " (" + variable + ") asks for authentication (407) for " + uri.getAuthority();
+            if (user == null) {
+                return new AuthException(what + "; give it as http://USER:PASSWORD@HOST:PORT in " + variable);
+            }
+            String disabled = System.getProperty(TUNNEL_DISABLED_SCHEMES, "Basic");
+            if ("https".equalsIgnoreCase(uri.getScheme())
+                    && java.util.Arrays.stream(disabled.split(",")).anyMatch(x -> x.strip().equalsIgnoreCase("Basic"))) {
+                return new AuthException(what + ", and this JVM disables Basic authentication for CONNECT tunnels: start"
+                        + " it with -D" + TUNNEL_DISABLED_SCHEMES + "= (the krgo command does)");
+            }
+            return new AuthException(what + " and refused the user name or password in " + variable);
+        }
     }
+
+    /** The JDK's list of schemes it will not use to authenticate to a proxy for a CONNECT tunnel ("Basic" by default). */
+    static final String TUNNEL_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
 
     private record Rule(String domain, boolean matchHost, byte[] network, int prefix, String port) {
     }
@@ -228,7 +247,7 @@ final class ProxySelection extends ProxySelector {
         }
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
         return new Endpoint(value, InetSocketAddress.createUnresolved(host, uri.getPort() > 0 ? uri.getPort() : 80),
-                user, password);
+                user, password, variable);
     }
 
     /** A proxy URL with its password replaced by {@code ***}. */

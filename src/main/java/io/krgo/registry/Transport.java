@@ -457,7 +457,13 @@ final class Transport implements AutoCloseable {
                 HttpLog.LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
                         + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
             }
-            return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);
+            PublisherInputStream in = new PublisherInputStream(r.body(), options.readTimeout());
+            ProxySelection.Endpoint proxy = r.statusCode() == 407 ? clients.proxyFor(uri) : null;
+            if (proxy != null) {
+                in.close();
+                throw proxy.refused(uri);
+            }
+            return new Response(r.statusCode(), r.headers(), in, uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");

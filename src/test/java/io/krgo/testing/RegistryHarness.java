@@ -168,7 +168,7 @@ public final class RegistryHarness implements AutoCloseable {
         Tools.deleteTree(dir);
     }
 
-    static int freePort(String bindHost) throws IOException {
+    public static int freePort(String bindHost) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(bindHost, 0));
             return s.getLocalPort();
