@@ -457,16 +457,29 @@ final class Transport implements AutoCloseable {
                 HttpLog.LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
                         + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
             }
-            PublisherInputStream in = new PublisherInputStream(r.body(), options.readTimeout());
             ProxySelection.Endpoint proxy = r.statusCode() == 407 ? clients.proxyFor(uri) : null;
             if (proxy != null) {
-                in.close();
+                if (r.body() != null) { // none when the proxy refused a CONNECT tunnel
+                    new PublisherInputStream(r.body(), options.readTimeout()).close();
+                }
                 throw proxy.refused(uri);
             }
-            return new Response(r.statusCode(), r.headers(), in, uri);
+            return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
+        } catch (IOException e) {
+            ProxySelection.Endpoint proxy = String.valueOf(e.getMessage()).startsWith("Tunnel failed, got: ")
+                    ? clients.proxyFor(uri) : null;
+            if (proxy == null) {
+                throw e;
+            }
+            String status = e.getMessage().substring("Tunnel failed, got: ".length()).strip();
+            if (status.equals("401") || status.equals("407")) {
+                throw proxy.refused(uri); // the JDK retried with the URL's credentials, and the proxy said no again
+            }
+            throw new RegistryException("proxy " + proxy.shown() + " (" + proxy.variable() + ") answered " + status
+                    + " to CONNECT " + uri.getAuthority(), e);
         }
     }
 
