@@ -185,8 +185,50 @@ final class HostTls {
 
     /** {@code host:port} of the peer an engine talks to, IPv6 literals in brackets. */
     static String authority(String host, int port) {
-        String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        if (h.indexOf(':') >= 0) {
+            // The engine may see the expanded form (0:0:0:0:0:0:0:1); references and certs.d write [::1].
+            h = "[" + compressedIpv6(h) + "]";
+        }
         return port > 0 ? h + ":" + port : h;
+    }
+
+    /** An IPv6 literal in RFC 5952's form: lower case, no leading zeros, the longest run of zero groups as "::". */
+    static String compressedIpv6(String literal) {
+        byte[] b = ProxySelection.ipLiteral(literal);
+        if (b == null || b.length != 16) {
+            return literal.toLowerCase(java.util.Locale.ROOT);
+        }
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 0;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen && j - i >= 2) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(g[i]));
+        }
+        return out.toString();
     }
 
     /** Checks a server's chain against the host's trust; failures become {@link TlsFailure.Untrusted}. */

@@ -95,4 +95,14 @@ class ProxySelectionTest {
                 .isInstanceOf(UsageException.class)
                 .hasMessage("HTTPS_PROXY: krgo supports http:// proxies (with CONNECT for HTTPS), not socks5://");
     }
+
+    @Test
+    void ipv6AuthoritiesAreWrittenAsReferencesWriteThem() {
+        assertThat(HostTls.authority("0:0:0:0:0:0:0:1", 5000)).isEqualTo("[::1]:5000");
+        assertThat(HostTls.authority("[::1]", 443)).isEqualTo("[::1]:443");
+        assertThat(HostTls.authority("FD00:0:0:0:0:0:0:1", 5000)).isEqualTo("[fd00::1]:5000");
+        assertThat(HostTls.authority("2001:db8:0:0:1:0:0:1", 1)).isEqualTo("[2001:db8::1:0:0:1]:1");
+        assertThat(HostTls.authority("2001:db8:1:2:3:4:5:6", 1)).isEqualTo("[2001:db8:1:2:3:4:5:6]:1");
+        assertThat(HostTls.authority("registry.example", 443)).isEqualTo("registry.example:443");
+    }
 }

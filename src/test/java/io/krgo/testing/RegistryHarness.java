@@ -85,6 +85,19 @@ public final class RegistryHarness implements AutoCloseable {
         return start(mode, "127.0.0.1", true, "", tlsConfig, clientCas != null);
     }
 
+    /** A plain-HTTP registry on the IPv6 loopback address: {@link #host()} is {@code [::1]:PORT}. */
+    public static RegistryHarness startOnIpv6Loopback(Mode mode) {
+        return start(mode, "::1", false);
+    }
+
+    /**
+     * As {@link #startTls(Mode, Path, Path, Path)} on {@code ::1}.
+     */
+    public static RegistryHarness startTlsOnIpv6Loopback(Mode mode, Path cert, Path key) {
+        String tlsConfig = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+        return start(mode, "::1", true, "", tlsConfig, false);
+    }
+
     /** The registry's address under another name for 127.0.0.1, e.g. {@link TestHosts#REGISTRY}: {@code NAME:PORT}. */
     public String hostAs(String name) {
         return name + ":" + port;
@@ -135,7 +148,7 @@ public final class RegistryHarness implements AutoCloseable {
                     + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
                     + "  delete:\n    enabled: true\n"
                     + "  maintenance:\n    uploadpurging:\n      enabled: false\n"
-                    + "http:\n  addr: " + bindHost + ":" + port + "\n  secret: krgo-test-secret\n"
+                    + "http:\n  addr: \"" + bracketed(bindHost) + ":" + port + "\"\n  secret: krgo-test-secret\n"
                     + tlsConfig
                     + "  headers:\n    X-Content-Type-Options: [nosniff]\n"
                     + auth
@@ -161,6 +174,10 @@ public final class RegistryHarness implements AutoCloseable {
         }
     }
 
+    private static String bracketed(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
     private static void cleanup(TokenIssuer issuer, Path dir) {
         if (issuer != null) {
             issuer.close();
@@ -181,8 +198,9 @@ public final class RegistryHarness implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String log = log(); // before close() deletes it
                 close();
-                throw new AssertionError("docker-registry exited at start: " + log());
+                throw new AssertionError("docker-registry exited at start: " + log);
             }
             try {
                 int status = client.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(1)).build(),
@@ -212,8 +230,9 @@ public final class RegistryHarness implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String log = log(); // before close() deletes it
                 close();
-                throw new AssertionError("docker-registry exited at start: " + log());
+                throw new AssertionError("docker-registry exited at start: " + log);
             }
             try (java.net.Socket s = new java.net.Socket()) {
                 s.connect(new InetSocketAddress(bindHost, port), 1000);
@@ -280,7 +299,7 @@ public final class RegistryHarness implements AutoCloseable {
 
     /** {@code 127.0.0.1:PORT}. */
     public String host() {
-        return bindHost + ":" + port;
+        return bracketed(bindHost) + ":" + port;
     }
 
     public boolean tls() {
