@@ -110,25 +110,31 @@ public final class Krgo implements AutoCloseable {
     private Source openSource(Reference ref, RegistryOptions options, io.krgo.image.Platform platform,
                               PulledState pulled) {
         List<String> warnings = new java.util.ArrayList<>();
-        for (String mirror : mirrors.forRegistry(ref.registry())) {
-            Reference viaMirror = new Reference(mirror, ref.repository(), ref.tag(), ref.digest());
+        List<Mirrors.PullSource> sources = mirrors.sources(ref);
+        for (Mirrors.PullSource mirror : sources.subList(0, sources.size() - 1)) {
+            Reference viaMirror = mirror.reference();
             // Mirror credentials come from the Docker config, never from the origin's -u; fail fast to fall back.
             RegistryOptions mirrorOptions = options.withCredentials(null)
+                    .withInsecure(options.insecure() || mirror.insecure())
+                    // A mirror that is down, or accepts and never answers, costs at most ~5 s before the next source.
                     .withRetry(new RetryPolicy(2, java.time.Duration.ofMillis(200),
-                            java.time.Duration.ofSeconds(10)))
-                    .withTimeouts(java.time.Duration.ofSeconds(5), options.readTimeout());
+                            java.time.Duration.ofSeconds(5)))
+                    .withTimeouts(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(5));
             RegistryClient client = RegistryClient.forReference(viaMirror, mirrorOptions, credentials);
             try {
                 return resolve(client, viaMirror, platform, pulled, warnings);
             } catch (io.krgo.error.RegistryException | io.krgo.error.NotFoundException
                      | io.krgo.error.AuthException e) {
                 client.close();
-                warnings.add("mirror " + mirror + " skipped: " + e.getMessage());
+                warnings.add("mirror " + viaMirror.registry() + " skipped: " + e.getMessage());
             }
         }
-        RegistryClient client = RegistryClient.forReference(ref, options, credentials);
+        Mirrors.PullSource origin = sources.get(sources.size() - 1);
+        Reference at = origin.reference();
+        RegistryClient client = RegistryClient.forReference(at, origin.insecure() ? options.withInsecure(true) : options,
+                credentials);
         try {
-            return resolve(client, ref, platform, pulled, warnings);
+            return resolve(client, at, platform, pulled, warnings);
         } catch (RuntimeException e) {
             client.close();
             throw e;

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
         description = "Container images without a container engine: pull an image into a root file system,"
                 + " keep its layers as git branches, commit changes as a new layer, push it back.",
         footer = {"", "Exit codes: 0 ok, 1 usage, 2 not found, 3 authentication, 4 network/registry,"
-                + " 5 integrity, 6 local file system, 7 unsafe or malformed image; run: the container's status,"
-                + " 125 krgo failed, 126 not executable, 127 not found."})
+                + " 5 integrity, 6 local file system, 7 unsafe or malformed image, 8 refused by policy or configuration;"
+                + " run: the container's status, 125 krgo failed, 126 not executable, 127 not found."})
 final class KrgoCommand implements Runnable {
 
     @Option(names = "--debug", scope = picocli.CommandLine.ScopeType.INHERIT,

@@ -34,6 +34,9 @@ final class LoginCommand implements Callable<Integer> {
             description = "Allow plain HTTP to a registry that is not on this machine (loopback is always allowed).")
     boolean insecure;
 
+    @picocli.CommandLine.Mixin
+    NetworkFlags network = new NetworkFlags();
+
     @Override
     public Integer call() {
         String name = normalize(registry);
@@ -68,7 +71,7 @@ final class LoginCommand implements Callable<Integer> {
         }
         Credentials credentials = Credentials.basic(username, password);
         try (Krgo krgo = Krgo.withDefaults()) {
-            krgo.checkLogin(name, credentials, RegistryOptions.defaults().withInsecure(insecure));
+            krgo.checkLogin(name, credentials, network.apply(RegistryOptions.defaults().withInsecure(insecure)));
         }
         String where = DockerConfig.fromSystem().store(name, credentials);
         Output.forStdout(false).always("Login succeeded: credentials for " + name + " stored in " + where);

@@ -3,6 +3,7 @@ package io.krgo.cli;
 import io.krgo.error.UsageException;
 import io.krgo.registry.Credentials;
 import io.krgo.registry.RegistryOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -25,6 +26,9 @@ final class RegistryFlags {
             description = "Allow plain HTTP to a registry that is not on this machine (loopback is always allowed).")
     boolean insecure;
 
+    @Mixin
+    NetworkFlags network = new NetworkFlags();
+
     /** The registry options these flags ask for; reads the password from {@code stdin} when told to. */
     RegistryOptions toOptions(InputStream stdin) {
         Credentials credentials = null;
@@ -39,8 +43,8 @@ final class RegistryFlags {
             }
             credentials = Credentials.parseUserColonPassword(user);
         }
-        return RegistryOptions.defaults().withCredentials(credentials)
-                .withInsecure(insecure);
+        return network.apply(RegistryOptions.defaults().withCredentials(credentials)
+                .withInsecure(insecure));
     }
 
     /** The first line of {@code stdin}, stripped; fails when there is none or it is empty. */

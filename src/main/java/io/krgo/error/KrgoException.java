@@ -7,7 +7,7 @@ package io.krgo.error;
  */
 public abstract sealed class KrgoException extends RuntimeException
         permits UsageException, NotFoundException, AuthException, RegistryException,
-                IntegrityException, FilesystemException, UnsafeImageException, ExecException {
+                IntegrityException, FilesystemException, UnsafeImageException, PolicyException, ExecException {
 
     protected KrgoException(String message) {
         super(message);

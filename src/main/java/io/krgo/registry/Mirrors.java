@@ -2,8 +2,10 @@ package io.krgo.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.krgo.error.FilesystemException;
+import io.krgo.error.PolicyException;
 import io.krgo.error.UsageException;
 import io.krgo.image.Json;
+import io.krgo.reference.Reference;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Registry mirrors (pull-through caches): for a registry name as references write it ({@code docker.io},
@@ -24,27 +28,100 @@ import java.util.Map;
  * It is {@code $KRGO_MIRRORS} when set, else {@code $XDG_CONFIG_HOME/krgo/mirrors.json}, else
  * {@code ~/.config/krgo/mirrors.json}; a missing file means no mirrors.
  */
-public record Mirrors(Map<String, List<String>> byRegistry) {
+public record Mirrors(Map<String, List<String>> byRegistry, Map<String, List<String>> first,
+                      RegistriesConf registriesConf) {
     public static final Mirrors NONE = new Mirrors(Map.of());
 
     public Mirrors {
+        byRegistry = hosts(byRegistry);
+        first = hosts(first);
+        Objects.requireNonNull(registriesConf, "registriesConf");
+    }
+
+    /** Mirrors from krgo's mirror file alone. */
+    public Mirrors(Map<String, List<String>> byRegistry) {
+        this(byRegistry, Map.of(), RegistriesConf.NONE);
+    }
+
+    private static Map<String, List<String>> hosts(Map<String, List<String>> m) {
         Map<String, List<String>> copy = new LinkedHashMap<>();
-        byRegistry.forEach((k, v) -> copy.put(k, v.stream().map(Mirrors::host).toList()));
-        byRegistry = Map.copyOf(copy);
+        m.forEach((k, v) -> copy.put(k, v.stream().map(Mirrors::host).toList()));
+        return Map.copyOf(copy);
     }
 
-    /** The mirrors to try for {@code registry}, in order; empty when it has none. */
+    /** The mirror hosts of {@code --mirror} and krgo's mirror file for {@code registry}, in order (not registries.conf's). */
     public List<String> forRegistry(String registry) {
-        return byRegistry.getOrDefault(registry, List.of());
+        List<String> all = new ArrayList<>(first.getOrDefault(registry, List.of()));
+        all.addAll(byRegistry.getOrDefault(registry, List.of()));
+        return List.copyOf(all);
     }
 
-    /** These mirrors with {@code first} tried before the configured ones for {@code registry}. */
-    public Mirrors withFirst(String registry, List<String> first) {
-        Map<String, List<String>> m = new LinkedHashMap<>(byRegistry);
-        List<String> list = new ArrayList<>(first);
-        list.addAll(forRegistry(registry));
+    /** These mirrors with {@code hosts} tried before all others for {@code registry} ({@code --mirror}). */
+    public Mirrors withFirst(String registry, List<String> hosts) {
+        Map<String, List<String>> m = new LinkedHashMap<>(first);
+        List<String> list = new ArrayList<>(hosts);
+        list.addAll(first.getOrDefault(registry, List.of()));
         m.put(registry, list);
-        return new Mirrors(m);
+        return new Mirrors(byRegistry, m, registriesConf);
+    }
+
+    /** These mirrors with {@code conf}'s entries (tried after {@code --mirror}, before the mirror file's). */
+    public Mirrors withRegistriesConf(RegistriesConf conf) {
+        return new Mirrors(byRegistry, first, conf);
+    }
+
+    /**
+     * Where to read {@code ref} from, in order: {@code --mirror} hosts, registries.conf's mirrors (those that
+     * serve this kind of reference: by digest or by tag), the mirror file's hosts, and last the registry itself,
+     * at registries.conf's location for it. Fails with a {@link PolicyException} when registries.conf blocks it.
+     */
+    public List<PullSource> sources(Reference ref) {
+        String name = ref.registry() + "/" + ref.repository();
+        Optional<RegistriesConf.Entry> entry = registriesConf.find(name);
+        if (entry.isPresent() && entry.get().blocked()) {
+            throw new PolicyException("registry " + entry.get().prefix() + " is blocked by " + entry.get().source()
+                    + " (pulling " + ref + " refused)");
+        }
+        List<PullSource> out = new ArrayList<>();
+        for (String host : first.getOrDefault(ref.registry(), List.of())) {
+            out.add(new PullSource(new Reference(host, ref.repository(), ref.tag(), ref.digest()), true, false));
+        }
+        if (entry.isPresent()) {
+            boolean byDigest = ref.digest() != null;
+            for (RegistriesConf.Mirror m : entry.get().mirrors()) {
+                if ((m.pullFrom() == RegistriesConf.PullFromMirror.DIGEST_ONLY && !byDigest)
+                        || (m.pullFrom() == RegistriesConf.PullFromMirror.TAG_ONLY && byDigest)) {
+                    continue;
+                }
+                out.add(new PullSource(at(m.location() + entry.get().rest(name), ref), true, m.insecure()));
+            }
+        }
+        for (String host : byRegistry.getOrDefault(ref.registry(), List.of())) {
+            out.add(new PullSource(new Reference(host, ref.repository(), ref.tag(), ref.digest()), true, false));
+        }
+        out.add(entry.isPresent()
+                ? new PullSource(at(entry.get().rewrite(name), ref), false, entry.get().insecure())
+                : new PullSource(ref, false, false));
+        return List.copyOf(out);
+    }
+
+    /** {@code ref}'s tag and digest on {@code hostAndRepository}. */
+    private static Reference at(String hostAndRepository, Reference ref) {
+        int slash = hostAndRepository.indexOf('/');
+        if (slash < 0) {
+            throw new UsageException("registries.conf: " + hostAndRepository + " names no repository for " + ref);
+        }
+        return new Reference(hostAndRepository.substring(0, slash), hostAndRepository.substring(slash + 1), ref.tag(),
+                ref.digest());
+    }
+
+    /**
+     * One place to read an image from.
+     *
+     * @param mirror   a mirror (skipped with a warning when it fails), not the registry itself
+     * @param insecure registries.conf allows plain HTTP and unverified TLS for it
+     */
+    public record PullSource(Reference reference, boolean mirror, boolean insecure) {
     }
 
     /** The mirror file for an environment and home directory (see the class comment). */
@@ -58,9 +135,10 @@ public record Mirrors(Map<String, List<String>> byRegistry) {
         return base.resolve("krgo").resolve("mirrors.json");
     }
 
-    /** This process's mirror file, or {@link #NONE} when there is none. */
+    /** This process's mirror file and containers' registries.conf (read when first needed). */
     public static Mirrors fromSystem() {
-        return load(defaultFile(System.getenv(), Path.of(System.getProperty("user.home", "/"))));
+        return load(defaultFile(System.getenv(), Path.of(System.getProperty("user.home", "/"))))
+                .withRegistriesConf(RegistriesConf.lazy(ConfigLocations.fromSystem()));
     }
 
     public static Mirrors load(Path file) {

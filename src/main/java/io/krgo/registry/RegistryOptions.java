@@ -17,10 +17,14 @@ import java.util.Objects;
  * @param plainHttpOnLoopback talk plain HTTP to a loopback host (127.0.0.0/8, ::1, localhost) without
  *                       {@code insecure}, as a local test registry usually serves; true by default. False treats
  *                       a loopback host like any other (HTTPS, certificate verified), e.g. to test TLS locally.
+ * @param tls            CAs and client certificates beyond the JDK's trust store ({@link TlsConfig#JDK_DEFAULTS}
+ *                       by default; {@code TlsConfig.system(ConfigLocations.fromSystem())} reads the machine's, as the CLI does)
+ * @param proxies        HTTP(S) proxies ({@link ProxyConfig#NONE} by default; {@code ProxyConfig.fromEnvironment(System.getenv())}
+ *                       as the CLI does)
  */
 public record RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent,
                               Duration connectTimeout, Duration readTimeout, long chunkSize,
-                              boolean plainHttpOnLoopback) {
+                              boolean plainHttpOnLoopback, TlsConfig tls, ProxyConfig proxies) {
 
     /**
      * Blobs up to 1 GiB go in one streamed PUT (docker, too, sends a blob in one request): fewer round
@@ -35,6 +39,8 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
         Objects.requireNonNull(userAgent, "userAgent");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(proxies, "proxies");
         if (chunkSize < 1) {
             throw new IllegalArgumentException("chunkSize must be positive");
         }
@@ -42,7 +48,8 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
 
     public RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent,
                            Duration connectTimeout, Duration readTimeout, long chunkSize) {
-        this(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, true);
+        this(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, true,
+                TlsConfig.JDK_DEFAULTS, ProxyConfig.NONE);
     }
 
     public RegistryOptions(Credentials credentials, boolean insecure, RetryPolicy retry, String userAgent) {
@@ -54,27 +61,39 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
     }
 
     public RegistryOptions withCredentials(Credentials c) {
-        return new RegistryOptions(c, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
+        return new RegistryOptions(c, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback, tls, proxies);
     }
 
     public RegistryOptions withInsecure(boolean allow) {
-        return new RegistryOptions(credentials, allow, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
+        return new RegistryOptions(credentials, allow, retry, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback, tls, proxies);
     }
 
     public RegistryOptions withRetry(RetryPolicy r) {
-        return new RegistryOptions(credentials, insecure, r, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback);
+        return new RegistryOptions(credentials, insecure, r, userAgent, connectTimeout, readTimeout, chunkSize, plainHttpOnLoopback, tls, proxies);
     }
 
     public RegistryOptions withTimeouts(Duration connect, Duration read) {
-        return new RegistryOptions(credentials, insecure, retry, userAgent, connect, read, chunkSize, plainHttpOnLoopback);
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connect, read, chunkSize, plainHttpOnLoopback, tls, proxies);
     }
 
     public RegistryOptions withChunkSize(long size) {
-        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, size, plainHttpOnLoopback);
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, size, plainHttpOnLoopback, tls, proxies);
     }
 
     /** See {@code plainHttpOnLoopback}; false makes a loopback registry need HTTPS (or {@code insecure}) too. */
     public RegistryOptions withPlainHttpOnLoopback(boolean allow) {
-        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, allow);
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, allow, tls, proxies);
+    }
+
+    /** These options with {@code config}'s CAs and client certificates. */
+    public RegistryOptions withTls(TlsConfig config) {
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize,
+                plainHttpOnLoopback, config, proxies);
+    }
+
+    /** These options with {@code config}'s proxies. */
+    public RegistryOptions withProxies(ProxyConfig config) {
+        return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize,
+                plainHttpOnLoopback, tls, config);
     }
 }

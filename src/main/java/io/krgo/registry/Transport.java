@@ -85,9 +85,7 @@ final class Transport implements AutoCloseable {
     private final RegistryOptions options;
     private final Credentials credentials;
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-    private final Object clientLock = new Object();
-    private volatile HttpClient client;
-    private volatile HttpClient plainClient;
+    private final HttpClients clients;
     private volatile AuthScheme auth;
 
     /** @param credentials null for anonymous */
@@ -96,6 +94,7 @@ final class Transport implements AutoCloseable {
         this.shown = shown;
         this.options = options;
         this.credentials = credentials;
+        this.clients = new HttpClients(host, options);
         this.schemes = options.insecure() ? List.of("https", "http")
                 : isLoopback(host) && options.plainHttpOnLoopback() ? List.of("http") : List.of("https");
     }
@@ -122,91 +121,6 @@ final class Transport implements AutoCloseable {
             h = h.substring(0, h.indexOf(':'));
         }
         return h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-    }
-
-    /** The client for {@code uri}: plain-HTTP exchanges never load TLS (its default setup costs ~0.2 s). */
-    private HttpClient client(URI uri) {
-        boolean tls = !"http".equalsIgnoreCase(uri.getScheme());
-        HttpClient c = tls ? client : plainClient;
-        if (c == null) {
-            synchronized (clientLock) {
-                c = tls ? client : plainClient;
-                if (c == null) {
-                    // Created on first use: building an HttpClient costs start-up time that "krgo --help" should not pay.
-                    HttpClient.Builder builder = HttpClient.newBuilder();
-                    if (!tls) {
-                        // Explicit parameters too: the client would otherwise ask the context for its defaults.
-                        builder.sslContext(new NoTls()).sslParameters(new javax.net.ssl.SSLParameters());
-                    } else if (options.insecure()) {
-                        builder.sslContext(InsecureTls.context());
-                    }
-                    c = builder
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .connectTimeout(options.connectTimeout())
-                            .version(HttpClient.Version.HTTP_1_1)
-                            .build();
-                    if (tls) {
-                        client = c;
-                    } else {
-                        plainClient = c;
-                    }
-                }
-            }
-        }
-        return c;
-    }
-
-    /**
-     * The SSL context of the client that only ever speaks plain HTTP: the JDK's HttpClient insists on one,
-     * but any real one costs start-up (the default loads the system trust store; even an empty JSSE context
-     * initialises the TLS provider, ~30 ms). This one has no TLS at all and is never used for a connection.
-     */
-    private static final class NoTls extends javax.net.ssl.SSLContext {
-        NoTls() {
-            super(new NoTlsSpi(), null, "none");
-        }
-    }
-
-    private static final class NoTlsSpi extends javax.net.ssl.SSLContextSpi {
-        private static UnsupportedOperationException noTls() {
-            return new UnsupportedOperationException("TLS on the plain-HTTP client");
-        }
-
-        @Override
-        protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm,
-                                  java.security.SecureRandom random) {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
-            throw noTls();
-        }
-
-        @Override
-        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
-            throw noTls();
-        }
     }
 
     // ---- authentication ---------------------------------------------------------------------------
@@ -538,15 +452,34 @@ final class Transport implements AutoCloseable {
         long started = System.nanoTime();
         try {
             HttpResponse<java.util.concurrent.Flow.Publisher<List<java.nio.ByteBuffer>>> r =
-                    client(uri).send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
+                    clients.forUri(uri).send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
             if (Boolean.getBoolean(RegistryClient.HTTP_LOG_PROPERTY) && HttpLog.LOG.isLoggable(System.Logger.Level.DEBUG)) {
                 HttpLog.LOG.log(System.Logger.Level.DEBUG, method + " " + redacted(uri) + " -> " + r.statusCode()
                         + " (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+            }
+            ProxySelection.Endpoint proxy = r.statusCode() == 407 ? clients.proxyFor(uri) : null;
+            if (proxy != null) {
+                if (r.body() != null) { // none when the proxy refused a CONNECT tunnel
+                    new PublisherInputStream(r.body(), options.readTimeout()).close();
+                }
+                throw proxy.refused(uri);
             }
             return new Response(r.statusCode(), r.headers(), new PublisherInputStream(r.body(), options.readTimeout()), uri);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
+        } catch (IOException e) {
+            ProxySelection.Endpoint proxy = String.valueOf(e.getMessage()).startsWith("Tunnel failed, got: ")
+                    ? clients.proxyFor(uri) : null;
+            if (proxy == null) {
+                throw e;
+            }
+            String status = e.getMessage().substring("Tunnel failed, got: ".length()).strip();
+            if (status.equals("401") || status.equals("407")) {
+                throw proxy.refused(uri); // the JDK retried with the URL's credentials, and the proxy said no again
+            }
+            throw new RegistryException("proxy " + proxy.shown() + " (" + proxy.variable() + ") answered " + status
+                    + " to CONNECT " + uri.getAuthority(), e);
         }
     }
 
@@ -576,33 +509,11 @@ final class Transport implements AutoCloseable {
                 return new RegistryException("registry " + where + " unreachable: unknown host", e);
             }
             if (t instanceof SSLException) {
-                return new RegistryException("TLS failure talking to " + where + ": " + tlsProblem(e), e);
+                return new RegistryException("TLS failure talking to " + where + ": " + TlsFailure.problem(e), e);
             }
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new RegistryException("network error talking to " + where + ": " + firstLine(msg), e);
-    }
-
-    private static String tlsProblem(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof CertificateExpiredException) {
-                return "the certificate has expired";
-            }
-            if (t instanceof CertificateNotYetValidException) {
-                return "the certificate is not yet valid";
-            }
-            String m = String.valueOf(t.getMessage());
-            if (m.contains("PKIX path building failed") || m.contains("unable to find valid certification path")) {
-                return "the certificate is not signed by a trusted authority (self-signed or unknown CA)";
-            }
-            if (m.contains("No subject alternative") || m.contains("doesn't match") || m.contains("does not match")) {
-                return "the certificate does not match the host name";
-            }
-            if (t instanceof SSLHandshakeException && t.getCause() == null) {
-                return firstLine(m);
-            }
-        }
-        return firstLine(String.valueOf(e.getMessage()));
     }
 
     /**
@@ -687,23 +598,6 @@ final class Transport implements AutoCloseable {
 
     @Override
     public void close() {
-        for (HttpClient c : new HttpClient[] {client, plainClient}) {
-            closeClient(c);
-        }
-        client = null;
-        plainClient = null;
-    }
-
-    private static void closeClient(HttpClient c) {
-        // HttpClient is AutoCloseable from JDK 21; on 17 its threads end when it is unreachable. close() waits
-        // for exchanges still running (e.g. a body nobody read to the end), so abort those first.
-        if (c instanceof AutoCloseable closeable) {
-            try {
-                HttpClient.class.getMethod("shutdownNow").invoke(c);
-                closeable.close();
-            } catch (Exception ignored) {
-                // nothing left to release
-            }
-        }
+        clients.close();
     }
 }

@@ -74,11 +74,45 @@ public final class RegistryHarness implements AutoCloseable {
         return start(Mode.ANONYMOUS, "127.0.0.1", false, "proxy:\n  remoteurl: http://" + origin.host() + "\n");
     }
 
+    /**
+     * A registry on 127.0.0.1 serving HTTPS with {@code cert}/{@code key} (e.g. from {@link TestPki}); with
+     * {@code clientCas}, it refuses clients without a certificate signed by one of those CAs
+     * ({@code http.tls.clientcas}).
+     */
+    public static RegistryHarness startTls(Mode mode, Path cert, Path key, Path clientCas) {
+        String tlsConfig = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n"
+                + (clientCas == null ? "" : "    clientcas:\n      - " + clientCas + "\n");
+        return start(mode, "127.0.0.1", true, "", tlsConfig, clientCas != null);
+    }
+
+    /** A plain-HTTP registry on the IPv6 loopback address: {@link #host()} is {@code [::1]:PORT}. */
+    public static RegistryHarness startOnIpv6Loopback(Mode mode) {
+        return start(mode, "::1", false);
+    }
+
+    /**
+     * As {@link #startTls(Mode, Path, Path, Path)} on {@code ::1}.
+     */
+    public static RegistryHarness startTlsOnIpv6Loopback(Mode mode, Path cert, Path key) {
+        String tlsConfig = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+        return start(mode, "::1", true, "", tlsConfig, false);
+    }
+
+    /** The registry's address under another name for 127.0.0.1, e.g. {@link TestHosts#REGISTRY}: {@code NAME:PORT}. */
+    public String hostAs(String name) {
+        return name + ":" + port;
+    }
+
     private static RegistryHarness start(Mode mode, String bindHost, boolean tls) {
         return start(mode, bindHost, tls, "");
     }
 
     private static RegistryHarness start(Mode mode, String bindHost, boolean tls, String extraConfig) {
+        return start(mode, bindHost, tls, extraConfig, null, false);
+    }
+
+    private static RegistryHarness start(Mode mode, String bindHost, boolean tls, String extraConfig,
+                                         String givenTlsConfig, boolean clientCertificates) {
         Path exe = Tools.require("docker-registry", "docker-registry");
         Path dir = null;
         TokenIssuer issuer = null;
@@ -98,7 +132,9 @@ public final class RegistryHarness implements AutoCloseable {
             }
             int port = freePort(bindHost);
             String tlsConfig = "";
-            if (tls) {
+            if (givenTlsConfig != null) {
+                tlsConfig = givenTlsConfig;
+            } else if (tls) {
                 Tools.require("openssl", "openssl");
                 Path key = dir.resolve("tls.key");
                 Path crt = dir.resolve("tls.crt");
@@ -112,7 +148,7 @@ public final class RegistryHarness implements AutoCloseable {
                     + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("storage") + "\n"
                     + "  delete:\n    enabled: true\n"
                     + "  maintenance:\n    uploadpurging:\n      enabled: false\n"
-                    + "http:\n  addr: " + bindHost + ":" + port + "\n  secret: krgo-test-secret\n"
+                    + "http:\n  addr: \"" + bracketed(bindHost) + ":" + port + "\"\n  secret: krgo-test-secret\n"
                     + tlsConfig
                     + "  headers:\n    X-Content-Type-Options: [nosniff]\n"
                     + auth
@@ -123,7 +159,11 @@ public final class RegistryHarness implements AutoCloseable {
             Process p = new ProcessBuilder(exe.toString(), "serve", configFile.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             RegistryHarness h = new RegistryHarness(mode, dir, p, bindHost, port, tls, log, issuer);
-            h.awaitReady();
+            if (clientCertificates) {
+                h.awaitListening(); // the HTTP probe has no client certificate to pass the handshake with
+            } else {
+                h.awaitReady();
+            }
             return h;
         } catch (IOException e) {
             cleanup(issuer, dir);
@@ -134,6 +174,10 @@ public final class RegistryHarness implements AutoCloseable {
         }
     }
 
+    private static String bracketed(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
     private static void cleanup(TokenIssuer issuer, Path dir) {
         if (issuer != null) {
             issuer.close();
@@ -141,7 +185,7 @@ public final class RegistryHarness implements AutoCloseable {
         Tools.deleteTree(dir);
     }
 
-    static int freePort(String bindHost) throws IOException {
+    public static int freePort(String bindHost) throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(bindHost, 0));
             return s.getLocalPort();
@@ -154,8 +198,9 @@ public final class RegistryHarness implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String log = log(); // before close() deletes it
                 close();
-                throw new AssertionError("docker-registry exited at start: " + log());
+                throw new AssertionError("docker-registry exited at start: " + log);
             }
             try {
                 int status = client.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(1)).build(),
@@ -181,17 +226,60 @@ public final class RegistryHarness implements AutoCloseable {
         throw new AssertionError("docker-registry did not answer /v2/ within 15 s: " + log);
     }
 
+    private void awaitListening() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                String log = log(); // before close() deletes it
+                close();
+                throw new AssertionError("docker-registry exited at start: " + log);
+            }
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress(bindHost, port), 1000);
+                return;
+            } catch (IOException e) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        String log = log();
+        close();
+        throw new AssertionError("docker-registry did not listen within 15 s: " + log);
+    }
+
     /** Only for the readiness probe: the test certificate is deliberately untrusted. */
     private static javax.net.ssl.SSLContext trustAll() {
         try {
             javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            // Extended, or the JDK adds a host-name check (and certificates for other names never look ready).
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509ExtendedTrustManager() {
                 @Override
                 public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
                 }
 
                 @Override
                 public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {
+                }
+
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {
                 }
 
                 @Override
@@ -211,7 +299,7 @@ public final class RegistryHarness implements AutoCloseable {
 
     /** {@code 127.0.0.1:PORT}. */
     public String host() {
-        return bindHost + ":" + port;
+        return bracketed(bindHost) + ":" + port;
     }
 
     public boolean tls() {

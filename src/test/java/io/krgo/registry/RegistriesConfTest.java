@@ -1,0 +1,115 @@
+package io.krgo.registry;
+
+import io.krgo.error.PolicyException;
+import io.krgo.error.UsageException;
+import io.krgo.reference.Reference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Which registries.conf files are read, in which order, and what their entries make of a reference. */
+class RegistriesConfTest {
+    private static Path write(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void filesFollowContainersPrecedence(@TempDir Path tmp) throws IOException {
+        Path root = tmp.resolve("root");
+        Path home = tmp.resolve("home");
+        Path system = write(root.resolve("etc/containers/registries.conf"), "");
+        Path sysB = write(root.resolve("etc/containers/registries.conf.d/b.conf"), "");
+        Path userA = write(home.resolve(".config/containers/registries.conf.d/a.conf"), "");
+        write(root.resolve("etc/containers/registries.conf.d/ignored.txt"), "");
+        ConfigLocations machine = new ConfigLocations(root, home, Map.of());
+        assertThat(RegistriesConf.files(machine)).containsExactly(system, userA, sysB);
+
+        Path user = write(home.resolve(".config/containers/registries.conf"), "");
+        assertThat(RegistriesConf.files(machine)).as("the per-user file replaces the system's and its drop-ins")
+                .containsExactly(user, userA);
+
+        Path explicit = write(tmp.resolve("elsewhere.conf"), "");
+        assertThat(RegistriesConf.files(new ConfigLocations(root, home, Map.of("CONTAINERS_REGISTRIES_CONF",
+                explicit.toString())))).containsExactly(explicit, userA, sysB);
+        Path missing = tmp.resolve("missing.conf");
+        assertThatThrownBy(() -> RegistriesConf.load(RegistriesConf.files(new ConfigLocations(root, home,
+                Map.of("CONTAINERS_REGISTRIES_CONF", missing.toString())))))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("cannot read " + missing);
+    }
+
+    @Test
+    void laterFilesReplaceEntriesWithTheSamePrefixAndTheLongestPrefixWins(@TempDir Path tmp) throws IOException {
+        Path a = write(tmp.resolve("a.conf"), """
+                unqualified-search-registries = ["quay.io"]
+                [[registry]]
+                location = "docker.io"
+                [[registry.mirror]]
+                location = "mirror-a.example/hub"
+                [[registry]]
+                prefix = "docker.io/library"
+                location = "internal.example/dockerhub-library"
+                mirror-by-digest-only = true
+                [[registry.mirror]]
+                location = "cache.example:5000"
+                [aliases]
+                "busybox" = "quay.io/elsewhere/busybox"
+                """);
+        Path b = write(tmp.resolve("b.conf"), """
+                [[registry]]
+                location = "docker.io"
+                [[registry.mirror]]
+                location = "mirror-b.example"
+                insecure = true
+                """);
+        Mirrors mirrors = Mirrors.NONE.withRegistriesConf(RegistriesConf.of(RegistriesConf.load(List.of(a, b))));
+
+        List<Mirrors.PullSource> library = mirrors.sources(Reference.parse("busybox:1"));
+        assertThat(library).as("short names stay docker.io; the longer prefix wins; digest-only skips a tag")
+                .extracting(s -> s.reference().toString())
+                .containsExactly("internal.example/dockerhub-library/busybox:1");
+        assertThat(mirrors.sources(Reference.parse("busybox@sha256:" + "a".repeat(64))))
+                .extracting(s -> s.reference().registry() + "/" + s.reference().repository(), Mirrors.PullSource::mirror)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("cache.example:5000/busybox", true),
+                        org.assertj.core.groups.Tuple.tuple("internal.example/dockerhub-library/busybox", false));
+
+        List<Mirrors.PullSource> other = mirrors.withFirst("docker.io", List.of("flag.example")).sources(
+                Reference.parse("team/app:2"));
+        assertThat(other).extracting(s -> s.reference().registry() + "/" + s.reference().repository(),
+                        Mirrors.PullSource::insecure)
+                .as("--mirror first; b.conf's entry replaced a.conf's")
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("flag.example/team/app", false),
+                        org.assertj.core.groups.Tuple.tuple("mirror-b.example/team/app", true),
+                        org.assertj.core.groups.Tuple.tuple("docker.io/team/app", false));
+    }
+
+    @Test
+    void blockedAndInvalidEntriesNameTheirFile(@TempDir Path tmp) throws IOException {
+        Path conf = write(tmp.resolve("blocked.conf"), "[[registry]]\nprefix = \"*.evil.example\"\nblocked = true\n");
+        Mirrors mirrors = Mirrors.NONE.withRegistriesConf(RegistriesConf.of(RegistriesConf.load(List.of(conf))));
+        assertThatThrownBy(() -> mirrors.sources(Reference.parse("cdn.evil.example:8443/x/y:1")))
+                .isInstanceOf(PolicyException.class)
+                .hasMessage("registry *.evil.example is blocked by " + conf + " (pulling cdn.evil.example:8443/x/y:1 refused)");
+        assertThat(mirrors.sources(Reference.parse("evil.example/x/y:1"))).hasSize(1);
+
+        Path bad = write(tmp.resolve("bad.conf"), "[[registry]]\nlocation = \"a.example\"\n[[registry.mirror]]\n"
+                + "location = \"m.example\"\npull-from-mirror = \"sometimes\"\n");
+        assertThatThrownBy(() -> RegistriesConf.load(List.of(bad))).isInstanceOf(UsageException.class)
+                .hasMessage(bad + ": pull-from-mirror must be all, digest-only or tag-only, not sometimes");
+        Path scheme = write(tmp.resolve("scheme.conf"), "[[registry]]\nlocation = \"https://a.example\"\n");
+        assertThatThrownBy(() -> RegistriesConf.load(List.of(scheme))).isInstanceOf(UsageException.class)
+                .hasMessageContaining("must not have a scheme");
+        Path broken = write(tmp.resolve("broken.conf"), "[[registry]\nlocation = \n");
+        assertThatThrownBy(() -> RegistriesConf.load(List.of(broken))).isInstanceOf(UsageException.class)
+                .hasMessageStartingWith("cannot read " + broken);
+    }
+}
