@@ -15,7 +15,8 @@ import java.nio.file.FileSystemException;
  *
  * <pre>
  * 0 ok · 1 usage · 2 not found · 3 authentication/authorisation · 4 network/registry
- * 5 integrity · 6 local filesystem · 7 unsafe or malformed image · 130 interrupted
+ * 5 integrity · 6 local filesystem · 7 unsafe or malformed image · 8 refused by policy or configuration
+ * 130 interrupted
  * </pre>
  */
 public final class ExitCodes {

@@ -7,7 +7,7 @@ package io.krgo.error;
  */
 public abstract sealed class KrgoException extends RuntimeException
         permits UsageException, NotFoundException, AuthException, RegistryException,
-                IntegrityException, FilesystemException, UnsafeImageException {
+                IntegrityException, FilesystemException, UnsafeImageException, PolicyException {
 
     protected KrgoException(String message) {
         super(message);

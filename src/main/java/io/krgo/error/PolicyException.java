@@ -1,0 +1,20 @@
+package io.krgo.error;
+
+/**
+ * Refused by policy or configuration (exit code 8): an image the signature policy does not accept, or a
+ * policy or registries.d file that cannot be read as one. Never "accept" by default on such a file.
+ */
+public final class PolicyException extends KrgoException {
+    public PolicyException(String message) {
+        super(message);
+    }
+
+    public PolicyException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    @Override
+    public int exitCode() {
+        return 8;
+    }
+}
