@@ -47,6 +47,9 @@ final class CopyCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    TrustFlags trustFlags;
+
+    @Mixin
     RegistryFlags registry;
 
     @Override
@@ -60,7 +63,7 @@ final class CopyCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         RegistryOptions options = registry.toOptions(System.in);
         ImagePusher.Result result;
-        try (Krgo krgo = Krgo.withDefaults()) {
+        try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
             result = krgo.copy(src, options, dst, options, wanted, all, out.pushProgress());
         }
         if (json) {

@@ -25,7 +25,8 @@ public final class ImageTrust {
     }
 
     /** The outcome for one image: the scope used, the signatures looked at, and the refusal (null: accepted). */
-    public record Evaluation(Policy.Scope scope, List<SignatureCheck> signatures, String refusal) {
+    public record Evaluation(Reference reference, Digest manifestDigest, Policy.Scope scope,
+                             List<SignatureCheck> signatures, String refusal) {
         public boolean accepted() {
             return refusal == null;
         }
@@ -78,7 +79,7 @@ public final class ImageTrust {
     public Evaluation evaluate(Reference ref, Digest manifestDigest) {
         Optional<Policy> p = policy();
         if (p.isEmpty()) {
-            return new Evaluation(null, List.of(), null);
+            return new Evaluation(ref, manifestDigest, null, List.of(), null);
         }
         Policy.Scope scope = p.get().forDocker(ref);
         List<SignatureCheck> checks = new ArrayList<>();
@@ -100,11 +101,31 @@ public final class ImageTrust {
                             + " krgo yet, so the image cannot be accepted";
             }
             if (failure != null) {
-                return new Evaluation(scope, checks, "refused " + ref + ": " + failure + " (policy "
+                return new Evaluation(ref, manifestDigest, scope, checks, "refused " + ref + ": " + failure + " (policy "
                         + p.get().source() + ", " + scope.describe() + ", requirement " + r.type() + ")");
             }
         }
-        return new Evaluation(scope, checks, null);
+        return new Evaluation(ref, manifestDigest, scope, checks, null);
+    }
+
+    /**
+     * Checks an image of the OCI layout {@code dir} (tag {@code name}, null: its only image) under the policy's
+     * {@code oci} transport. A layout carries no signatures, so only requirements that need none can hold.
+     */
+    public void checkLayout(java.nio.file.Path dir, String name) {
+        Optional<Policy> p = policy();
+        if (p.isEmpty()) {
+            return;
+        }
+        Policy.Scope scope = p.get().forOciLayout(dir, name);
+        for (Requirement r : scope.requirements()) {
+            if (!(r instanceof Requirement.InsecureAcceptAnything)) {
+                String why = r instanceof Requirement.Reject ? "rejected by policy"
+                        : "signature required, but an OCI layout carries none krgo can read";
+                throw new PolicyException("refused oci:" + dir + (name == null ? "" : ":" + name) + ": " + why
+                        + " (policy " + p.get().source() + ", " + scope.describe() + ", requirement " + r.type() + ")");
+            }
+        }
     }
 
     private List<byte[]> signatures(Reference ref, Digest digest) {
@@ -123,15 +144,16 @@ public final class ImageTrust {
         }
         PgpKeyring keys = PgpKeyring.load(req.keyPaths(), req.keyData(), policy.source());
         List<String> reasons = new ArrayList<>();
-        for (int i = 0; i < signatures.size(); i++) {
+        boolean accepted = false;
+        for (int i = 0; i < signatures.size(); i++) { // all of them, so that verify can show each
             SignatureCheck c = checkOne(i + 1, signatures.get(i), keys, req.signedIdentity(), ref, digest);
             checks.add(c);
-            if (c.accepted()) {
-                return null;
+            accepted |= c.accepted();
+            if (!c.accepted()) {
+                reasons.add(signatures.size() == 1 ? c.problem() : "signature-" + (i + 1) + ": " + c.problem());
             }
-            reasons.add(signatures.size() == 1 ? c.problem() : "signature-" + (i + 1) + ": " + c.problem());
         }
-        return reasons.size() == 1 ? reasons.get(0)
+        return accepted ? null : reasons.size() == 1 ? reasons.get(0)
                 : "none of the " + reasons.size() + " signatures is accepted: " + String.join("; ", reasons);
     }
 

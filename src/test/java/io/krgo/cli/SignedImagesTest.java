@@ -1,0 +1,207 @@
+package io.krgo.cli;
+
+import io.krgo.testing.Gpg;
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.OciFixtures.PlatformImage;
+import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.Skopeo;
+import io.krgo.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.krgo.cli.InspectCommandsTest.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Signature policy end to end with the real signers and verifiers: GnuPG keys, images signed by
+ * {@code skopeo copy --sign-by} into a file:// lookaside, and every verdict of krgo compared with
+ * {@code skopeo copy --policy} on the same files.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SignedImagesTest {
+    private RegistryHarness registry;
+    private Gpg gpg;
+    private Path work;
+    private Path home;
+    private Path registriesD;
+    private Path lookaside;
+    private Path policy;
+    private String host;
+    private String ed;
+    private String rsa;
+    private String digest;
+    private int outputs;
+
+    @BeforeAll
+    void start() throws Exception {
+        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
+        host = registry.host();
+        work = Files.createTempDirectory("krgo-sig");
+        home = Files.createDirectories(work.resolve("home"));
+        gpg = Gpg.start(work);
+        ed = gpg.generate("ed@krgo.test", "ed25519", "never");
+        rsa = gpg.generate("rsa@krgo.test", "rsa3072", "never");
+        Path edKey = gpg.exportPublic(ed, work.resolve("ed.gpg"), false);
+        Path rsaKey = gpg.exportPublic(rsa, work.resolve("rsa.asc"), true);
+        lookaside = Files.createDirectories(work.resolve("lookaside"));
+        registriesD = Files.createDirectories(work.resolve("registries.d"));
+        Files.writeString(registriesD.resolve("krgo-test.yaml"),
+                "docker:\n  " + host + ":\n    lookaside: file://" + lookaside + "\n");
+        policy = Files.writeString(work.resolve("policy.json"), """
+                {"default": [{"type": "reject"}],
+                 "transports": {"docker": {
+                   "HOST": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "ED"}],
+                   "HOST/both": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "ED"},
+                                 {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "RSA"}]}}}"""
+                .replace("HOST", host).replace("ED", edKey.toString()).replace("RSA", rsaKey.toString()));
+
+        Path layout = work.resolve("layout");
+        OciFixtures.buildImage(layout, "one", new PlatformImage("linux", "amd64",
+                List.of(Fixtures.baseLayer(work.resolve("l1.tar")))));
+        OciFixtures.buildImage(layout, "two", new PlatformImage("linux", "amd64",
+                List.of(Fixtures.secondLayer(work.resolve("l2.tar")))));
+        String one = "oci:" + layout + ":one";
+        push(one, "signed/app:v1", ed);
+        push(one, "unsigned/app:v1", null);
+        push(one, "rsa/app:v1", rsa);
+        push(one, "moved/app:v1", null);
+        push(one, "corrupt/app:v1", ed);
+        push(one, "both/app:v1", ed);
+        push(one, "both/edonly:v1", ed);
+        push(one, "wrong/app:v1", ed); // signed for image one's digest, then the tag moves to image two:
+        push("oci:" + layout + ":two", "wrong/app:v1", null);
+        digest = digestOf("signed/app:v1");
+        copySignatures("signed/app", digest, "moved/app", digest);
+        copySignatures("wrong/app", digest, "wrong/app", digestOf("wrong/app:v1"));
+        Path corrupt = sigDir("corrupt/app", digest).resolve("signature-1");
+        byte[] bytes = Files.readAllBytes(corrupt);
+        bytes[bytes.length - 20] ^= 0x55;
+        Files.write(corrupt, bytes);
+        byte[] payload = gpg.run("--decrypt", sigDir("both/app", digest).resolve("signature-1").toString())
+                .getBytes(StandardCharsets.UTF_8);
+        Files.write(sigDir("both/app", digest).resolve("signature-2"), gpg.sign(rsa, payload));
+    }
+
+    @AfterAll
+    void stop() {
+        if (gpg != null) {
+            gpg.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+        Tools.deleteTree(work);
+    }
+
+    /** skopeo copy (signing by {@code signer} when not null) into the test registry, lookaside from registries.d. */
+    private void push(String src, String repoAndTag, String signer) {
+        List<String> cmd = new ArrayList<>(List.of("skopeo", "--registries.d", registriesD.toString(),
+                "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"));
+        if (signer != null) {
+            cmd.addAll(List.of("--sign-by", signer));
+        }
+        cmd.addAll(List.of(src, "docker://" + host + "/" + repoAndTag));
+        Tools.Result r = Tools.runAllowingFailure(cmd, gpg.env());
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+    }
+
+    private String digestOf(String repoAndTag) {
+        return Skopeo.run("inspect", "--tls-verify=false", "--format", "{{.Digest}}",
+                "docker://" + host + "/" + repoAndTag).strip();
+    }
+
+    private Path sigDir(String repo, String digest) {
+        return lookaside.resolve(repo + "@" + digest.replace(':', '='));
+    }
+
+    private void copySignatures(String fromRepo, String fromDigest, String toRepo, String toDigest) throws IOException {
+        Path to = Files.createDirectories(sigDir(toRepo, toDigest));
+        Files.copy(sigDir(fromRepo, fromDigest).resolve("signature-1"), to.resolve("signature-1"));
+    }
+
+    /** skopeo's verdict under the same policy and registries.d: did it copy the image? */
+    private boolean skopeoAccepts(String repoAndTag, Path policyFile) {
+        Tools.Result r = Tools.runAllowingFailure(List.of("skopeo", "--registries.d", registriesD.toString(),
+                "--policy", policyFile.toString(), "copy", "--quiet", "--src-tls-verify=false",
+                "docker://" + host + "/" + repoAndTag, "dir:" + work.resolve("skopeo-" + (++outputs))), Map.of());
+        return r.exitCode() == 0;
+    }
+
+    /** krgo pull under the policy: refused with exit 8 naming {@code mentions}, nothing written; skopeo refuses too. */
+    private void refused(String repoAndTag, String mentions) {
+        Path out = work.resolve("out-" + (++outputs));
+        Cli.Run r = Cli.run(home, null, "pull", host + "/" + repoAndTag, "-r", out.toString(), "-q",
+                "--policy", policy.toString(), "--registries.d", registriesD.toString());
+        assertError(r, 8, mentions);
+        assertThat(out).doesNotExist();
+        assertThat(out.resolveSibling("." + out.getFileName() + ".krgo")).doesNotExist();
+        try (var siblings = Files.list(work)) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(out.getFileName() + ".krgo"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(skopeoAccepts(repoAndTag, policy)).as("skopeo's verdict on " + repoAndTag).isFalse();
+    }
+
+    @Test
+    void signedImageIsAcceptedByKrgoAndSkopeo() {
+        for (String flag : List.of("", "-g")) {
+            Path out = work.resolve("out-" + (++outputs));
+            List<String> args = new ArrayList<>(List.of("pull", host + "/signed/app:v1", "-r", out.toString(), "-q",
+                    "--policy", policy.toString(), "--registries.d", registriesD.toString()));
+            if (!flag.isEmpty()) {
+                args.add(flag);
+            }
+            Cli.Run r = Cli.run(home, null, args.toArray(String[]::new));
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(out.resolve("etc/hello.txt")).hasContent("hello from layer one");
+        }
+        assertThat(skopeoAccepts("signed/app:v1", policy)).isTrue();
+        Cli.Run byDigest = Cli.run(home, null, "pull", host + "/signed/app@" + digest, "-r",
+                work.resolve("out-digest").toString(), "-q", "--policy", policy.toString(), "--registries.d",
+                registriesD.toString());
+        assertThat(byDigest.code()).as(byDigest.toString()).isZero();
+    }
+
+    @Test
+    void refusalsEachSayWhy() {
+        refused("unsigned/app:v1", "signature required, but none exists (policy " + policy + ", docker scope \""
+                + host + "\", requirement signedBy)");
+        refused("rsa/app:v1", "signed by key ID " + rsa.substring(24) + ", which the policy does not trust");
+        refused("moved/app:v1", "signature for identity " + host + "/moved/app:v1".replace("moved", "signed")
+                + " is not accepted for " + host + "/moved/app:v1 (signedIdentity matchRepoDigestOrExact)");
+        refused("wrong/app:v1", "signature for manifest digest " + digest + " does not match the image's sha256:");
+        refused("corrupt/app:v1", "the signature by key " + ed + " does not verify (content or signature altered)");
+    }
+
+    @Test
+    void twoSignedByRequirementsMustBothHold() {
+        refused("both/edonly:v1", "signed by key ID " + ed.substring(24) + ", which the policy does not trust (policy "
+                + policy + ", docker scope \"" + host + "/both\", requirement signedBy)");
+        Cli.Run r = Cli.run(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
+                "--policy", policy.toString(), "--registries.d", registriesD.toString());
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(skopeoAccepts("both/app:v1", policy)).isTrue();
+    }
+
+    @Test
+    void unparsablePolicyIsAnErrorNotAcceptance() throws IOException {
+        Path broken = Files.writeString(work.resolve("broken.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}");
+        Path out = work.resolve("out-broken");
+        Cli.Run r = Cli.run(home, null, "pull", host + "/signed/app:v1", "-r", out.toString(),
+                "--policy", broken.toString(), "--registries.d", registriesD.toString());
+        assertError(r, 8, "policy " + broken + ": not valid JSON");
+        assertThat(out).doesNotExist();
+        assertThat(skopeoAccepts("signed/app:v1", broken)).isFalse();
+    }
+}
