@@ -74,7 +74,7 @@ public final class Gpg implements AutoCloseable {
 
     /** Writes the public key {@code fpr} to {@code file} as {@code gpg --export} does (binary, or armored). */
     public Path exportPublic(String fpr, Path file, boolean armor) {
-        List<String> args = new ArrayList<>(List.of("--output", file.toString()));
+        List<String> args = new ArrayList<>(List.of("--yes", "--output", file.toString()));
         if (armor) {
             args.add("--armor");
         }
