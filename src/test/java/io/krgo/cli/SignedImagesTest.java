@@ -195,6 +195,38 @@ class SignedImagesTest {
     }
 
     @Test
+    void verifyShowsEachSignature() throws Exception {
+        Cli.Run ok = Cli.run(home, null, "verify", host + "/both/app:v1", "--policy", policy.toString(),
+                "--registries.d", registriesD.toString());
+        assertThat(ok.code()).as(ok.toString()).isZero();
+        assertThat(ok.out()).contains(host + "/both/app:v1 " + digest, "Policy scope: docker scope \"" + host + "/both\"",
+                "signature-1: accepted, key " + ed + ", identity " + host + "/both/app:v1, digest " + digest,
+                "signature-2: accepted, key " + rsa, "Accepted");
+        Cli.Run refused = Cli.run(home, null, "verify", host + "/moved/app:v1", "--json", "--policy", policy.toString(),
+                "--registries.d", registriesD.toString());
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(8);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(refused.stdout());
+        assertThat(json.path("accepted").asBoolean()).isFalse();
+        assertThat(json.path("digest").asText()).isEqualTo(digest);
+        assertThat(json.path("signatures").get(0).path("fingerprint").asText()).isEqualTo(ed);
+        assertThat(json.path("signatures").get(0).path("identity").asText()).isEqualTo(host + "/signed/app:v1");
+        assertThat(json.path("signatures").get(0).path("problem").asText()).startsWith("signature for identity");
+    }
+
+    @Test
+    void copyChecksTheSourceFirst() {
+        Cli.Run refused = Cli.run(home, null, "copy", host + "/unsigned/app:v1", host + "/copies/unsigned:v1", "-q",
+                "--policy", policy.toString(), "--registries.d", registriesD.toString());
+        assertError(refused, 8, "signature required, but none exists");
+        Tools.Result absent = Tools.runAllowingFailure(List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
+                "docker://" + host + "/copies/unsigned:v1"), Map.of());
+        assertThat(absent.exitCode()).as("nothing was pushed").isNotZero();
+        Cli.Run ok = Cli.run(home, null, "copy", host + "/signed/app:v1", host + "/copies/signed:v1", "-q",
+                "--policy", policy.toString(), "--registries.d", registriesD.toString());
+        assertThat(ok.code()).as(ok.toString()).isZero();
+    }
+
+    @Test
     void unparsablePolicyIsAnErrorNotAcceptance() throws IOException {
         Path broken = Files.writeString(work.resolve("broken.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}");
         Path out = work.resolve("out-broken");
