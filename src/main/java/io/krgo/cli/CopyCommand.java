@@ -52,6 +52,9 @@ final class CopyCommand implements Callable<Integer> {
     @Mixin
     RegistryFlags registry;
 
+    @Mixin
+    SignFlags sign;
+
     @Override
     public Integer call() {
         Reference src = Reference.parse(source);
@@ -63,8 +66,19 @@ final class CopyCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         RegistryOptions options = registry.toOptions(System.in);
         ImagePusher.Result result;
+        io.krgo.trust.Signer signer = sign.signer();
+        String signed = null;
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
+            if (signer != null) {
+                krgo.trust().signatureStore(dst); // before copying: fails when there is nowhere to put it
+            }
             result = krgo.copy(src, options, dst, options, wanted, all, out.pushProgress());
+            if (signer != null) {
+                signed = SignFlags.sign(krgo.trust(), signer, sign, dst, result.manifest().digest());
+            }
+        }
+        if (signed != null) {
+            out.info(signed);
         }
         if (json) {
             out.json(resultJson(result));

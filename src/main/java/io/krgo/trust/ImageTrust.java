@@ -128,6 +128,33 @@ public final class ImageTrust {
         }
     }
 
+    /**
+     * Where a signature of an image pushed to {@code target} goes: registries.d's {@code lookaside-staging}
+     * (else {@code lookaside}) for it, which must be {@code file://}. Asked before pushing, so a push that
+     * cannot store its signature does not start.
+     */
+    public java.net.URI signatureStore(Reference target) {
+        java.net.URI base = registriesD().lookaside(target, true).orElseThrow(() -> new PolicyException(
+                "no lookaside-staging (or lookaside) for " + target.registry() + "/" + target.repository()
+                        + " in registries.d " + files.registriesD() + ": nowhere to store the signature"));
+        if (!"file".equals(base.getScheme())) {
+            throw new PolicyException("lookaside-staging " + base + " for " + target + " is not file://: krgo writes"
+                    + " signatures to local directories only (publish them to the web server from there)");
+        }
+        return base;
+    }
+
+    /**
+     * Signs that {@code digest} is {@code identity} (a docker reference, normally {@code target} itself) and
+     * stores the signature as the next {@code signature-N} of {@code target}'s repository.
+     */
+    public java.nio.file.Path sign(Signer signer, Reference target, String identity, Digest digest, String creator) {
+        java.net.URI base = signatureStore(target);
+        SimpleSigning payload = new SimpleSigning(SimpleSigning.ATOMIC, digest.toString(), identity, creator,
+                clock.instant().getEpochSecond());
+        return Lookaside.append(base, target.repository(), digest, signer.sign(payload.toJson()));
+    }
+
     private List<byte[]> signatures(Reference ref, Digest digest) {
         Optional<java.net.URI> base = registriesD().lookaside(ref, false);
         return base.isEmpty() ? List.of() : Lookaside.read(base.get(), ref.repository(), digest);

@@ -39,6 +39,8 @@ class SignedImagesTest {
     private String host;
     private String ed;
     private String rsa;
+    private String locked;
+    private Path lockedSecret;
     private String digest;
     private int outputs;
 
@@ -53,17 +55,26 @@ class SignedImagesTest {
         rsa = gpg.generate("rsa@krgo.test", "rsa3072", "never");
         Path edKey = gpg.exportPublic(ed, work.resolve("ed.gpg"), false);
         Path rsaKey = gpg.exportPublic(rsa, work.resolve("rsa.asc"), true);
+        locked = gpg.generate("locked@krgo.test", "rsa3072", "never", "--passphrase", "open sesame");
+        Path lockedKey = gpg.exportPublic(locked, work.resolve("locked.gpg"), false);
+        lockedSecret = work.resolve("locked-secret.asc");
+        gpg.run("--passphrase", "open sesame", "--output", lockedSecret.toString(), "--armor", "--export-secret-keys",
+                locked);
         lookaside = Files.createDirectories(work.resolve("lookaside"));
         registriesD = Files.createDirectories(work.resolve("registries.d"));
         Files.writeString(registriesD.resolve("krgo-test.yaml"),
                 "docker:\n  " + host + ":\n    lookaside: file://" + lookaside + "\n");
+        Files.writeString(work.resolve("accept-all.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}");
         policy = Files.writeString(work.resolve("policy.json"), """
                 {"default": [{"type": "reject"}],
                  "transports": {"docker": {
-                   "HOST": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "ED"}],
-                   "HOST/both": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "ED"},
-                                 {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "RSA"}]}}}"""
-                .replace("HOST", host).replace("ED", edKey.toString()).replace("RSA", rsaKey.toString()));
+                   "HOST": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "@ED@"}],
+                   "HOST/both": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "@ED@"},
+                                 {"type": "signedBy", "keyType": "GPGKeys", "keyPath": "@RSA@"}],
+                   "HOST/bykey": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "@LOCKED@",
+                                  "signedIdentity": {"type": "matchRepository"}}]}}}"""
+                .replace("HOST", host).replace("@ED@", edKey.toString()).replace("@RSA@", rsaKey.toString())
+                .replace("@LOCKED@", lockedKey.toString()));
 
         Path layout = work.resolve("layout");
         OciFixtures.buildImage(layout, "one", new PlatformImage("linux", "amd64",
@@ -224,6 +235,42 @@ class SignedImagesTest {
         Cli.Run ok = Cli.run(home, null, "copy", host + "/signed/app:v1", host + "/copies/signed:v1", "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
         assertThat(ok.code()).as(ok.toString()).isZero();
+    }
+
+    @Test
+    void whatKrgoSignsSkopeoAccepts() throws IOException {
+        Cli.Run copy = Cli.runProcess(home, gpg.env(), null, "copy", host + "/unsigned/app:v1",
+                host + "/copies/bykrgo:v1", "--sign-by", ed, "--registries.d", registriesD.toString(),
+                "--policy", work.resolve("accept-all.json").toString());
+        assertThat(copy.code()).as(copy.toString()).isZero();
+        assertThat(copy.out()).contains("Signed by " + ed + ": " + sigDir("copies/bykrgo", digest).resolve("signature-1"));
+        assertThat(skopeoAccepts("copies/bykrgo:v1", policy)).isTrue();
+
+        Path dir = Files.createDirectories(work.resolve("to-push/etc"));
+        Files.writeString(dir.resolve("motd"), "pushed and signed\n");
+        Cli.Run push = Cli.runProcess(home, gpg.env(), null, "push", host + "/pushed/app:v1", "-r",
+                dir.getParent().toString(), "--sign-by", ed, "--registries.d", registriesD.toString());
+        assertThat(push.code()).as(push.toString()).isZero();
+        assertThat(skopeoAccepts("pushed/app:v1", policy)).isTrue();
+        Cli.Run verify = Cli.run(home, null, "verify", host + "/pushed/app:v1", "--policy", policy.toString(),
+                "--registries.d", registriesD.toString());
+        assertThat(verify.code()).as(verify.toString()).isZero();
+        assertThat(verify.out()).contains("signature-1: accepted, key " + ed + ", identity " + host + "/pushed/app:v1");
+
+        // a passphrase-protected key file, without gpg, and another identity (matchRepository in the policy)
+        Path pass = Files.writeString(work.resolve("pass.txt"), "open sesame\n");
+        Cli.Run wrong = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
+                "--sign-by-key", lockedSecret.toString(), "--registries.d", registriesD.toString());
+        assertError(wrong, 8, "--sign-by-key " + lockedSecret + ": cannot unlock the key (wrong passphrase?)");
+        Cli.Run byKey = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
+                "--sign-by-key", lockedSecret.toString(), "--sign-passphrase-file", pass.toString(),
+                "--sign-identity", host + "/bykey/app:stable", "--registries.d", registriesD.toString());
+        assertThat(byKey.code()).as(byKey.toString()).isZero();
+        assertThat(skopeoAccepts("bykey/app:v1", policy)).isTrue();
+        Cli.Run shown = Cli.run(home, null, "verify", host + "/bykey/app:v1", "--policy", policy.toString(),
+                "--registries.d", registriesD.toString());
+        assertThat(shown.out()).as(shown.toString())
+                .contains("accepted, key " + locked + ", identity " + host + "/bykey/app:stable");
     }
 
     @Test

@@ -53,12 +53,15 @@ public final class Gpg implements AutoCloseable {
     }
 
     /**
-     * Makes a key without passphrase for signing and returns its fingerprint; {@code algo} as gpg's
+     * Makes a key for signing (without passphrase unless {@code extra} gives one) and returns its fingerprint; {@code algo} as gpg's
      * --quick-gen-key takes it ({@code ed25519}, {@code rsa3072}, {@code nistp256}), {@code expire} e.g. never.
      */
     public String generate(String email, String algo, String expire, String... extra) {
         List<String> args = new ArrayList<>(List.of(extra));
-        args.addAll(List.of("--passphrase", "", "--quick-gen-key", "Test <" + email + ">", algo, "sign", expire));
+        if (!args.contains("--passphrase")) {
+            args.addAll(List.of("--passphrase", ""));
+        }
+        args.addAll(List.of("--quick-gen-key", "Test <" + email + ">", algo, "sign", expire));
         run(args.toArray(String[]::new));
         return fingerprint(email);
     }
