@@ -49,4 +49,19 @@ class ParserFuzzTest {
     void authChallenge(FuzzedDataProvider data) {
         ParserChecks.challenges(data.consumeRemainingAsString());
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void simpleSigning(byte[] data) {
+        ParserChecks.simpleSigning(data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void openPgpMessage(byte[] data) {
+        ParserChecks.openPgpMessage(data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void policy(byte[] data) {
+        ParserChecks.policy(data);
+    }
 }
