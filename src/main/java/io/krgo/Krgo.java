@@ -199,14 +199,15 @@ public final class Krgo implements AutoCloseable {
         PulledState pulled = request.force() ? null
                 : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
-            trust.check(ref, io.krgo.image.Digest.parse(ref.digest())); // the policy may have changed since
+            // the policy may have changed since
+            trust.check(ref, io.krgo.image.Digest.parse(ref.digest()), attachments(request.registry()));
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
             io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
-            trust.check(ref, source.named()); // before anything is written
+            trust.check(ref, source.named(), attachments(source.client())); // before anything is written
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
@@ -402,7 +403,21 @@ public final class Krgo implements AutoCloseable {
 
     /** Evaluates the trust policy for {@code ref} without pulling: its digest (HEAD) and its signatures. */
     public io.krgo.trust.ImageTrust.Evaluation verify(Reference ref, RegistryOptions options) {
-        return trust.evaluate(ref, digest(ref, options).parsedDigest());
+        return trust.evaluate(ref, digest(ref, options).parsedDigest(), attachments(options));
+    }
+
+    /** cosign's signatures read through an open client (the registry the image comes from). */
+    private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryClient client) {
+        return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);
+    }
+
+    /** cosign's signatures read through a client opened for the purpose. */
+    private io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryOptions options) {
+        return (r, d) -> {
+            try (RegistryClient client = RegistryClient.forReference(r, options, credentials)) {
+                return io.krgo.trust.SigstoreAttachments.read(client, r, d);
+            }
+        };
     }
 
     /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
@@ -424,7 +439,7 @@ public final class Krgo implements AutoCloseable {
              RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
             ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
             RawManifest top = from.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest());
+            trust.check(source, top.digest(), attachments(from));
             if (all && top.isIndex()) {
                 return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
                         listener);
@@ -447,7 +462,7 @@ public final class Krgo implements AutoCloseable {
         }
         try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
             RawManifest top = client.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest());
+            trust.check(source, top.digest(), attachments(client));
             if (!top.isIndex()) {
                 RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
                 new OciLayout(dir).write(image, tag);
@@ -475,7 +490,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
                                 String tag) {
         try (Source from = openSource(source, options, platform)) {
-            trust.check(source, from.named());
+            trust.check(source, from.named(), attachments(from.client()));
             RegistryImage image = from.image();
             new OciLayout(dir).write(image, tag);
             return image.descriptor();
@@ -486,7 +501,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
                                 List<String> repoTags) {
         try (Source from = openSource(source, options, platform)) {
-            trust.check(source, from.named());
+            trust.check(source, from.named(), attachments(from.client()));
             RegistryImage image = from.image();
             DockerArchive.write(image, repoTags, file);
             return image.descriptor();

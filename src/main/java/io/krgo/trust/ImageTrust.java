@@ -68,7 +68,12 @@ public final class ImageTrust {
 
     /** Throws {@link PolicyException} naming the requirement that failed unless the image is accepted. */
     public Evaluation check(Reference ref, Digest manifestDigest) {
-        Evaluation e = evaluate(ref, manifestDigest);
+        return check(ref, manifestDigest, SigstoreAttachments.NONE);
+    }
+
+    /** As {@link #check(Reference, Digest)}, reading cosign's attachments (when registries.d enables them) with {@code attachments}. */
+    public Evaluation check(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments) {
+        Evaluation e = evaluate(ref, manifestDigest, attachments);
         if (!e.accepted()) {
             throw new PolicyException(e.refusal());
         }
@@ -76,7 +81,7 @@ public final class ImageTrust {
     }
 
     /** Evaluates the policy for the image {@code ref} whose manifest (or index) digest is {@code manifestDigest}. */
-    public Evaluation evaluate(Reference ref, Digest manifestDigest) {
+    public Evaluation evaluate(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments) {
         Optional<Policy> p = policy();
         if (p.isEmpty()) {
             return new Evaluation(ref, manifestDigest, null, List.of(), null);
@@ -84,6 +89,7 @@ public final class ImageTrust {
         Policy.Scope scope = p.get().forDocker(ref);
         List<SignatureCheck> checks = new ArrayList<>();
         List<byte[]> signatures = null;
+        List<SigstoreAttachments.Attached> attached = null;
         for (Requirement r : scope.requirements()) {
             String failure = null;
             if (r instanceof Requirement.Reject) {
@@ -94,11 +100,16 @@ public final class ImageTrust {
                 }
                 failure = signedBy(s, p.get(), ref, manifestDigest, signatures, checks);
             } else if (r instanceof Requirement.SigstoreSigned s) {
-                failure = s.keyless().isEmpty()
-                        ? "sigstoreSigned (cosign) signatures are not verified by krgo yet, so the image cannot be"
-                            + " accepted"
-                        : "keyless sigstore signatures (" + String.join(", ", s.keyless()) + ") are not verified by"
-                            + " krgo yet, so the image cannot be accepted";
+                if (!s.keyless().isEmpty()) {
+                    failure = "keyless sigstore signatures (" + String.join(", ", s.keyless()) + ") are not verified"
+                            + " by krgo yet, so the image cannot be accepted";
+                } else {
+                    if (attached == null) {
+                        attached = registriesD().useSigstoreAttachments(ref)
+                                ? attachments.read(ref, manifestDigest) : List.of();
+                    }
+                    failure = sigstoreSigned(s, p.get(), ref, manifestDigest, attached, checks);
+                }
             }
             if (failure != null) {
                 return new Evaluation(ref, manifestDigest, scope, checks, "refused " + ref + ": " + failure + " (policy "
@@ -184,6 +195,36 @@ public final class ImageTrust {
                 : "none of the " + reasons.size() + " signatures is accepted: " + String.join("; ", reasons);
     }
 
+    /** Null when one cosign signature satisfies {@code req}; else why none does. */
+    private String sigstoreSigned(Requirement.SigstoreSigned req, Policy policy, Reference ref, Digest digest,
+                                  List<SigstoreAttachments.Attached> attached, List<SignatureCheck> checks) {
+        if (attached.isEmpty()) {
+            return "cosign signature required, but none exists" + (registriesD().useSigstoreAttachments(ref) ? ""
+                    : " (use-sigstore-attachments is not enabled for " + ref.registry() + "/" + ref.repository()
+                        + " in registries.d " + files.registriesD() + ")");
+        }
+        CosignVerifier keys = CosignVerifier.load(req.keyPaths(), req.keyData(), policy.source());
+        List<String> reasons = new ArrayList<>();
+        boolean accepted = false;
+        for (int i = 0; i < attached.size(); i++) {
+            SignatureCheck c;
+            try {
+                String key = keys.verify(attached.get(i).payload(), attached.get(i).signature());
+                c = judge(i + 1, key, SimpleSigning.parse(attached.get(i).payload(), SimpleSigning.COSIGN),
+                        req.signedIdentity(), ref, digest);
+            } catch (PolicyException e) {
+                c = new SignatureCheck(i + 1, null, null, null, e.getMessage());
+            }
+            checks.add(c);
+            accepted |= c.accepted();
+            if (!c.accepted()) {
+                reasons.add(attached.size() == 1 ? c.problem() : "cosign signature " + (i + 1) + ": " + c.problem());
+            }
+        }
+        return accepted ? null : reasons.size() == 1 ? reasons.get(0)
+                : "none of the " + reasons.size() + " cosign signatures is accepted: " + String.join("; ", reasons);
+    }
+
     private SignatureCheck checkOne(int index, byte[] blob, PgpKeyring keys, SignedIdentity identity,
                                     Reference ref, Digest digest) {
         PgpVerifier.Verified v;
@@ -194,7 +235,12 @@ public final class ImageTrust {
         } catch (PolicyException e) {
             return new SignatureCheck(index, null, null, null, e.getMessage());
         }
-        String fpr = v.primaryFingerprint();
+        return judge(index, v.primaryFingerprint(), payload, identity, ref, digest);
+    }
+
+    /** A verified payload by key {@code fpr}: accepted when its digest and identity are right. */
+    private static SignatureCheck judge(int index, String fpr, SimpleSigning payload, SignedIdentity identity,
+                                        Reference ref, Digest digest) {
         if (!payload.manifestDigest().equals(digest.toString())) {
             return new SignatureCheck(index, fpr, payload.identity(), payload.manifestDigest(),
                     "signature for manifest digest " + payload.manifestDigest() + " does not match the image's "

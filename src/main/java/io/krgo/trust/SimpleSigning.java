@@ -53,7 +53,7 @@ public record SimpleSigning(String type, String manifestDigest, String identity,
         exactly(critical.get("identity"), "critical.identity", Set.of("docker-reference"));
         String identity = string(critical.get("identity"), "docker-reference", "critical.identity");
         JsonNode optional = root.get("optional");
-        if (!optional.isObject()) {
+        if (!optional.isObject() && !optional.isNull()) { // cosign writes null
             throw invalid("optional must be an object");
         }
         String creator = optional.path("creator").isTextual() ? optional.get("creator").asText() : null;
