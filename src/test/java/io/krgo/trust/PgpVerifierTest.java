@@ -115,6 +115,21 @@ class PgpVerifierTest {
     }
 
     @Test
+    void aCompressionBombIsCutShort() throws Exception {
+        String fpr = gpg.generate("bomb@krgo.test", "ed25519", "never");
+        Path zeros = work.resolve("zeros");
+        try (RandomAccessFile f = new RandomAccessFile(zeros.toFile(), "rw")) {
+            f.setLength(64L << 20);
+        }
+        Path sig = work.resolve("zeros.gpg");
+        gpg.run("--local-user", fpr, "--compress-level", "9", "--output", sig.toString(), "--sign", zeros.toString());
+        byte[] message = Files.readAllBytes(sig);
+        assertThat(message.length).isLessThan(Lookaside.MAX_SIGNATURE_BYTES); // passes the file size limit
+        assertThatThrownBy(() -> PgpVerifier.verify(message, keyring(fpr, false), Instant.now()))
+                .hasMessage("signed content larger than 4 MiB: refused");
+    }
+
+    @Test
     void payloadIsReadParanoidly() {
         String dup = "{\"critical\": {\"type\": \"atomic container signature\", \"image\": {\"docker-manifest-digest\":"
                 + " \"sha256:" + "a".repeat(64) + "\"}, \"identity\": {\"docker-reference\": \"x.com/a:1\"}},"
