@@ -155,16 +155,22 @@ class SignedImagesTest {
 
     /** krgo pull under the policy: refused with exit 8 naming {@code mentions}, nothing written; skopeo refuses too. */
     private void refused(String repoAndTag, String mentions) {
-        Path out = work.resolve("out-" + (++outputs));
-        Cli.Run r = Cli.run(home, null, "pull", host + "/" + repoAndTag, "-r", out.toString(), "-q",
-                "--policy", policy.toString(), "--registries.d", registriesD.toString());
-        assertError(r, 8, mentions);
-        assertThat(out).doesNotExist();
-        assertThat(out.resolveSibling("." + out.getFileName() + ".krgo")).doesNotExist();
-        try (var siblings = Files.list(work)) {
-            assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(out.getFileName() + ".krgo"));
-        } catch (IOException e) {
-            throw new AssertionError(e);
+        for (String git : List.of("", "-g")) {
+            Path out = work.resolve("out-" + (++outputs));
+            List<String> args = new ArrayList<>(List.of("pull", host + "/" + repoAndTag, "-r", out.toString(), "-q",
+                    "--policy", policy.toString(), "--registries.d", registriesD.toString()));
+            if (!git.isEmpty()) {
+                args.add(git);
+            }
+            assertError(Cli.run(home, null, args.toArray(String[]::new)), 8, mentions);
+            assertThat(out).doesNotExist();
+            try (var siblings = Files.list(work)) { // no .DIR.krgo record, no staging directory
+                assertThat(siblings.map(p -> p.getFileName().toString()))
+                        .noneMatch(n -> n.equals(out.getFileName().toString())
+                                || n.startsWith("." + out.getFileName() + "."));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
         }
         assertThat(skopeoAccepts(repoAndTag, policy)).as("skopeo's verdict on " + repoAndTag).isFalse();
     }
