@@ -67,6 +67,19 @@ class PolicyParserTest {
     }
 
     @Test
+    void theDistributionsDefaultPolicyIsRecognisedWithoutJackson() {
+        Policy debian = parse("{\n    \"default\": [\n        {\n            \"type\": \"insecureAcceptAnything\"\n        }\n    ]\n}\n");
+        assertThat(debian.defaults()).containsExactly(new Requirement.InsecureAcceptAnything());
+        assertThat(debian.transports()).isEmpty();
+        assertThatThrownBy(() -> parse("{\"default\": [{\"type\": \"insecure AcceptAnything\"}]}"))
+                .hasMessageContaining("unknown requirement type \"insecure AcceptAnything\"");
+        assertThatThrownBy(() -> parse("{\"default\": [{\"type\": \"insecureAcceptAnything\"}], \"x\": 1}"))
+                .hasMessageContaining("unknown field \"x\"");
+        assertThat(PolicyParser.withoutWhitespace("{ \"a b\\\" c\" : 1 }".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo("{\"a b\\\" c\":1}");
+    }
+
+    @Test
     void mostSpecificScopeWins() {
         Policy p = parse("""
                 {"default": [{"type": "reject"}],
