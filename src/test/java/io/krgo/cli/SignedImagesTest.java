@@ -323,6 +323,29 @@ class SignedImagesTest {
     }
 
     @Test
+    void ociLayoutsAreCheckedUnderTheOciTransport() throws IOException {
+        Path layout = work.resolve("layout");
+        Path ociPolicy = Files.writeString(work.resolve("oci-policy.json"), """
+                {"default": [{"type": "reject"}],
+                 "transports": {"oci": {
+                   "LAYOUT:one": [{"type": "insecureAcceptAnything"}],
+                   "LAYOUT": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent.gpg"}]}}}"""
+                .replace("LAYOUT", layout.toString()));
+        Cli.Run ok = Cli.run(home, null, "pull", "oci:" + layout + ":one", "-r", work.resolve("oci-ok").toString(), "-q",
+                "--policy", ociPolicy.toString());
+        assertThat(ok.code()).as(ok.toString()).isZero();
+        Path out = work.resolve("oci-two");
+        assertError(Cli.run(home, null, "pull", "oci:" + layout + ":two", "-r", out.toString(), "-q",
+                "--policy", ociPolicy.toString()), 8, "refused oci:" + layout + ":two: signature required, but an OCI"
+                + " layout carries none krgo can read (policy " + ociPolicy + ", oci scope \"" + layout + "\"");
+        assertThat(out).doesNotExist();
+        assertError(Cli.run(home, null, "pull", "oci:" + layout + ":one", "-r", out.toString(), "-q",
+                "--policy", policy.toString()), 8, "rejected by policy (policy " + policy + ", the default,"
+                + " requirement reject)");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
     void unparsablePolicyIsAnErrorNotAcceptance() throws IOException {
         Path broken = Files.writeString(work.resolve("broken.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}");
         Path out = work.resolve("out-broken");
