@@ -249,6 +249,30 @@ class SignedImagesTest {
     }
 
     @Test
+    void exportChecksTheSourceFirst() {
+        for (String form : List.of("--oci", "--tar")) {
+            Path target = work.resolve("export" + form);
+            for (boolean all : List.of(false, true)) {
+                if (all && form.equals("--tar")) {
+                    continue;
+                }
+                List<String> args = new ArrayList<>(List.of("export", host + "/moved/app:v1", form, target.toString(),
+                        "--policy", policy.toString(), "--registries.d", registriesD.toString()));
+                if (all) {
+                    args.add("--all");
+                }
+                assertError(Cli.run(home, null, args.toArray(String[]::new)), 8,
+                        "signature for identity " + host + "/signed/app:v1 is not accepted");
+                assertThat(target).as(form + (all ? " --all" : "")).doesNotExist();
+            }
+            Cli.Run ok = Cli.run(home, null, "export", host + "/signed/app:v1", form, target.toString(),
+                    "--policy", policy.toString(), "--registries.d", registriesD.toString());
+            assertThat(ok.code()).as(ok.toString()).isZero();
+            assertThat(target).exists();
+        }
+    }
+
+    @Test
     void whatKrgoSignsSkopeoAccepts() throws IOException {
         Cli.Run copy = Cli.runProcess(home, gpg.env(), null, "copy", host + "/unsigned/app:v1",
                 host + "/copies/bykrgo:v1", "--sign-by", ed, "--registries.d", registriesD.toString(),
