@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,7 +68,7 @@ final class CopyCommand implements Callable<Integer> {
         RegistryOptions options = registry.toOptions(System.in);
         ImagePusher.Result result;
         io.krgo.trust.Signer signer = sign.signer();
-        String signed = null;
+        Path signed = null;
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
             if (signer != null) {
                 krgo.trust().signatureStore(dst); // before copying: fails when there is nowhere to put it
@@ -77,11 +78,8 @@ final class CopyCommand implements Callable<Integer> {
                 signed = SignFlags.sign(krgo.trust(), signer, sign, dst, result.manifest().digest());
             }
         }
-        if (signed != null) {
-            out.info(signed);
-        }
+        SignFlags.report(out, json, signer, signed, resultJson(result));
         if (json) {
-            out.json(resultJson(result));
             return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " copied, "

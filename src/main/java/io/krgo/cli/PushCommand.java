@@ -79,7 +79,7 @@ final class PushCommand implements Callable<Integer> {
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
         ImagePusher.Result result;
         io.krgo.trust.Signer signer = sign.signer();
-        String signed = null;
+        Path signed = null;
         try (Krgo krgo = Krgo.withDefaults().withTrust(new io.krgo.trust.ImageTrust(
                 io.krgo.trust.TrustFiles.fromSystem(null, registriesD), java.time.Clock.systemUTC()))) {
             if (signer != null) {
@@ -90,11 +90,8 @@ final class PushCommand implements Callable<Integer> {
                 signed = SignFlags.sign(krgo.trust(), signer, sign, ref, result.manifest().digest());
             }
         }
-        if (signed != null) {
-            out.info(signed);
-        }
+        SignFlags.report(out, json, signer, signed, CopyCommand.resultJson(result));
         if (json) {
-            out.json(CopyCommand.resultJson(result));
             return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " uploaded, "

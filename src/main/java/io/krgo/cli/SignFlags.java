@@ -75,10 +75,20 @@ final class SignFlags {
         return r.registry() + "/" + r.repository() + ":" + r.tag();
     }
 
-    /** Signs {@code digest} pushed to {@code target} and returns what to tell the user. */
-    static String sign(ImageTrust trust, Signer signer, SignFlags flags, Reference target, String digest) {
-        Path stored = trust.sign(signer, target, flags.identityFor(target), Digest.parse(digest),
+    /** Signs {@code digest} pushed to {@code target}; returns where the signature was stored. */
+    static Path sign(ImageTrust trust, Signer signer, SignFlags flags, Reference target, String digest) {
+        return trust.sign(signer, target, flags.identityFor(target), Digest.parse(digest),
                 "krgo " + java.util.Objects.requireNonNullElse(Main.class.getPackage().getImplementationVersion(), "dev"));
-        return "Signed by " + signer.keyName() + ": " + stored;
+    }
+
+    /** What push and copy print: the result, plus where the signature went. */
+    static void report(Output out, boolean json, Signer signer, Path signature, java.util.Map<String, Object> result) {
+        if (signature != null) {
+            out.info("Signed by " + signer.keyName() + ": " + signature);
+            result.put("signature", signature.toString());
+        }
+        if (json) {
+            out.json(result);
+        }
     }
 }

@@ -299,8 +299,11 @@ class SignedImagesTest {
         assertError(wrong, 8, "--sign-by-key " + lockedSecret + ": cannot unlock the key (wrong passphrase?)");
         Cli.Run byKey = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
                 "--sign-by-key", lockedSecret.toString(), "--sign-passphrase-file", pass.toString(),
-                "--sign-identity", host + "/bykey/app:stable", "--registries.d", registriesD.toString());
+                "--sign-identity", host + "/bykey/app:stable", "--registries.d", registriesD.toString(), "--json");
         assertThat(byKey.code()).as(byKey.toString()).isZero();
+        var pushed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(byKey.stdout());
+        assertThat(pushed.path("signature").asText()).isEqualTo(sigDir("bykey/app", pushed.path("digest").asText())
+                .resolve("signature-1").toString());
         assertThat(skopeoAccepts("bykey/app:v1", policy)).isTrue();
         Cli.Run shown = Cli.run(home, null, "verify", host + "/bykey/app:v1", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
