@@ -57,6 +57,7 @@ public final class Krgo implements AutoCloseable {
     private final BlobStore store;
     private final CredentialResolver credentials;
     private final Mirrors mirrors;
+    private final io.krgo.trust.ImageTrust trust;
 
     public Krgo(BlobStore store, CredentialResolver credentials) {
         this(store, credentials, Mirrors.NONE);
@@ -67,18 +68,43 @@ public final class Krgo implements AutoCloseable {
         this.store = store;
         this.credentials = credentials;
         this.mirrors = mirrors;
+        this.trust = io.krgo.trust.ImageTrust.acceptAnything();
+    }
+
+    private Krgo(Krgo base, io.krgo.trust.ImageTrust trust) {
+        this.store = base.store;
+        this.credentials = base.credentials;
+        this.mirrors = base.mirrors;
+        this.trust = trust;
+    }
+
+    /**
+     * The same, deciding with {@code trust} which images pull, copy and export may use (checked before anything
+     * is written). {@link #withDefaults()} uses the user's containers policy; the constructors accept anything.
+     */
+    public Krgo withTrust(io.krgo.trust.ImageTrust trust) {
+        return new Krgo(this, trust);
+    }
+
+    public io.krgo.trust.ImageTrust trust() {
+        return trust;
     }
 
     /** The user's content store ({@code $KRGO_CACHE}, else ~/.cache/krgo), Docker credentials and mirror file. */
     public static Krgo withDefaults() {
-        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(), Mirrors.fromSystem());
+        return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(), Mirrors.fromSystem())
+                .withTrust(systemTrust());
+    }
+
+    private static io.krgo.trust.ImageTrust systemTrust() {
+        return new io.krgo.trust.ImageTrust(io.krgo.trust.TrustFiles.fromSystem(null, null), java.time.Clock.systemUTC());
     }
 
     /** As {@link #withDefaults()}, with {@code extraMirrors} tried first for {@code registry}. */
     public static Krgo withDefaults(String registry, List<String> extraMirrors) {
         Mirrors m = Mirrors.fromSystem();
         return new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem(),
-                extraMirrors.isEmpty() ? m : m.withFirst(registry, extraMirrors));
+                extraMirrors.isEmpty() ? m : m.withFirst(registry, extraMirrors)).withTrust(systemTrust());
     }
 
     public Mirrors mirrors() {
@@ -86,7 +112,14 @@ public final class Krgo implements AutoCloseable {
     }
 
     /** A resolved registry image (null: DIR already holds it) and the open client its layers stream from. */
-    private record Source(RegistryClient client, RegistryImage image, List<String> warnings) implements AutoCloseable {
+    private record Source(RegistryClient client, RegistryImage image, List<String> warnings, String served)
+            implements AutoCloseable {
+        /** The digest the user's reference names: the index's for a tag naming an index, as containers/image checks. */
+        io.krgo.image.Digest named() {
+            return io.krgo.image.Digest.parse(image == null ? served
+                    : image.indexDescriptor().orElse(image.descriptor()).digest());
+        }
+
         @Override
         public void close() {
             client.close();
@@ -151,11 +184,11 @@ public final class Krgo implements AutoCloseable {
                 served = Optional.empty(); // e.g. 405 from a proxy without HEAD: the GET below decides
             }
             if (served.isPresent() && pulled.holds(served.get().digest(), platform)) {
-                return new Source(client, null, warnings);
+                return new Source(client, null, warnings, served.get().digest());
             }
         }
         return new Source(client, rememberConfig(RegistryImage.resolve(client, ref, platform, this::storedConfig)),
-                warnings);
+                warnings, null);
     }
 
     public BlobStore store() {
@@ -172,12 +205,15 @@ public final class Krgo implements AutoCloseable {
         PulledState pulled = request.force() ? null
                 : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
+            // the policy may have changed since
+            trust.check(ref, io.krgo.image.Digest.parse(ref.digest()), attachments(request.registry()));
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
             io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
+            trust.check(ref, source.named(), attachments(source.client())); // before anything is written
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
@@ -335,6 +371,7 @@ public final class Krgo implements AutoCloseable {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("index.json"))) {
             throw new io.krgo.error.NotFoundException("not an OCI image layout (no index.json): " + dir);
         }
+        trust.checkLayout(dir, tag);
         return new OciLayout(dir).image(tag, platform);
     }
 
@@ -370,6 +407,25 @@ public final class Krgo implements AutoCloseable {
         }
     }
 
+    /** Evaluates the trust policy for {@code ref} without pulling: its digest (HEAD) and its signatures. */
+    public io.krgo.trust.ImageTrust.Evaluation verify(Reference ref, RegistryOptions options) {
+        return trust.evaluate(ref, digest(ref, options).parsedDigest(), attachments(options));
+    }
+
+    /** cosign's signatures read through an open client (the registry the image comes from). */
+    private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryClient client) {
+        return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);
+    }
+
+    /** cosign's signatures read through a client opened for the purpose. */
+    private io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryOptions options) {
+        return (r, d) -> {
+            try (RegistryClient client = RegistryClient.forReference(r, options, credentials)) {
+                return io.krgo.trust.SigstoreAttachments.read(client, r, d);
+            }
+        };
+    }
+
     /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
     public List<String> tags(Reference repository, int pageSize, RegistryOptions options) {
         try (RegistryClient client = RegistryClient.forReference(repository, options, credentials)) {
@@ -389,6 +445,7 @@ public final class Krgo implements AutoCloseable {
              RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
             ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
             RawManifest top = from.getManifest(source.repository(), source.identifier());
+            trust.check(source, top.digest(), attachments(from));
             if (all && top.isIndex()) {
                 return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
                         listener);
@@ -411,6 +468,7 @@ public final class Krgo implements AutoCloseable {
         }
         try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
             RawManifest top = client.getManifest(source.repository(), source.identifier());
+            trust.check(source, top.digest(), attachments(client));
             if (!top.isIndex()) {
                 RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
                 new OciLayout(dir).write(image, tag);
@@ -438,6 +496,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
                                 String tag) {
         try (Source from = openSource(source, options, platform)) {
+            trust.check(source, from.named(), attachments(from.client()));
             RegistryImage image = from.image();
             new OciLayout(dir).write(image, tag);
             return image.descriptor();
@@ -448,6 +507,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
                                 List<String> repoTags) {
         try (Source from = openSource(source, options, platform)) {
+            trust.check(source, from.named(), attachments(from.client()));
             RegistryImage image = from.image();
             DockerArchive.write(image, repoTags, file);
             return image.descriptor();

@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -47,7 +48,13 @@ final class CopyCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    TrustFlags trustFlags;
+
+    @Mixin
     RegistryFlags registry;
+
+    @Mixin
+    SignFlags sign;
 
     @Override
     public Integer call() {
@@ -60,11 +67,19 @@ final class CopyCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         RegistryOptions options = registry.toOptions(System.in);
         ImagePusher.Result result;
-        try (Krgo krgo = Krgo.withDefaults()) {
+        io.krgo.trust.Signer signer = sign.signer();
+        Path signed = null;
+        try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
+            if (signer != null) {
+                krgo.trust().signatureStore(dst); // before copying: fails when there is nowhere to put it
+            }
             result = krgo.copy(src, options, dst, options, wanted, all, out.pushProgress());
+            if (signer != null) {
+                signed = SignFlags.sign(krgo.trust(), signer, sign, dst, result.manifest().digest());
+            }
         }
+        SignFlags.report(out, json, signer, signed, resultJson(result));
         if (json) {
-            out.json(resultJson(result));
             return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " copied, "

@@ -57,6 +57,9 @@ final class ExportCommand implements Callable<Integer> {
     boolean quiet;
 
     @Mixin
+    TrustFlags trustFlags;
+
+    @Mixin
     MirrorFlags mirrors;
 
     @Mixin
@@ -68,7 +71,7 @@ final class ExportCommand implements Callable<Integer> {
         Platform wanted = platform == null ? Platform.host() : Platform.parse(platform);
         Output out = Output.forStdout(quiet);
         Descriptor d;
-        try (Krgo krgo = Krgo.withDefaults(ref.registry(), mirrors.mirror)) {
+        try (Krgo krgo = Krgo.withDefaults(ref.registry(), mirrors.mirror).withTrust(trustFlags.trust())) {
             if (target.oci != null) {
                 String name = tag != null ? tag : ref.tag() != null ? ref.tag() : Reference.DEFAULT_TAG;
                 d = krgo.exportOci(ref, registry.toOptions(System.in), wanted, target.oci, name, all);

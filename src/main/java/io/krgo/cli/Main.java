@@ -92,6 +92,7 @@ public final class Main {
                 case "tags" -> new TagsCommand();
                 case "copy" -> new CopyCommand();
                 case "export" -> new ExportCommand();
+                case "verify" -> new VerifyCommand();
                 case "login" -> new LoginCommand();
                 case "logout" -> new LogoutCommand();
                 case "completion" -> new CompletionCommand();
@@ -118,6 +119,7 @@ public final class Main {
             new Subcommand(List.of("tags")),
             new Subcommand(List.of("copy", "cp")),
             new Subcommand(List.of("export")),
+            new Subcommand(List.of("verify")),
             new Subcommand(List.of("login")),
             new Subcommand(List.of("logout")),
             new Subcommand(List.of("completion")),

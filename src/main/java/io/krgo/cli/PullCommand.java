@@ -65,6 +65,9 @@ final class PullCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    TrustFlags trustFlags;
+
+    @Mixin
     MirrorFlags mirrors;
 
     @Mixin
@@ -86,7 +89,8 @@ final class PullCommand implements Callable<Integer> {
         PullResult result;
         String shown;
         Reference parsed = image.startsWith(OCI_PREFIX) ? null : Reference.parse(image);
-        try (Krgo krgo = parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirrors.mirror)) {
+        try (Krgo krgo = (parsed == null ? Krgo.withDefaults() : Krgo.withDefaults(parsed.registry(), mirrors.mirror))
+                .withTrust(trustFlags.trust())) {
             if (parsed == null) {
                 String[] dirAndTag = splitLayout(image.substring(OCI_PREFIX.length()));
                 shown = image;

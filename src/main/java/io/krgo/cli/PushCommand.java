@@ -51,6 +51,14 @@ final class PushCommand implements Callable<Integer> {
     @Mixin
     RegistryFlags registry;
 
+    @Mixin
+    SignFlags sign;
+
+    @Option(names = "--registries.d", paramLabel = "DIR",
+            description = "registries.d directory naming where --sign-by stores signatures (lookaside-staging)."
+                    + " Default: ~/.config/containers/registries.d, else /etc/containers/registries.d.")
+    Path registriesD;
+
     @Override
     public Integer call() {
         if (io.krgo.rootfs.RootfsLayout.of(rootfs).hasGitLayers()) {
@@ -70,11 +78,20 @@ final class PushCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
         ImagePusher.Result result;
-        try (Krgo krgo = Krgo.withDefaults()) {
+        io.krgo.trust.Signer signer = sign.signer();
+        Path signed = null;
+        try (Krgo krgo = Krgo.withDefaults().withTrust(new io.krgo.trust.ImageTrust(
+                io.krgo.trust.TrustFiles.fromSystem(null, registriesD), java.time.Clock.systemUTC()))) {
+            if (signer != null) {
+                krgo.trust().signatureStore(ref); // before pushing: fails when there is nowhere to put it
+            }
             result = krgo.push(request, out.pushProgress());
+            if (signer != null) {
+                signed = SignFlags.sign(krgo.trust(), signer, sign, ref, result.manifest().digest());
+            }
         }
+        SignFlags.report(out, json, signer, signed, CopyCommand.resultJson(result));
         if (json) {
-            out.json(CopyCommand.resultJson(result));
             return ExitCodes.OK;
         }
         out.info("Layers: " + result.count(ImagePusher.BlobAction.UPLOADED) + " uploaded, "

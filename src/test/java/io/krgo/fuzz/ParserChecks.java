@@ -169,8 +169,41 @@ final class ParserChecks {
     private static void acl(String text) {
         try {
             AclText.toXattr(text);
-        } catch (UnsafeImageException documented) {
+        } catch (UnsafeImageException | AclText.UnknownName documented) {
             // an ACL the kernel could not hold, or naming users without ids
+        }
+    }
+
+    static void simpleSigning(byte[] bytes) {
+        io.krgo.trust.SimpleSigning s;
+        try {
+            s = io.krgo.trust.SimpleSigning.parse(bytes, io.krgo.trust.SimpleSigning.ATOMIC);
+        } catch (KrgoException documented) {
+            return;
+        }
+        // What parse accepts round-trips through what krgo signs.
+        if (!io.krgo.trust.SimpleSigning.parse(s.toJson(), s.type()).equals(s)) {
+            throw new AssertionError("round trip changed " + s);
+        }
+    }
+
+    /** The OpenPGP entry point with no trusted key: every input is refused, only as a PolicyException. */
+    static void openPgpMessage(byte[] bytes) {
+        try {
+            io.krgo.trust.PgpVerifier.verify(bytes, EMPTY_KEYRING, java.time.Instant.EPOCH);
+        } catch (io.krgo.error.PolicyException documented) {
+            return;
+        }
+        throw new AssertionError("a message verified against no key at all");
+    }
+
+    private static final io.krgo.trust.PgpKeyring EMPTY_KEYRING = io.krgo.trust.PgpKeyring.load(List.of(), null, "fuzz");
+
+    static void policy(byte[] bytes) {
+        try {
+            io.krgo.trust.PolicyParser.parse(bytes, "fuzz").forDocker(Reference.parse("example.com/a/b:1"));
+        } catch (KrgoException documented) {
+            // refused with a message
         }
     }
 }

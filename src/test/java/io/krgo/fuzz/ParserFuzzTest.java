@@ -59,4 +59,19 @@ class ParserFuzzTest {
     void tarChecksummed(byte[] data) {
         ParserChecks.tarChecksummed(data);
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void simpleSigning(byte[] data) {
+        ParserChecks.simpleSigning(data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void openPgpMessage(byte[] data) {
+        ParserChecks.openPgpMessage(data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void policy(byte[] data) {
+        ParserChecks.policy(data);
+    }
 }
