@@ -58,11 +58,11 @@ pull() {
   sync
   t0=$(date +%s.%N)
   KRGO_CACHE=$cache KRGO_JAVA_OPTS="-Xlog:gc,gc+heap+exit:file=$gclog" \
-    "$launcher" pull "$REG/bench/$image:1" -r "$work/out/$build-$image-$kind-$n" -q
+    "$launcher" pull "$REG/bench/$image:1" -r "$work/out/$build-$image-$kind-$n" -q >/dev/null
   t1=$(date +%s.%N)
   printf '%s\t%s\t%s\t%s\t%s\n' "$build" "$image" "$kind" "$(echo "$t1 - $t0" | bc)" \
     "$(python3 "$here/gc-allocated.py" "$gclog")" >>"$results"
-  rm -rf --one-file-system "$work/out"
+  # DIRs are kept until the end: on ext4 without a journal, creating files right after a big delete is slower.
 }
 for image in realistic many; do
   for b in before after; do pull "$b" "$image" cold 0; done # warms the page cache and the stores
