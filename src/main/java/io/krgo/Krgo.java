@@ -146,7 +146,7 @@ public final class Krgo implements AutoCloseable {
         List<Mirrors.PullSource> sources = mirrors.sources(ref);
         for (Mirrors.PullSource mirror : sources.subList(0, sources.size() - 1)) {
             Reference viaMirror = mirror.reference();
-            // Mirror credentials come from the Docker config, never from the origin's -u; fail fast to fall back.
+            // Mirror credentials come from the auth files, never from the origin's -u; fail fast to fall back.
             RegistryOptions mirrorOptions = options.withCredentials(null)
                     .withInsecure(options.insecure() || mirror.insecure())
                     // A mirror that is down, or accepts and never answers, costs at most ~5 s before the next source.

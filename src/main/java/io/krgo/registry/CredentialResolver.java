@@ -8,16 +8,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds credentials for a registry the way Docker does: explicit ones first (given by the caller), then
- * {@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}: {@code credHelpers[host]},
- * {@code credsStore}, then {@code auths}. Environment and home directory are injected, so tests need not
- * touch the real ones; credential helpers are looked up on the injected environment's {@code PATH}.
+ * Finds credentials for a registry: explicit ones first (given by the caller), then the files
+ * {@link AuthFiles} lists, in containers/image's order ({@code $REGISTRY_AUTH_FILE} alone when set, else
+ * {@code $XDG_RUNTIME_DIR/containers/auth.json}, {@code ~/.config/containers/auth.json}, then
+ * {@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}); the first file with credentials wins.
+ * In a file, {@code credHelpers[host]} comes first, then {@code auths} keyed by the repository and its parent
+ * paths ({@code host/ns/repo}, {@code host/ns}), then by the host. The Docker config also asks its
+ * {@code credsStore} before {@code auths}, as Docker does; containers' auth.json files have none (containers/image
+ * ignores it there). Environment and home directory are injected, so tests need not touch the real ones;
+ * credential helpers are looked up on the injected environment's {@code PATH}.
  */
 public final class CredentialResolver {
     /** Docker Hub's key in config.json and for credential helpers. */
@@ -25,34 +31,62 @@ public final class CredentialResolver {
 
     private final Map<String, String> env;
     private final Path home;
+    private final Path perUserRunFile;
 
+    /** A resolver reading no per-user {@code /run/containers/UID/auth.json} (only files under env and home). */
     public CredentialResolver(Map<String, String> env, Path home) {
+        this(env, home, null);
+    }
+
+    /** {@code perUserRunFile} is read when {@code XDG_RUNTIME_DIR} is unset; null for none. */
+    public CredentialResolver(Map<String, String> env, Path home, Path perUserRunFile) {
         this.env = Map.copyOf(env);
         this.home = home;
+        this.perUserRunFile = perUserRunFile;
     }
 
     /** The resolver for this process's real environment. */
     public static CredentialResolver fromSystem() {
-        return new CredentialResolver(System.getenv(), Path.of(System.getProperty("user.home", "/")));
+        return new CredentialResolver(System.getenv(), Path.of(System.getProperty("user.home", "/")),
+                AuthFiles.perUserRunFile());
+    }
+
+    /** As {@link #resolve(String, String, Credentials)} without a repository: host keys only. */
+    public Optional<Credentials> resolve(String registry, Credentials explicit) {
+        return resolve(registry, null, explicit);
     }
 
     /**
-     * Credentials for {@code registry} (as in a reference: {@code docker.io}, {@code host:port}).
-     * {@code explicit} wins when not null; empty means anonymous.
+     * Credentials for {@code repository} (may be null) on {@code registry} (as in a reference:
+     * {@code docker.io}, {@code host:port}). {@code explicit} wins when not null; empty means anonymous.
      */
-    public Optional<Credentials> resolve(String registry, Credentials explicit) {
+    public Optional<Credentials> resolve(String registry, String repository, Credentials explicit) {
         if (explicit != null) {
             return Optional.of(explicit);
         }
-        Path config = configFile();
-        if (!Files.isRegularFile(config)) {
-            return Optional.empty();
+        for (AuthFiles.AuthFile file : files().files()) {
+            if (!Files.isRegularFile(file.path())) {
+                continue;
+            }
+            Optional<Credentials> found = fromFile(file, registry, repository);
+            if (found.isPresent()) {
+                return found;
+            }
         }
+        return Optional.empty();
+    }
+
+    AuthFiles files() {
+        return AuthFiles.locate(env, home, perUserRunFile);
+    }
+
+    private Optional<Credentials> fromFile(AuthFiles.AuthFile file, String registry, String repository) {
+        String what = file.docker() ? "docker config " : "auth file ";
         JsonNode root;
         try {
-            root = Json.readTree(Files.readAllBytes(config), "docker config " + config.getFileName());
+            root = Json.readTree(Files.readAllBytes(file.path()), what + file.path());
         } catch (IOException e) {
-            throw new AuthException("cannot read docker config: " + e.getMessage());
+            throw new AuthException("cannot read " + what + file.path() + ": " + e.getMessage());
         }
         List<String> keys = keysFor(registry);
         JsonNode helpers = root.path("credHelpers");
@@ -61,18 +95,21 @@ public final class CredentialResolver {
                 return runHelper(helpers.get(key).asText(), serverUrl(registry, key));
             }
         }
-        JsonNode auths = root.path("auths");
-        if (root.hasNonNull("credsStore") && !root.get("credsStore").asText().isEmpty()) {
+        if (file.docker() && root.hasNonNull("credsStore") && !root.get("credsStore").asText().isEmpty()) {
             Optional<Credentials> fromStore = runHelper(root.get("credsStore").asText(), serverUrl(registry, keys.get(0)));
             if (fromStore.isPresent()) {
                 return fromStore;
             }
         }
-        for (String key : keys) {
+        JsonNode auths = root.path("auths");
+        List<String> all = new ArrayList<>(repositoryKeys(registry, repository));
+        all.addAll(keys);
+        for (String key : all) {
             JsonNode entry = auths.get(key);
             if (entry != null && entry.isObject()) {
                 Optional<Credentials> c = fromAuthEntry(entry, registry);
-                if (c.isPresent()) {
+                // containers/image stops at the first key present in a file, even an empty entry.
+                if (c.isPresent() || !file.docker()) {
                     return c;
                 }
             }
@@ -81,11 +118,22 @@ public final class CredentialResolver {
     }
 
     Path configFile() {
-        String dir = env.get("DOCKER_CONFIG");
-        if (dir != null && !dir.isEmpty()) {
-            return Path.of(dir, "config.json");
+        return AuthFiles.dockerConfig(env, home);
+    }
+
+    /** {@code host/a/b/c}, {@code host/a/b}, {@code host/a}: a repository's keys, most specific first. */
+    static List<String> repositoryKeys(String registry, String repository) {
+        List<String> keys = new ArrayList<>();
+        if (repository == null || repository.isEmpty()) {
+            return keys;
         }
-        return home.resolve(".docker").resolve("config.json");
+        String host = registry.equals("index.docker.io") || registry.equals("registry-1.docker.io") ? "docker.io" : registry;
+        String key = host + "/" + repository;
+        while (key.length() > host.length()) {
+            keys.add(key);
+            key = key.substring(0, key.lastIndexOf('/'));
+        }
+        return keys;
     }
 
     /** The keys a registry may be stored under, most specific first. */

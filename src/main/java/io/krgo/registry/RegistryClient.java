@@ -63,13 +63,13 @@ public final class RegistryClient implements AutoCloseable {
         this.readTimeout = options.readTimeout();
     }
 
-    /** A client for {@code ref}'s registry; credentials from the options, else from the user's Docker config. */
+    /** A client for {@code ref}'s registry; credentials from the options, else from the user's auth files. */
     public static RegistryClient forReference(Reference ref, RegistryOptions options) {
         return forReference(ref, options, CredentialResolver.fromSystem());
     }
 
     public static RegistryClient forReference(Reference ref, RegistryOptions options, CredentialResolver resolver) {
-        Credentials creds = resolver.resolve(ref.registry(), options.credentials()).orElse(null);
+        Credentials creds = resolver.resolve(ref.registry(), ref.repository(), options.credentials()).orElse(null);
         return new RegistryClient(ref.endpointHost(), ref.registry(), options, creds);
     }
 

@@ -11,7 +11,8 @@
  * <p>Schemes: HTTPS with normal verification by default; plain HTTP for loopback hosts; with
  * {@code insecure}, HTTPS without certificate checks first, then plain HTTP.
  *
- * <p>Credentials come from the caller or the Docker config ({@link io.krgo.registry.CredentialResolver})
+ * <p>Credentials come from the caller or the auth files (containers-auth.json, then the Docker config;
+ * {@link io.krgo.registry.CredentialResolver})
  * and live only in {@link io.krgo.registry.Credentials}, which never prints its secret.
  */
 package io.krgo.registry;

@@ -40,6 +40,10 @@ public final class KrgoCli {
         Map<String, String> env = pb.environment();
         env.remove("DOCKER_CONFIG");
         env.remove("XDG_CACHE_HOME");
+        // The machine's own auth files are never read (without XDG_RUNTIME_DIR, /run/containers/UID would be).
+        env.remove("REGISTRY_AUTH_FILE");
+        env.remove("XDG_CONFIG_HOME");
+        env.put("XDG_RUNTIME_DIR", home.resolve("run-user").toString());
         env.put("HOME", home.toString());
         env.put("KRGO_CACHE", home.resolve("cache").toString());
         env.putAll(extraEnv);
