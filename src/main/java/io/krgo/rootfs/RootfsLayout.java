@@ -2,6 +2,7 @@ package io.krgo.rootfs;
 
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UsageException;
+import io.krgo.store.OwnerProcess;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -10,9 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 import java.nio.file.Path;
 import java.util.UUID;
@@ -27,7 +26,6 @@ public record RootfsLayout(Path dir) {
     public static final String IMAGE_JSON = "image.json";
     /** The image config's bytes as pulled (or committed), in {@link #metaDir()}. */
     public static final String CONFIG_JSON = "config.json";
-    private static final java.time.Duration PID_REUSE_MARGIN = java.time.Duration.ofMinutes(1);
 
     public RootfsLayout {
         dir = dir.toAbsolutePath().normalize();
@@ -90,7 +88,7 @@ public record RootfsLayout(Path dir) {
      * {@code .DIR.krgo-staging-PID-RANDOM} so a later pull can tell whether its owner still runs.
      */
     public Path newStagingDir() {
-        return parent().resolve(stagingPrefix() + ProcessHandle.current().pid() + "-"
+        return parent().resolve(stagingPrefix() + OwnerProcess.currentPid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8));
     }
 
@@ -115,7 +113,7 @@ public record RootfsLayout(Path dir) {
                 } catch (NumberFormatException notOurs) {
                     continue;
                 }
-                if (ownerGone(pid, p)) {
+                if (OwnerProcess.isGone(pid, p)) {
                     found.add(p);
                 }
             }
@@ -130,17 +128,6 @@ public record RootfsLayout(Path dir) {
     /** Prefix of every staging directory of DIR (to find leftovers of a killed run). */
     public String stagingPrefix() {
         return "." + name() + ".krgo-staging-";
-    }
-
-    private static boolean ownerGone(long pid, Path staging) throws IOException {
-        Optional<ProcessHandle> owner = ProcessHandle.of(pid);
-        if (owner.isEmpty()) {
-            return true;
-        }
-        Optional<Instant> started = owner.get().info().startInstant();
-        // The margin absorbs the coarse start time the kernel reports and wall-clock steps.
-        return started.isPresent() && started.get().isAfter(
-                Files.getLastModifiedTime(staging, LinkOption.NOFOLLOW_LINKS).toInstant().plus(PID_REUSE_MARGIN));
     }
 
     /** A fresh name beside DIR for moving an old tree out of the way. */

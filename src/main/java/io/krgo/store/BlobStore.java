@@ -8,11 +8,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A content-addressed blob store: {@code ROOT/blobs/ALGO/HEX}, the same shape as an OCI layout's blob
@@ -21,7 +26,12 @@ import java.util.Optional;
  * Beside them, {@code ROOT/diffids/ALGO/HEX} remembers what a layer blob was verified to decompress to.
  */
 public final class BlobStore {
+    private static final String TEMP_MARK = ".krgo-";
+    private static final Pattern TEMP_NAME = Pattern.compile("[0-9a-z]+\\.krgo-([0-9]{1,18})-[^/]+\\.part");
+
     private final Path root;
+    // Abandoned temp files are looked for once per store: one listing of tmp/ before its first write.
+    private final AtomicBoolean swept = new AtomicBoolean();
 
     public BlobStore(Path root) {
         this.root = root;
@@ -126,11 +136,41 @@ public final class BlobStore {
         return root.resolve("diffids").resolve(blob.algorithm()).resolve(blob.hex());
     }
 
-    /** A temp file inside the store (same file system, so the final rename is atomic). */
+    /**
+     * A temp file inside the store (same file system, so the final rename is atomic), named
+     * {@code PREFIX.krgo-PID-RANDOM.part} so a later run can tell whether its owner still runs. The first call
+     * on this store also removes the temp files of owners that are gone ({@link #removeAbandonedTempFiles}).
+     */
     public Path newTempFile(Digest digest) throws IOException {
         Path dir = root.resolve("tmp");
         Files.createDirectories(dir);
-        return Files.createTempFile(dir, digest == null ? "blob" : digest.hex().substring(0, 12), ".part");
+        if (swept.compareAndSet(false, true)) {
+            removeAbandonedTempFiles(dir);
+        }
+        return Files.createTempFile(dir, (digest == null ? "blob" : digest.hex().substring(0, 12))
+                + TEMP_MARK + OwnerProcess.currentPid() + "-", ".part");
+    }
+
+    /**
+     * Deletes the temp files that a writer killed before it could clean up (SIGKILL, as CI cancels jobs) left in
+     * {@code tmp/}: those whose owning process is gone. A live owner's (a concurrent pull) are kept, and so is
+     * every name this code did not make. Best effort: a leftover costs only space, never a pull.
+     */
+    private static void removeAbandonedTempFiles(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + TEMP_MARK + "*.part")) {
+            for (Path p : ds) {
+                Matcher m = TEMP_NAME.matcher(p.getFileName().toString());
+                try {
+                    if (m.matches() && OwnerProcess.isGone(Long.parseLong(m.group(1)), p)) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException | NumberFormatException skipped) {
+                    // gone meanwhile, or not ours after all
+                }
+            }
+        } catch (IOException | DirectoryIteratorException ignored) {
+            // a later run tries again
+        }
     }
 
     /** Moves a fully written and verified temp file to its content address. */
