@@ -2,6 +2,7 @@ package io.krgo.gitlayers;
 
 import io.krgo.error.FilesystemException;
 import io.krgo.layer.FileInfo;
+import io.krgo.tar.ByteNames;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -110,7 +111,7 @@ final class MetaFile {
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
                 default -> {
-                    if (ch >= 0xDC80 && ch <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+                    if (ByteNames.isEscapedByte(s, i)) {
                         // a byte of a name that is not UTF-8 (ByteNames): UTF-8 text cannot hold it as it is
                         sb.append("\\x").append(Character.forDigit((ch >> 4) & 15, 16)).append(Character.forDigit(ch & 15, 16));
                     } else {

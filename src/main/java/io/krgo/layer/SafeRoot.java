@@ -1,8 +1,8 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UnsafeImageException;
+import io.krgo.tar.ByteNames;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -239,7 +239,7 @@ public final class SafeRoot {
             char ch = s.charAt(i);
             if (ch < 0x20 || ch == 0x7f) {
                 b.append(String.format("\\x%02x", (int) ch));
-            } else if (ch >= 0xDC80 && ch <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+            } else if (ByteNames.isEscapedByte(s, i)) {
                 b.append(String.format("\\x%02x", ch & 0xff)); // a byte of a name that is not UTF-8 (ByteNames)
             } else {
                 b.append(ch);

@@ -1,6 +1,5 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import io.krgo.error.FilesystemException;
@@ -50,7 +49,7 @@ public final class XattrReader {
 
     /** All xattrs of {@code path} (not following a final symlink), sorted by name; empty when unsupported. */
     public SortedMap<String, byte[]> read(Path path) {
-        byte[] p = cPath(path);
+        byte[] p = NativeFs.cString(path);
         byte[] names = new byte[1024];
         long n;
         while (true) {
@@ -109,13 +108,9 @@ public final class XattrReader {
     /** Sets one xattr on {@code path} itself (not a symlink's target). */
     public void set(Path path, String name, byte[] value) {
         byte[] n = (name + "\0").getBytes(StandardCharsets.UTF_8);
-        if (LibC.lsetxattr(cPath(path), n, value, value.length, 0) != 0) {
+        if (LibC.lsetxattr(NativeFs.cString(path), n, value, value.length, 0) != 0) {
             throw new FilesystemException("cannot set extended attribute " + name + " on " + path
                     + " (errno " + Native.getLastError() + ")");
         }
-    }
-
-    private static byte[] cPath(Path path) {
-        return NativeFs.cString(path);
     }
 }

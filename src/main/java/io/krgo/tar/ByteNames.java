@@ -88,12 +88,17 @@ public final class ByteNames {
     /** True when {@code s} holds an escaped byte (so it cannot travel as a JDK path string). */
     public static boolean hasEscapes(String s) {
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+            if (isEscapedByte(s, i)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** True when {@code s.charAt(i)} stands for one byte of a name that is not UTF-8 (see {@link #decode}). */
+    public static boolean isEscapedByte(String s, int i) {
+        char c = s.charAt(i);
+        return c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
     }
 
     /** The bytes of a name String ({@link #decode}'s inverse). */
@@ -104,10 +109,9 @@ public final class ByteNames {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length() + 8);
         int start = 0;
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 0xDC80 && c <= 0xDCFF && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+            if (isEscapedByte(s, i)) {
                 out.writeBytes(s.substring(start, i).getBytes(StandardCharsets.UTF_8));
-                out.write(c & 0xff);
+                out.write(s.charAt(i) & 0xff);
                 start = i + 1;
             }
         }
