@@ -1,8 +1,8 @@
 package io.krgo.gitlayers;
 
-import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UsageException;
+import io.krgo.image.ComposedImage;
 import io.krgo.image.Compression;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
@@ -24,7 +24,7 @@ import io.krgo.layer.XattrReader;
 import io.krgo.rootfs.LayerListener;
 import io.krgo.store.BlobStore;
 import io.krgo.store.StoredLayer;
-import io.krgo.image.ComposedImage;
+import io.krgo.tar.ByteNames;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;

@@ -1,7 +1,7 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
+import io.krgo.tar.ByteNames;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.UnsafeImageException;
 import io.krgo.image.Digest;
+import io.krgo.tar.ByteNames;
 import io.krgo.tar.Printable;
 import io.krgo.tar.TarEntry;
 import io.krgo.tar.TarReader;

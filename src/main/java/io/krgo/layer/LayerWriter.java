@@ -1,11 +1,11 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
 import io.krgo.image.Digest;
 import io.krgo.store.BlobStore;
+import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarWriter;
 
 import java.io.BufferedOutputStream;

@@ -1,10 +1,10 @@
 package io.krgo.layer;
 
-import io.krgo.tar.ByteNames;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarTime;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
-package io.krgo.runtime;
+package io.krgo.layer;
 
 import io.krgo.error.KrgoException;
 import io.krgo.error.UnsafeImageException;
-import io.krgo.layer.SafeRoot;
+import io.krgo.tar.ByteNames;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,25 +20,25 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * Reads files of a rootfs as a process inside it would: every symlink, the last one too, resolved inside
+ * Reads files of a rootfs as a process inside it would (the runtime's user lookup, the applier's ACL names): every symlink, the last one too, resolved inside
  * the rootfs with {@link SafeRoot}'s semantics ({@code ..} stops at the root, absolute targets start at it),
  * so an image's {@code /etc/passwd -> /etc/shadow} reads the image's shadow file, never the host's. Reads
  * are streamed and bounded: a huge or endless file costs bounded memory and fails with a clear error.
  */
-final class RootfsFiles {
+public final class RootfsFiles {
     private static final int MAX_LINKS = 40;
     /** Longer lines (no passwd or group entry is this long) are skipped, not buffered. */
-    static final int MAX_LINE_BYTES = 64 * 1024;
+    public static final int MAX_LINE_BYTES = 64 * 1024;
     /** The largest passwd or group file read; a real one is a few kB even with thousands of users. */
-    static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
+    public static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
 
     private final SafeRoot root;
 
-    RootfsFiles(Path rootfs) {
+    public RootfsFiles(Path rootfs) {
         this.root = new SafeRoot(rootfs);
     }
 
-    Path dir() {
+    public Path dir() {
         return root.root();
     }
 
@@ -47,7 +47,7 @@ final class RootfsFiles {
      * followed inside the rootfs; empty when there is none (absent, a directory, a dangling link, a
      * component that is not a directory, or a link chain ending in {@code ..}).
      */
-    Optional<Path> regularFile(String name) {
+    public Optional<Path> regularFile(String name) {
         String current = name;
         for (int links = 0; links <= MAX_LINKS; links++) {
             SafeRoot.Resolved r;
@@ -70,7 +70,7 @@ final class RootfsFiles {
             }
             String target;
             try {
-                target = Files.readSymbolicLink(r.path()).toString();
+                target = ByteNames.name(Files.readSymbolicLink(r.path()));
             } catch (IOException e) {
                 return Optional.empty();
             }
@@ -82,7 +82,7 @@ final class RootfsFiles {
     }
 
     /** Whether {@code name} is a directory (links followed inside the rootfs). */
-    boolean isDirectory(String name) {
+    public boolean isDirectory(String name) {
         try {
             // every component of name, the last too, is walked (and its links followed) as a parent of "x"
             SafeRoot.Resolved r = root.resolve(name + "/x", false, null);
@@ -98,7 +98,7 @@ final class RootfsFiles {
      *
      * @throws UnsafeImageException when the file is larger than {@link #MAX_FILE_BYTES}
      */
-    boolean scanLines(String name, Predicate<String> line) {
+    public boolean scanLines(String name, Predicate<String> line) {
         Optional<Path> file = regularFile(name);
         if (file.isEmpty()) {
             return false;

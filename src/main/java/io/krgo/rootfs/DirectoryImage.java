@@ -1,6 +1,5 @@
 package io.krgo.rootfs;
 
-import io.krgo.tar.ByteNames;
 import io.krgo.error.FilesystemException;
 import io.krgo.image.ComposedImage;
 import io.krgo.image.Descriptor;
@@ -17,6 +16,7 @@ import io.krgo.layer.LentAccess;
 import io.krgo.layer.XattrReader;
 import io.krgo.store.BlobStore;
 import io.krgo.store.StoredLayer;
+import io.krgo.tar.ByteNames;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;

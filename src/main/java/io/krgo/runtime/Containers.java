@@ -3,6 +3,7 @@ package io.krgo.runtime;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
 import io.krgo.error.UsageException;
+import io.krgo.layer.RootfsFiles;
 import io.krgo.layer.Trees;
 
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package io.krgo.runtime;
 
 import io.krgo.error.ExecException;
+import io.krgo.layer.RootfsFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

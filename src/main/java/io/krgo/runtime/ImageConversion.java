@@ -2,6 +2,7 @@ package io.krgo.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.krgo.error.UsageException;
+import io.krgo.layer.RootfsFiles;
 
 import java.util.ArrayList;
 import java.util.Iterator;

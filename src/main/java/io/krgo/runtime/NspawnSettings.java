@@ -1,5 +1,6 @@
 package io.krgo.runtime;
 
+import io.krgo.layer.RootfsFiles;
 import java.util.ArrayList;
 import java.util.List;
 

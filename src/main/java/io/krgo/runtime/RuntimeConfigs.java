@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.error.FilesystemException;
 import io.krgo.image.Json;
+import io.krgo.layer.RootfsFiles;
 import io.krgo.rootfs.RootfsLayout;
 import io.krgo.store.BlobStore;
 

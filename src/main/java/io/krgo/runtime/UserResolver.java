@@ -2,6 +2,7 @@ package io.krgo.runtime;
 
 import io.krgo.error.NotFoundException;
 import io.krgo.error.UsageException;
+import io.krgo.layer.RootfsFiles;
 
 import java.util.ArrayList;
 import java.util.List;

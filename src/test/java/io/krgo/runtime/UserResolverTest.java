@@ -3,6 +3,7 @@ package io.krgo.runtime;
 import io.krgo.error.NotFoundException;
 import io.krgo.error.UnsafeImageException;
 import io.krgo.error.UsageException;
+import io.krgo.layer.RootfsFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
