@@ -138,11 +138,11 @@ public final class BlobUpload extends BulkOutputStream {
         }
         Flow.Publisher<ByteBuffer> body = this::subscribe;
         try (Response resp = transport.send(new Transport.Request("PATCH", location, Map.of("Content-Type", OCTET),
-                () -> HttpRequest.BodyPublishers.fromPublisher(body), false, RegistryClient.push(repo), repo))) {
+                () -> HttpRequest.BodyPublishers.fromPublisher(body), false, RegistryApi.push(repo), repo))) {
             if (resp.status() != 202) {
                 throw transport.unexpected(resp, "streamed blob upload", repo);
             }
-            next = RegistryClient.resolve(resp.uri(), resp.header("Location")
+            next = RegistryApi.resolve(resp.uri(), resp.header("Location")
                     .orElseThrow(() -> new RegistryException("registry " + client.registry() + " sent no upload location")));
             // distribution answers "Range: 0-<last byte>": the bytes it holds
             resp.header("Range").map(r -> r.substring(r.indexOf('-') + 1).trim()).ifPresent(last -> {
