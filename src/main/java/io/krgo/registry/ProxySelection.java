@@ -141,7 +141,7 @@ final class ProxySelection extends ProxySelector {
     }
 
     private boolean useProxy(String host, String port) {
-        if (host.isEmpty() || host.equals("localhost") || Transport.isLoopback(host.contains(":") ? "[" + host + "]" : host)) {
+        if (host.isEmpty() || host.equals("localhost") || Ping.isLoopback(host.contains(":") ? "[" + host + "]" : host)) {
             return false;
         }
         if (noneForAll) {

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param connectTimeout TCP/TLS connect timeout
  * @param readTimeout    longest wait for response headers or for the next bytes of a body
  * @param chunkSize      blobs larger than this are uploaded in PATCH chunks of this size
- * @param plainHttpOnLoopback talk plain HTTP to a loopback host (127.0.0.0/8, ::1, localhost) without
- *                       {@code insecure}, as a local test registry usually serves; true by default. False treats
- *                       a loopback host like any other (HTTPS, certificate verified), e.g. to test TLS locally.
+ * @param plainHttpOnLoopback a loopback host (127.0.0.0/8, ::1, localhost as written) may speak plain HTTP without
+ *                       {@code insecure}, as a local test registry usually does: it is asked over plain HTTP first,
+ *                       and over HTTPS (verified) when it answers as a TLS server (see {@code Ping}); true by
+ *                       default. False treats a loopback host like any other: HTTPS only.
  * @param tls            CAs and client certificates beyond the JDK's trust store ({@link TlsConfig#JDK_DEFAULTS}
  *                       by default; {@code TlsConfig.system(ConfigLocations.fromSystem())} reads the machine's, as the CLI does)
  * @param proxies        HTTP(S) proxies ({@link ProxyConfig#NONE} by default; {@code ProxyConfig.fromEnvironment(System.getenv())}
@@ -80,7 +81,7 @@ public record RegistryOptions(Credentials credentials, boolean insecure, RetryPo
         return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, size, plainHttpOnLoopback, tls, proxies);
     }
 
-    /** See {@code plainHttpOnLoopback}; false makes a loopback registry need HTTPS (or {@code insecure}) too. */
+    /** See {@code plainHttpOnLoopback}; false makes a loopback registry need HTTPS (or {@code insecure}) like any other. */
     public RegistryOptions withPlainHttpOnLoopback(boolean allow) {
         return new RegistryOptions(credentials, insecure, retry, userAgent, connectTimeout, readTimeout, chunkSize, allow, tls, proxies);
     }

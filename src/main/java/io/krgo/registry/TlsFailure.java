@@ -77,12 +77,29 @@ final class TlsFailure {
         return names.isEmpty() ? c.getSubjectX500Principal().getName() : String.join(", ", names);
     }
 
+    /**
+     * True when the server answered the TLS hello with something that is not TLS, i.e. it speaks plain HTTP.
+     * The JDK says so only in its message ("Unrecognized SSL message, plaintext connection?", JDK 8 to 25).
+     */
+    static boolean isPlaintextPeer(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException && String.valueOf(t.getMessage()).contains("plaintext connection")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The reason a TLS exchange failed, for "TLS failure talking to HOST: ...". */
     static String problem(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof Untrusted u) {
                 return u.getMessage();
             }
+        }
+        if (isPlaintextPeer(e)) {
+            return "it answers in plain HTTP, not HTTPS; krgo talks plain HTTP only to loopback addresses and to"
+                    + " registries marked insecure (--insecure, or insecure = true in registries.conf)";
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertificateExpiredException) {

@@ -31,8 +31,7 @@ final class Transport implements AutoCloseable {
     }
 
     private final String host;
-    /** Schemes to try, in order: https; http for loopback (unless disabled); https (unverified) then http when insecure. */
-    private final List<String> schemes;
+    private final Ping ping;
     private volatile URI base;
     private final HttpClients clients;
     private final Redirects redirects;
@@ -49,8 +48,7 @@ final class Transport implements AutoCloseable {
         this.retries = new RetryLoop(options.retry(), shown);
         this.errors = new ErrorMapping(host, shown, credentials);
         this.auth = new RegistryAuth(shown, credentials, errors);
-        this.schemes = options.insecure() ? List.of("https", "http")
-                : isLoopback(host) && options.plainHttpOnLoopback() ? List.of("http") : List.of("https");
+        this.ping = new Ping(host, options);
     }
 
     String host() {
@@ -69,16 +67,6 @@ final class Transport implements AutoCloseable {
 
     RetryLoop retries() {
         return retries;
-    }
-
-    static boolean isLoopback(String host) {
-        String h = host;
-        if (h.startsWith("[")) {
-            h = h.substring(1, h.indexOf(']'));
-        } else if (h.indexOf(':') >= 0 && h.indexOf(':') == h.lastIndexOf(':')) {
-            h = h.substring(0, h.indexOf(':'));
-        }
-        return h.equals("localhost") || h.equals("::1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     }
 
     /** Sends {@code r} with authentication, retries and redirects; the caller checks the status. */
@@ -115,30 +103,14 @@ final class Transport implements AutoCloseable {
         }
         synchronized (this) {
             if (scheme == null) {
-                try (Response resp = ping()) {
+                Ping.Answer answer = ping.ping(uri -> exchange("GET", uri, Map.of(), null, true, true));
+                try (Response resp = answer.response()) {
+                    base = answer.base();
                     scheme = auth.fromPing(resp);
                 }
             }
             return scheme;
         }
-    }
-
-    /** GET /v2/ on each allowed scheme in turn; the first that answers at all becomes {@link #base}. */
-    private Response ping() {
-        RegistryException first = null;
-        for (String s : schemes) {
-            URI candidate = URI.create(s + "://" + host);
-            try {
-                Response resp = exchange("GET", candidate.resolve("/v2/"), Map.of(), null, true, true);
-                base = candidate;
-                return resp;
-            } catch (RegistryException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        throw first;
     }
 
     /**

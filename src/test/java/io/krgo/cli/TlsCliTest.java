@@ -112,4 +112,19 @@ class TlsCliTest {
         assertThat(half.exitCode()).isEqualTo(1);
         assertThat(half.stderr()).contains("--cert needs --key");
     }
+
+    @Test
+    void aTlsRegistryOnALoopbackAddressIsPulledWithItsCaAlone() throws IOException {
+        String image = registry.host() + "/cli/app:1";
+        assertThat(image).startsWith("127.0.0.1:");
+        KrgoCli.Result pulled = krgo("loopback", root, "pull", "-q", image, "-r", work.resolve("l1").toString(),
+                "--ca-file", pki.caCert().toString());
+        assertThat(pulled.exitCode()).as(pulled.output()).isZero();
+        assertThat(work.resolve("l1/etc/hello")).hasContent("hello over TLS");
+
+        KrgoCli.Result untrusted = krgo("loopback-untrusted", root, "pull", "-q", image, "-r",
+                work.resolve("l2").toString());
+        assertThat(untrusted.exitCode()).as(untrusted.output()).isEqualTo(4);
+        assertThat(untrusted.stderr()).contains("certificate of " + registry.host() + " refused");
+    }
 }

@@ -236,4 +236,43 @@ class RegistryTlsTest {
                 .hasMessage("client certificate " + dir.resolve("client.cert") + " has no key client.key beside it"
                         + " (CA certificates end in .crt)");
     }
+
+    @Test
+    void aTlsRegistryOnALoopbackAddressWorksWithItsCaAndNoLibraryOption() throws IOException {
+        assertThat(registry.host()).startsWith("127.0.0.1:");
+        ConfigLocations machine = locations("loopback-tls", Map.of());
+        install(pki.caCert(), machine.root().resolve("etc/containers/certs.d").resolve(registry.host()), "ca.crt");
+        long plainBefore = registry.countRequests("GET", "/v2/");
+        pullAll(registry.host(), "tls/app", options(TlsConfig.system(machine)));
+        // One client asks once over plain HTTP (a TLS listener answers 400: no request reaches the registry), then
+        // all goes over HTTPS.
+        assertThat(registry.countRequests("GET", "/v2/tls/app/.*")).isPositive();
+        assertThat(registry.countRequests("GET", "/v2/")).isEqualTo(plainBefore + 1);
+
+        // Without the CA, the TLS failure is reported as such, not as a plain-HTTP failure.
+        ConfigLocations none = locations("loopback-tls-no-ca", Map.of());
+        assertThatThrownBy(() -> pullAll(registry.host(), "tls/app", options(TlsConfig.system(none))))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageStartingWith("TLS failure talking to " + registry.host() + ": certificate of "
+                        + registry.host() + " refused: the certificate is not signed by a trusted CA");
+    }
+
+    @Test
+    void aPlainHttpRegistryByAHostNameIsRefusedWithoutInsecureEvenWhenTheNameResolvesToLoopback() throws IOException {
+        try (RegistryHarness plain = RegistryHarness.start(Mode.ANONYMOUS)) {
+            OciFixtures.pushImage(plain, work, "plain/app:1", image("plain"));
+            String named = plain.hostAs(TestHosts.REGISTRY);
+            ConfigLocations machine = locations("plain-by-name", Map.of());
+            long before = plain.countRequests("GET", "/v2/.*");
+            assertThatThrownBy(() -> pullAll(named, "plain/app", options(TlsConfig.system(machine))))
+                    .isInstanceOf(RegistryException.class)
+                    .hasMessage("TLS failure talking to " + named + ": it answers in plain HTTP, not HTTPS; krgo talks"
+                            + " plain HTTP only to loopback addresses and to registries marked insecure (--insecure, or"
+                            + " insecure = true in registries.conf)");
+            assertThat(plain.countRequests("GET", "/v2/.*")).as("nothing sent in plain HTTP").isEqualTo(before);
+            pullAll(named, "plain/app", options(TlsConfig.system(machine)).withInsecure(true));
+            // The same registry by its loopback address needs nothing.
+            pullAll(plain.host(), "plain/app", options(TlsConfig.system(machine)));
+        }
+    }
 }
