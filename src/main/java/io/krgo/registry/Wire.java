@@ -5,8 +5,10 @@ import io.krgo.error.RegistryException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -76,6 +78,14 @@ final class Wire {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
+        } catch (HttpTimeoutException e) {
+            if (e instanceof HttpConnectTimeoutException || publisher.contentLength() < 0) {
+                throw e;
+            }
+            // The JDK says "request timed out": say how long krgo waited, which --timeout sets.
+            HttpTimeoutException t = new HttpTimeoutException("no answer for " + timeout.toMillis() / 1000.0 + " s");
+            t.initCause(e);
+            throw t;
         } catch (IOException e) {
             // The JDK reports a refused CONNECT only in this message: it is all there is to go by.
             ProxySelection.Endpoint proxy = String.valueOf(e.getMessage()).startsWith(TUNNEL_FAILED)
