@@ -17,6 +17,7 @@ import io.krgo.registry.ImagePusher;
 import io.krgo.registry.Mirrors;
 import io.krgo.registry.RawManifest;
 import io.krgo.registry.RegistryClient;
+import io.krgo.registry.RegistryEndpoint;
 import io.krgo.registry.RegistryImage;
 import io.krgo.registry.RegistryOptions;
 import io.krgo.registry.RetryPolicy;
@@ -307,8 +308,9 @@ public final class Krgo implements AutoCloseable {
         if (!gitLayers) {
             LayerWriter.preload(request.compression()); // beside the registry client's set-up
         }
-        try (RegistryClient client = RegistryClient.forReference(request.target(), request.registry(),
+        try (RegistryEndpoint target = RegistryEndpoint.writing(mirrors, request.target(), request.registry(),
                 credentials)) {
+            RegistryClient client = target.client();
             Set<String> streamed = new java.util.HashSet<>();
             Image image = gitLayers
                     ? imageOf(request.rootfs(), request.platform(), request.compression())
@@ -382,18 +384,20 @@ public final class Krgo implements AutoCloseable {
      * @param platform the platform to resolve an index to; null to describe the index itself
      */
     public ImageInfo inspect(Reference ref, io.krgo.image.Platform platform, RegistryOptions options) {
-        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
-            RawManifest top = client.getManifest(ref.repository(), ref.identifier());
+        try (RegistryEndpoint at = RegistryEndpoint.reading(mirrors, ref, options, credentials)) {
+            RegistryClient client = at.client();
+            Reference there = at.reference();
+            RawManifest top = client.getManifest(there.repository(), there.identifier());
             if (top.isIndex()) {
                 Index index = top.index();
                 Optional<Image> image = Optional.empty();
                 if (platform != null) {
                     image = Optional.of(RegistryImage.resolve(client,
-                            ref.withDigest(index.select(platform).digest()), platform));
+                            there.withDigest(index.select(platform).digest()), platform));
                 }
                 return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.of(index), image);
             }
-            Image image = RegistryImage.resolve(client, ref.withDigest(top.digest().toString()),
+            Image image = RegistryImage.resolve(client, there.withDigest(top.digest().toString()),
                     io.krgo.image.Platform.host());
             return new ImageInfo(ref, top.descriptor(), top.bytes(), Optional.empty(), Optional.of(image));
         }
@@ -401,8 +405,8 @@ public final class Krgo implements AutoCloseable {
 
     /** The digest of the manifest (or index) {@code ref} names, by a HEAD request where the registry allows. */
     public Descriptor digest(Reference ref, RegistryOptions options) {
-        try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
-            return client.headManifest(ref.repository(), ref.identifier())
+        try (RegistryEndpoint at = RegistryEndpoint.reading(mirrors, ref, options, credentials)) {
+            return at.client().headManifest(at.reference().repository(), at.reference().identifier())
                     .orElseThrow(() -> new io.krgo.error.NotFoundException("image not found: " + ref));
         }
     }
@@ -417,19 +421,24 @@ public final class Krgo implements AutoCloseable {
         return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);
     }
 
+    /** cosign's signatures read where registries.conf sends the image. */
+    private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryEndpoint at) {
+        return (r, d) -> io.krgo.trust.SigstoreAttachments.read(at.client(), at.reference(), d);
+    }
+
     /** cosign's signatures read through a client opened for the purpose. */
     private io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryOptions options) {
         return (r, d) -> {
-            try (RegistryClient client = RegistryClient.forReference(r, options, credentials)) {
-                return io.krgo.trust.SigstoreAttachments.read(client, r, d);
+            try (RegistryEndpoint at = RegistryEndpoint.reading(mirrors, r, options, credentials)) {
+                return io.krgo.trust.SigstoreAttachments.read(at.client(), at.reference(), d);
             }
         };
     }
 
     /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
     public List<String> tags(Reference repository, int pageSize, RegistryOptions options) {
-        try (RegistryClient client = RegistryClient.forReference(repository, options, credentials)) {
-            return client.listTags(repository.repository(), pageSize);
+        try (RegistryEndpoint at = RegistryEndpoint.reading(mirrors, repository, options, credentials)) {
+            return at.client().listTags(at.reference().repository(), pageSize);
         }
     }
 
@@ -441,16 +450,18 @@ public final class Krgo implements AutoCloseable {
     public ImagePusher.Result copy(Reference source, RegistryOptions sourceOptions, Reference target,
                                    RegistryOptions targetOptions, io.krgo.image.Platform platform, boolean all,
                                    ImagePusher.Listener listener) {
-        try (RegistryClient from = RegistryClient.forReference(source, sourceOptions, credentials);
-             RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
-            ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
-            RawManifest top = from.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest(), attachments(from));
+        try (RegistryEndpoint reading = RegistryEndpoint.reading(mirrors, source, sourceOptions, credentials);
+             RegistryEndpoint writing = RegistryEndpoint.writing(mirrors, target, targetOptions, credentials)) {
+            RegistryClient from = reading.client();
+            Reference there = reading.reference();
+            ImagePusher pusher = new ImagePusher(writing.client(), PUSH_PARALLELISM);
+            RawManifest top = from.getManifest(there.repository(), there.identifier());
+            trust.check(source, top.digest(), attachments(reading));
             if (all && top.isIndex()) {
-                return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
+                return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, there, top, platform), target,
                         listener);
             }
-            Reference pinned = source.withDigest(top.isIndex() ? top.index().select(platform).digest()
+            Reference pinned = there.withDigest(top.isIndex() ? top.index().select(platform).digest()
                     : top.digest().toString());
             return pusher.push(RegistryImage.resolve(from, pinned, platform), target, listener);
         }
@@ -466,15 +477,17 @@ public final class Krgo implements AutoCloseable {
         if (!all) {
             return exportOci(source, options, platform, dir, tag);
         }
-        try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
-            RawManifest top = client.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest(), attachments(client));
+        try (RegistryEndpoint at = RegistryEndpoint.reading(mirrors, source, options, credentials)) {
+            RegistryClient client = at.client();
+            Reference there = at.reference();
+            RawManifest top = client.getManifest(there.repository(), there.identifier());
+            trust.check(source, top.digest(), attachments(at));
             if (!top.isIndex()) {
-                RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
+                RegistryImage image = RegistryImage.resolve(client, there.withDigest(top.digest().toString()), platform);
                 new OciLayout(dir).write(image, tag);
                 return image.descriptor();
             }
-            new OciLayout(dir).writeIndex(top.bytes(), top.mediaType(), indexImages(client, source, top, platform), tag);
+            new OciLayout(dir).writeIndex(top.bytes(), top.mediaType(), indexImages(client, there, top, platform), tag);
             return top.descriptor();
         }
     }

@@ -76,12 +76,8 @@ public record Mirrors(Map<String, List<String>> byRegistry, Map<String, List<Str
      * at registries.conf's location for it. Fails with a {@link PolicyException} when registries.conf blocks it.
      */
     public List<PullSource> sources(Reference ref) {
+        Optional<RegistriesConf.Entry> entry = entry(ref, "pulling");
         String name = ref.registry() + "/" + ref.repository();
-        Optional<RegistriesConf.Entry> entry = registriesConf.find(name);
-        if (entry.isPresent() && entry.get().blocked()) {
-            throw new PolicyException("registry " + entry.get().prefix() + " is blocked by " + entry.get().source()
-                    + " (pulling " + ref + " refused)");
-        }
         List<PullSource> out = new ArrayList<>();
         for (String host : first.getOrDefault(ref.registry(), List.of())) {
             out.add(new PullSource(new Reference(host, ref.repository(), ref.tag(), ref.digest()), true, false));
@@ -103,6 +99,39 @@ public record Mirrors(Map<String, List<String>> byRegistry, Map<String, List<Str
                 ? new PullSource(at(entry.get().rewrite(name), ref), false, entry.get().insecure())
                 : new PullSource(ref, false, false));
         return List.copyOf(out);
+    }
+
+    /**
+     * Where {@code ref} is read from without mirrors ({@code inspect}, {@code digest}, {@code tags}, {@code verify},
+     * {@code copy}'s source): registries.conf's location for it, as containers/image reads an image source.
+     * Fails with a {@link PolicyException} when registries.conf blocks it.
+     */
+    public PullSource readFrom(Reference ref) {
+        Optional<RegistriesConf.Entry> entry = entry(ref, "reading");
+        return entry.isPresent()
+                ? new PullSource(at(entry.get().rewrite(ref.registry() + "/" + ref.repository()), ref), false,
+                        entry.get().insecure())
+                : new PullSource(ref, false, false);
+    }
+
+    /**
+     * Where {@code ref} is written ({@code push}, {@code copy}'s target): the name as given, never a mirror or a
+     * remapped location (as containers/image writes), but registries.conf's {@code insecure} and {@code blocked}
+     * apply.
+     */
+    public PullSource writeTo(Reference ref) {
+        Optional<RegistriesConf.Entry> entry = entry(ref, "pushing");
+        return new PullSource(ref, false, entry.isPresent() && entry.get().insecure());
+    }
+
+    /** {@code ref}'s registries.conf entry; a {@link PolicyException} when it is blocked. */
+    private Optional<RegistriesConf.Entry> entry(Reference ref, String verb) {
+        Optional<RegistriesConf.Entry> entry = registriesConf.find(ref.registry() + "/" + ref.repository());
+        if (entry.isPresent() && entry.get().blocked()) {
+            throw new PolicyException("registry " + entry.get().prefix() + " is blocked by " + entry.get().source()
+                    + " (" + verb + " " + ref + " refused)");
+        }
+        return entry;
     }
 
     /** {@code ref}'s tag and digest on {@code hostAndRepository}. */

@@ -5,6 +5,7 @@ import io.krgo.error.RegistryException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.util.Map;
 
 /**
@@ -15,7 +16,7 @@ import java.util.Map;
  *       then over plain HTTP, as containers/image does;</li>
  *   <li>a loopback address ({@code localhost}, 127.0.0.0/8, {@code ::1}, written as such: names are not resolved)
  *       may speak either: plain HTTP is asked first, and a server that answers it with 400 (what Go's and nginx's
- *       TLS listeners say to plain HTTP) or drops it is asked again over HTTPS, verified as any other. On loopback
+ *       TLS listeners say to plain HTTP) or drops it (closed or reset, not timed out) is asked again over HTTPS, verified as any other. On loopback
  *       the order costs no safety (no network to listen on; the ping carries no credentials) and keeps the TLS
  *       set-up out of every pull from a local plain registry;</li>
  *   <li>any other registry gets HTTPS only; one that answers in plain HTTP is named as such.</li>
@@ -76,23 +77,24 @@ final class Ping {
                 }
                 plain.close();
             } catch (RegistryException e) {
-                if (refused(e)) {
-                    throw e; // nothing listens there: HTTPS would not fare better
+                if (!dropped(e)) {
+                    throw e; // refused, or no answer in time: HTTPS would not fare better
                 }
             }
         }
         return new Answer(https, exchange.send(https.resolve("/v2/")));
     }
 
-    private static boolean refused(RegistryException e) {
+    /** True when the connection was closed or reset without an answer (what some TLS listeners do to plain HTTP). */
+    private static boolean dropped(RegistryException e) {
+        if (!(e.getCause() instanceof IOException)) {
+            return false;
+        }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof ConnectException) {
-                return true;
-            }
-            if (!(t instanceof IOException)) {
-                break;
+            if (t instanceof ConnectException || t instanceof HttpTimeoutException) {
+                return false;
             }
         }
-        return false;
+        return true;
     }
 }

@@ -60,7 +60,11 @@ public final class RegistriesConf {
             return name.equals(prefix) || name.startsWith(prefix + "/");
         }
 
-        /** {@code name} below this prefix: the part a location or mirror location is completed with. */
+        /**
+         * {@code name} below this prefix: the part a location or mirror location is completed with. For a wildcard,
+         * the repository path: the matched host goes with its port (containers/image would keep the port after the
+         * location, which makes no valid reference).
+         */
         String rest(String name) {
             if (wildcard()) {
                 int slash = name.indexOf('/');
@@ -69,9 +73,13 @@ public final class RegistriesConf {
             return name.substring(prefix.length());
         }
 
-        /** Where {@code name} is pulled from: the location with the rest of the name (wildcards: as named). */
+        /**
+         * Where {@code name} is read from: the location with the rest of the name, or the name itself without a
+         * location (only a wildcard prefix may have none). containers/image remaps under a wildcard prefix too:
+         * {@code *.example.com} with location {@code mirror.corp} reads {@code a.example.com/x} at {@code mirror.corp/x}.
+         */
         String rewrite(String name) {
-            return wildcard() || location == null ? name : location + rest(name);
+            return location == null ? name : location + rest(name);
         }
     }
 
@@ -171,6 +179,10 @@ public final class RegistriesConf {
         }
         if (prefix == null) {
             prefix = location;
+        } else if (location == null && !prefix.startsWith("*.")) {
+            // containers/image refuses this too: without a location only a wildcard prefix means anything.
+            throw new UsageException(file + ": [[registry]] prefix " + prefix + " needs a location (only a *.domain"
+                    + " prefix may go without)");
         }
         if (prefix.contains("*") && !(prefix.startsWith("*.") && prefix.lastIndexOf('*') == 0 && !prefix.contains("/"))) {
             throw new UsageException(file + ": invalid prefix " + prefix + " (a wildcard is only *.domain)");

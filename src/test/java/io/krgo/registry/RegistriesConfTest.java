@@ -112,4 +112,41 @@ class RegistriesConfTest {
         assertThatThrownBy(() -> RegistriesConf.load(List.of(broken))).isInstanceOf(UsageException.class)
                 .hasMessageStartingWith("cannot read " + broken);
     }
+
+    @Test
+    void readsRemapWritesDoNotAndWildcardsRemapWithALocation(@TempDir Path tmp) throws IOException {
+        Path conf = write(tmp.resolve("remap.conf"), "[[registry]]\nprefix = \"corp.example/team\"\n"
+                + "location = \"registry.corp.example/mirror/team\"\ninsecure = true\n"
+                + "[[registry]]\nprefix = \"*.cdn.example\"\nlocation = \"cache.example\"\n"
+                + "[[registry]]\nprefix = \"*.plain.example\"\ninsecure = true\n");
+        Mirrors mirrors = Mirrors.NONE.withRegistriesConf(RegistriesConf.of(RegistriesConf.load(List.of(conf))));
+        Mirrors.PullSource read = mirrors.readFrom(Reference.parse("corp.example/team/app:1"));
+        assertThat(read.reference().toString()).isEqualTo("registry.corp.example/mirror/team/app:1");
+        assertThat(read.insecure()).isTrue();
+        Mirrors.PullSource written = mirrors.writeTo(Reference.parse("corp.example/team/app:1"));
+        assertThat(written.reference().toString()).as("as containers/image: no remapping for writes")
+                .isEqualTo("corp.example/team/app:1");
+        assertThat(written.insecure()).isTrue();
+        // A wildcard's location replaces the matched host (its port goes with it).
+        assertThat(mirrors.readFrom(Reference.parse("eu.cdn.example:8443/x/y:2")).reference().toString())
+                .isEqualTo("cache.example/x/y:2");
+        assertThat(mirrors.sources(Reference.parse("eu.cdn.example/x/y:2"))).extracting(s -> s.reference().toString())
+                .containsExactly("cache.example/x/y:2");
+        Mirrors.PullSource wildcardOnly = mirrors.readFrom(Reference.parse("a.plain.example/x:1"));
+        assertThat(wildcardOnly.reference().toString()).isEqualTo("a.plain.example/x:1");
+        assertThat(wildcardOnly.insecure()).isTrue();
+        assertThat(mirrors.readFrom(Reference.parse("other.example/x:1")).insecure()).isFalse();
+
+        Path blocked = write(tmp.resolve("blocked-writes.conf"), "[[registry]]\nlocation = \"locked.example\"\nblocked = true\n");
+        Mirrors locked = Mirrors.NONE.withRegistriesConf(RegistriesConf.of(RegistriesConf.load(List.of(blocked))));
+        assertThatThrownBy(() -> locked.writeTo(Reference.parse("locked.example/x:1"))).isInstanceOf(PolicyException.class)
+                .hasMessage("registry locked.example is blocked by " + blocked + " (pushing locked.example/x:1 refused)");
+        assertThatThrownBy(() -> locked.readFrom(Reference.parse("locked.example/x:1"))).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("(reading locked.example/x:1 refused)");
+
+        Path noLocation = write(tmp.resolve("no-location.conf"), "[[registry]]\nprefix = \"corp.example/team\"\n");
+        assertThatThrownBy(() -> RegistriesConf.load(List.of(noLocation))).isInstanceOf(UsageException.class)
+                .hasMessage(noLocation + ": [[registry]] prefix corp.example/team needs a location (only a *.domain"
+                        + " prefix may go without)");
+    }
 }
