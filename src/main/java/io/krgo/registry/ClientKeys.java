@@ -63,6 +63,8 @@ final class ClientKeys extends X509ExtendedKeyManager {
 
     private final HostTls tls;
     private final Map<String, Pair> byAlias = new ConcurrentHashMap<>();
+    /** Hosts that asked for a client certificate when krgo had none to give (TLS 1.3 reports it late, if at all). */
+    private final java.util.Set<String> askedInVain = ConcurrentHashMap.newKeySet();
     private volatile Pair configured;
 
     ClientKeys(HostTls tls) {
@@ -99,12 +101,19 @@ final class ClientKeys extends X509ExtendedKeyManager {
                 for (String type : keyTypes) {
                     if (p.fits(type) && (!strict || p.issuedByOneOf(issuers))) {
                         byAlias.put(p.alias(), p);
+                        askedInVain.remove(authority);
                         return p.alias();
                     }
                 }
             }
         }
+        askedInVain.add(authority);
         return null;
+    }
+
+    /** True when {@code authority} asked for a client certificate and krgo presented none. */
+    boolean askedInVain(String authority) {
+        return askedInVain.contains(authority);
     }
 
     @Override

@@ -26,11 +26,15 @@ final class ErrorMapping {
     /** The registry as the user named it (docker.io rather than registry-1.docker.io), for messages. */
     private final String shown;
     private final Credentials credentials;
+    private final java.util.function.Predicate<String> clientCertificateMissing;
 
-    ErrorMapping(String host, String shown, Credentials credentials) {
+    /** @param clientCertificateMissing whether a host asked for a client certificate that krgo did not have */
+    ErrorMapping(String host, String shown, Credentials credentials,
+                 java.util.function.Predicate<String> clientCertificateMissing) {
         this.host = host;
         this.shown = shown;
         this.credentials = credentials;
+        this.clientCertificateMissing = clientCertificateMissing;
     }
 
     String shown() {
@@ -56,6 +60,11 @@ final class ErrorMapping {
             if (t instanceof SSLException) {
                 return new RegistryException("TLS failure talking to " + where + ": " + TlsFailure.problem(e), e);
             }
+        }
+        if (clientCertificateMissing.test(where)) {
+            // With TLS 1.3 the server refuses a missing client certificate after the client's handshake is done:
+            // the client sees a connection closed where the answer should be, not a TLS alert.
+            return new RegistryException("TLS failure talking to " + where + ": " + TlsFailure.CLIENT_CERTIFICATE, e);
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new RegistryException("network error talking to " + where + ": " + firstLine(msg), e);

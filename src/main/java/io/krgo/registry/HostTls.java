@@ -62,6 +62,11 @@ final class HostTls {
         }
     }
 
+    /** True when {@code authority} asked for a client certificate in a handshake and krgo had none that fits. */
+    boolean clientCertificateMissing(String authority) {
+        return keys.askedInVain(authority);
+    }
+
     /** Reads {@code authority}'s files now, so a broken one is reported as itself rather than as a failed handshake. */
     void prepare(String authority) {
         HostFiles f = hostFiles(authority);

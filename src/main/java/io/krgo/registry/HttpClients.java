@@ -38,6 +38,16 @@ final class HttpClients implements AutoCloseable {
         return hostTls == null ? null : hostTls.caHint(authority);
     }
 
+    /** True when {@code authority} asked for a client certificate and krgo had none to present. */
+    boolean clientCertificateMissing(String authority) {
+        if (hostTls == null || authority == null) {
+            return false;
+        }
+        // The engine names the port always; a URI leaves out the default one.
+        return hostTls.clientCertificateMissing(authority)
+                || (!authority.matches(".*:\\d+") && hostTls.clientCertificateMissing(authority + ":443"));
+    }
+
     /** The client for {@code uri}. */
     HttpClient forUri(URI uri) {
         boolean tls = !"http".equalsIgnoreCase(uri.getScheme());

@@ -95,7 +95,8 @@ final class RetryLoop {
     }
 
     /** Rules for HTTP exchanges: retry 408/429/5xx (honouring Retry-After) and transient network errors. */
-    static Rules<Response> forResponses(Function<IOException, RuntimeException> network) {
+    static Rules<Response> forResponses(Function<IOException, RuntimeException> network,
+                                        Predicate<IOException> transientFailure) {
         return new Rules<>() {
             @Override
             public Again again(Response r) {
@@ -110,7 +111,7 @@ final class RetryLoop {
 
             @Override
             public boolean isTransient(Exception e) {
-                return e instanceof IOException io && ErrorMapping.isTransient(io);
+                return e instanceof IOException io && transientFailure.test(io);
             }
 
             @Override

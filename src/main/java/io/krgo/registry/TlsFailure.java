@@ -17,6 +17,9 @@ final class TlsFailure {
     private TlsFailure() {
     }
 
+    static final String CLIENT_CERTIFICATE = "the registry refused krgo's client certificate, or wants one"
+            + " (certs.d NAME.cert/NAME.key, or --cert/--key)";
+
     /** A server certificate krgo refused, with the reason already in user terms. */
     static final class Untrusted extends CertificateException {
         Untrusted(String message, Throwable cause) {
@@ -116,8 +119,7 @@ final class TlsFailure {
                 return "the certificate does not match the host name";
             }
             if (m.contains("bad_certificate") || m.contains("certificate_required")) {
-                return "the registry refused krgo's client certificate, or wants one (certs.d NAME.cert/NAME.key,"
-                        + " or --cert/--key)";
+                return CLIENT_CERTIFICATE;
             }
             if (t instanceof SSLHandshakeException && t.getCause() == null) {
                 return firstLine(m);

@@ -46,7 +46,7 @@ final class Transport implements AutoCloseable {
         this.clients = new HttpClients(host, options);
         this.redirects = new Redirects(new Wire(clients, options), host);
         this.retries = new RetryLoop(options.retry(), shown);
-        this.errors = new ErrorMapping(host, shown, credentials);
+        this.errors = new ErrorMapping(host, shown, credentials, clients::clientCertificateMissing);
         this.auth = new RegistryAuth(shown, credentials, errors);
         this.ping = new Ping(host, options);
     }
@@ -120,8 +120,11 @@ final class Transport implements AutoCloseable {
      */
     Response exchange(String method, URI uri, Map<String, String> headers, Supplier<HttpRequest.BodyPublisher> body,
                       boolean replayable, boolean followRedirects) {
+        String authority = uri.getAuthority();
+        // A connection closed because the server wanted a client certificate will be closed again.
         return retries.run(() -> redirects.follow(method, uri, headers, body, followRedirects), replayable, true,
-                RetryLoop.forResponses(e -> errors.network(uri.getAuthority(), e)));
+                RetryLoop.forResponses(e -> errors.network(authority, e),
+                        e -> ErrorMapping.isTransient(e) && !clients.clientCertificateMissing(authority)));
     }
 
     /** Maps a network failure to a one-line RegistryException naming the cause. */
