@@ -83,6 +83,10 @@ public final class RegistriesConf {
         }
     }
 
+    /** A {@code [[registry]]} table, or a {@code registry = [...]} array, on a line of its own (not a comment). */
+    private static final java.util.regex.Pattern REGISTRY_TABLE = java.util.regex.Pattern.compile(
+            "(?m)^[ \\t]*(\\[\\[[ \\t]*\"?registry\"?[ \\t]*[\\].]|\"?registry\"?[ \\t]*=)");
+
     public static final RegistriesConf NONE = new RegistriesConf(() -> List.of());
 
     private final Supplier<List<Entry>> loader;
@@ -143,11 +147,23 @@ public final class RegistriesConf {
     /** Reads {@code files} in order; a later entry replaces an earlier one with the same prefix. */
     public static List<Entry> load(List<Path> files) {
         Map<String, Entry> byPrefix = new LinkedHashMap<>();
-        TomlMapper toml = new TomlMapper();
+        TomlMapper toml = null;
         for (Path file : files) {
+            String text;
+            try {
+                text = Files.readString(file);
+            } catch (IOException e) {
+                throw new UsageException("cannot read " + file + ": " + firstLine(e.getMessage()));
+            }
+            if (!REGISTRY_TABLE.matcher(text).find()) {
+                // Debian's files hold only comments and [aliases]: not loading the TOML parser for them saves
+                // 0.2-0.6 s of every registry command (`krgo digest`, 2 busy cores, classes without CDS).
+                continue;
+            }
+            toml = toml == null ? new TomlMapper() : toml;
             JsonNode root;
             try {
-                root = toml.readTree(file.toFile());
+                root = toml.readTree(text);
             } catch (IOException e) {
                 throw new UsageException("cannot read " + file + ": " + firstLine(e.getMessage()));
             }

@@ -149,4 +149,16 @@ class RegistriesConfTest {
                 .hasMessage(noLocation + ": [[registry]] prefix corp.example/team needs a location (only a *.domain"
                         + " prefix may go without)");
     }
+
+    @Test
+    void filesWithoutRegistryTablesAreNotParsedAndTheInlineFormIsFound(@TempDir Path tmp) throws IOException {
+        // As Debian's shortnames.conf: aliases only (here followed by a line no TOML parser accepts).
+        Path aliases = write(tmp.resolve("shortnames.conf"), "# [[registry]] in a comment does not count\n"
+                + "[aliases]\n  \"fedora\" = \"registry.fedoraproject.org/fedora\"\n= not toml\n");
+        Path inline = write(tmp.resolve("inline.conf"),
+                "registry = [ { location = \"locked.example\", blocked = true } ]\n");
+        List<RegistriesConf.Entry> entries = RegistriesConf.load(List.of(aliases, inline));
+        assertThat(entries).extracting(RegistriesConf.Entry::prefix, RegistriesConf.Entry::blocked)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("locked.example", true));
+    }
 }
