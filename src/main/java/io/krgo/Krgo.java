@@ -412,6 +412,17 @@ public final class Krgo implements AutoCloseable {
         return trust.evaluate(ref, digest(ref, options).parsedDigest(), attachments(options));
     }
 
+    /**
+     * Signs that {@code digest} in {@code target}'s repository is {@code identity} with a cosign key; the
+     * signature is appended to the {@code sha256-HEX.sig} tag there. Returns that tag.
+     */
+    public String signAttached(io.krgo.trust.CosignSigner signer, Reference target, String identity,
+                               io.krgo.image.Digest digest, String creator, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(target, options, credentials)) {
+            return trust.signAttached(client, signer, target, identity, digest, creator);
+        }
+    }
+
     /** cosign's signatures read through an open client (the registry the image comes from). */
     private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryClient client) {
         return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);

@@ -166,6 +166,31 @@ public final class ImageTrust {
         return Lookaside.append(base, target.repository(), digest, signer.sign(payload.toJson()));
     }
 
+    /**
+     * Asked before pushing with a cosign key: registries.d must enable {@code use-sigstore-attachments} for
+     * {@code target}, as containers/image requires for writing them (and its readers, krgo's included, for
+     * reading them).
+     */
+    public void checkAttachmentsEnabled(Reference target) {
+        if (!registriesD().useSigstoreAttachments(target)) {
+            throw new PolicyException("use-sigstore-attachments is not enabled for " + target.registry() + "/"
+                    + target.repository() + " in registries.d " + files.registriesD() + ": the cosign signature"
+                    + " would not be read by anyone (add `use-sigstore-attachments: true` for it)");
+        }
+    }
+
+    /**
+     * Signs with a cosign key that {@code digest} is {@code identity} and appends the signature to the
+     * {@code sha256-HEX.sig} manifest in {@code target}'s repository, through {@code client}. Returns that tag.
+     */
+    public String signAttached(io.krgo.registry.RegistryClient client, CosignSigner signer, Reference target,
+                               String identity, Digest digest, String creator) {
+        SimpleSigning payload = new SimpleSigning(SimpleSigning.COSIGN, digest.toString(), identity, creator,
+                clock.instant().getEpochSecond());
+        byte[] json = payload.toJson();
+        return SigstoreAttachments.append(client, target, digest, json, signer.sign(json));
+    }
+
     private List<byte[]> signatures(Reference ref, Digest digest) {
         Optional<java.net.URI> base = registriesD().lookaside(ref, false);
         return base.isEmpty() ? List.of() : Lookaside.read(base.get(), ref.repository(), digest);

@@ -9,6 +9,14 @@ import io.krgo.reference.Reference;
 import io.krgo.registry.RawManifest;
 import io.krgo.registry.RegistryClient;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.krgo.image.MediaTypes;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -22,6 +30,7 @@ import java.util.List;
 public final class SigstoreAttachments {
     public static final String PAYLOAD_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
     public static final String SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One attached signature: the payload blob and the signature bytes. */
     public record Attached(byte[] payload, byte[] signature) {
@@ -76,5 +85,96 @@ public final class SigstoreAttachments {
             out.add(new Attached(client.readSmallBlob(ref.repository(), layer), signature));
         }
         return out;
+    }
+
+    /**
+     * Appends one signature to the {@code sha256-HEX.sig} manifest of {@code digest} in {@code ref}'s repository
+     * (created when absent), as containers/image writes them: the payload as a new layer carrying the base64
+     * signature in its annotation, its digest appended to the config's {@code rootfs.diff_ids}; what else the
+     * manifest holds (older signatures, attestations, annotations) is kept as it was. Returns the tag.
+     */
+    public static String append(RegistryClient client, Reference ref, Digest digest, byte[] payload, byte[] signature) {
+        String tag = digest.algorithm() + "-" + digest.hex() + ".sig";
+        String repo = ref.repository();
+        ObjectNode manifest;
+        String mediaType;
+        try {
+            RawManifest raw = client.getManifest(repo, tag);
+            if (raw.isIndex()) {
+                throw new PolicyException("the sigstore attachment " + repo + ":" + tag + " is an index, not a"
+                        + " signature manifest: not adding a signature to it");
+            }
+            manifest = (ObjectNode) JSON.readTree(raw.bytes());
+            mediaType = raw.mediaType();
+        } catch (NotFoundException none) {
+            manifest = JSON.createObjectNode();
+            manifest.put("schemaVersion", 2);
+            manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
+            manifest.putObject("config");
+            manifest.putArray("layers");
+            mediaType = MediaTypes.OCI_MANIFEST;
+        } catch (IOException | ClassCastException e) {
+            throw new PolicyException(repo + ":" + tag + " is not a manifest krgo can add a signature to");
+        }
+        ArrayNode layers = manifest.withArray("layers");
+        if (layers.size() >= Lookaside.MAX_SIGNATURES) {
+            throw new PolicyException(repo + ":" + tag + " already holds " + layers.size() + " signatures: not adding"
+                    + " another");
+        }
+        Digest payloadDigest = Digest.sha256(payload);
+        String b64 = Base64.getEncoder().encodeToString(signature);
+        Descriptor layer = new Descriptor(PAYLOAD_TYPE, payloadDigest, payload.length);
+        client.uploadBlob(repo, layer, () -> new ByteArrayInputStream(payload));
+        ObjectNode entry = layers.addObject();
+        entry.put("mediaType", PAYLOAD_TYPE);
+        entry.put("digest", payloadDigest.toString());
+        entry.put("size", payload.length);
+        entry.putObject("annotations").put(SIGNATURE_ANNOTATION, b64);
+        manifest.set("config", config(client, repo, manifest.path("config"), payloadDigest));
+        try {
+            client.putManifest(repo, tag, JSON.writeValueAsBytes(manifest), mediaType);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return tag;
+    }
+
+    /** The config with {@code added} appended to its diff_ids (cosign's layers are uncompressed), uploaded. */
+    private static ObjectNode config(RegistryClient client, String repo, JsonNode old, Digest added) {
+        ObjectNode config;
+        String type = MediaTypes.OCI_CONFIG;
+        if (old.path("digest").isTextual()) {
+            Descriptor d = new Descriptor(old.path("mediaType").asText(type), Digest.parse(old.path("digest").asText()),
+                    old.path("size").asLong());
+            type = d.mediaType();
+            try {
+                config = (ObjectNode) JSON.readTree(client.readSmallBlob(repo, d));
+            } catch (IOException | ClassCastException e) {
+                throw new PolicyException(repo + ": the config of the signature manifest is not JSON");
+            }
+        } else {
+            config = JSON.createObjectNode();
+            config.put("architecture", "");
+            config.put("os", "");
+            config.putObject("config");
+            config.putObject("rootfs").put("type", "layers").putArray("diff_ids");
+        }
+        JsonNode rootfs = config.path("rootfs");
+        if (rootfs.isObject()) {
+            ((ObjectNode) rootfs).withArray("diff_ids").add(added.toString());
+        }
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(config);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Descriptor d = new Descriptor(type, Digest.sha256(bytes), bytes.length);
+        client.uploadBlob(repo, d, () -> new ByteArrayInputStream(bytes));
+        ObjectNode node = JSON.createObjectNode();
+        node.put("mediaType", type);
+        node.put("digest", d.digest());
+        node.put("size", bytes.length);
+        return node;
     }
 }
