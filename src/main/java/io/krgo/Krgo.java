@@ -425,16 +425,12 @@ public final class Krgo implements AutoCloseable {
 
     /** cosign's signatures read through an open client (the registry the image comes from). */
     private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryClient client) {
-        return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);
+        return io.krgo.trust.SigstoreAttachments.through(client);
     }
 
     /** cosign's signatures read through a client opened for the purpose. */
     private io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryOptions options) {
-        return (r, d) -> {
-            try (RegistryClient client = RegistryClient.forReference(r, options, credentials)) {
-                return io.krgo.trust.SigstoreAttachments.read(client, r, d);
-            }
-        };
+        return io.krgo.trust.SigstoreAttachments.opening(r -> RegistryClient.forReference(r, options, credentials));
     }
 
     /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */

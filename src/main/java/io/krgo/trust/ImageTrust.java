@@ -108,7 +108,8 @@ public final class ImageTrust {
                         attached = registriesD().useSigstoreAttachments(ref)
                                 ? attachments.read(ref, manifestDigest) : List.of();
                     }
-                    failure = sigstoreSigned(s, p.get(), ref, manifestDigest, attached, checks);
+                    failure = attached.isEmpty() ? noAttachments(ref, manifestDigest, attachments)
+                            : sigstoreSigned(s, p.get(), ref, manifestDigest, attached, checks);
                 }
             }
             if (failure != null) {
@@ -220,14 +221,26 @@ public final class ImageTrust {
                 : "none of the " + reasons.size() + " signatures is accepted: " + String.join("; ", reasons);
     }
 
+    /**
+     * Why no {@code .sig} signature means refusal: none at all, or only signatures in a format krgo does not
+     * verify (cosign 3 attaches sigstore bundles as OCI 1.1 referrers by default), named so.
+     */
+    private String noAttachments(Reference ref, Digest digest, SigstoreAttachments.Reader attachments) {
+        List<String> bundles = attachments.referrerTypes(ref, digest).stream()
+                .filter(t -> t.startsWith(SigstoreAttachments.BUNDLE_TYPE_PREFIX)).toList();
+        if (!bundles.isEmpty()) {
+            return "cosign signature required, but the image has only a sigstore bundle (" + String.join(", ", bundles)
+                    + ") attached as an OCI 1.1 referrer, a format krgo does not verify yet (krgo verifies cosign"
+                    + " key-pair signatures at the sha256-HEX.sig tag)";
+        }
+        return "cosign signature required, but none exists" + (registriesD().useSigstoreAttachments(ref) ? ""
+                : " (use-sigstore-attachments is not enabled for " + ref.registry() + "/" + ref.repository()
+                    + " in registries.d " + files.registriesD() + ")");
+    }
+
     /** Null when one cosign signature satisfies {@code req}; else why none does. */
     private String sigstoreSigned(Requirement.SigstoreSigned req, Policy policy, Reference ref, Digest digest,
                                   List<SigstoreAttachments.Attached> attached, List<SignatureCheck> checks) {
-        if (attached.isEmpty()) {
-            return "cosign signature required, but none exists" + (registriesD().useSigstoreAttachments(ref) ? ""
-                    : " (use-sigstore-attachments is not enabled for " + ref.registry() + "/" + ref.repository()
-                        + " in registries.d " + files.registriesD() + ")");
-        }
         CosignVerifier keys = CosignVerifier.load(req.keyPaths(), req.keyData(), policy.source());
         List<String> reasons = new ArrayList<>();
         boolean accepted = false;

@@ -40,10 +40,55 @@ public final class SigstoreAttachments {
     @FunctionalInterface
     public interface Reader {
         List<Attached> read(Reference ref, Digest digest);
+
+        /**
+         * The artifact types of the image's OCI 1.1 referrers, asked only to name what a refusal found instead
+         * of cosign's {@code .sig} tag (e.g. cosign 3's sigstore bundles); never a reason to accept.
+         */
+        default List<String> referrerTypes(Reference ref, Digest digest) {
+            return List.of();
+        }
     }
 
     /** For callers without a registry at hand: attachments cannot be read, so there are none. */
     public static final Reader NONE = (ref, digest) -> List.of();
+
+    /** Sigstore bundles as cosign 3 attaches them by default (artifactType {@code ...bundle.v0.3+json} and kin). */
+    static final String BUNDLE_TYPE_PREFIX = "application/vnd.dev.sigstore.bundle";
+
+    /** A reader through {@code client}, open for as long as the reader is used. */
+    public static Reader through(RegistryClient client) {
+        return new Reader() {
+            @Override
+            public List<Attached> read(Reference ref, Digest digest) {
+                return SigstoreAttachments.read(client, ref, digest);
+            }
+
+            @Override
+            public List<String> referrerTypes(Reference ref, Digest digest) {
+                return SigstoreAttachments.referrerTypes(client, ref, digest);
+            }
+        };
+    }
+
+    /** A reader opening a client per question with {@code open}. */
+    public static Reader opening(java.util.function.Function<Reference, RegistryClient> open) {
+        return new Reader() {
+            @Override
+            public List<Attached> read(Reference ref, Digest digest) {
+                try (RegistryClient client = open.apply(ref)) {
+                    return SigstoreAttachments.read(client, ref, digest);
+                }
+            }
+
+            @Override
+            public List<String> referrerTypes(Reference ref, Digest digest) {
+                try (RegistryClient client = open.apply(ref)) {
+                    return SigstoreAttachments.referrerTypes(client, ref, digest);
+                }
+            }
+        };
+    }
 
     private SigstoreAttachments() {
     }
@@ -85,6 +130,34 @@ public final class SigstoreAttachments {
             out.add(new Attached(client.readSmallBlob(ref.repository(), layer), signature));
         }
         return out;
+    }
+
+    /**
+     * The distinct {@code artifactType}s listed by the referrers API for {@code digest}, or, where the registry
+     * lacks that API, by the distribution-spec 1.1 fallback tag {@code ALG-HEX}. Unreadable referrers count as
+     * none: this only names formats in a refusal.
+     */
+    static List<String> referrerTypes(RegistryClient client, Reference ref, Digest digest) {
+        try {
+            byte[] index = client.referrers(ref.repository(), digest).orElse(null);
+            if (index == null) {
+                RawManifest fallback = client.getManifest(ref.repository(), digest.algorithm() + "-" + digest.hex());
+                if (!fallback.isIndex()) {
+                    return List.of();
+                }
+                index = fallback.bytes();
+            }
+            List<String> types = new ArrayList<>();
+            for (JsonNode m : JSON.readTree(index).path("manifests")) {
+                String type = m.path("artifactType").asText("");
+                if (!type.isEmpty() && !types.contains(type)) {
+                    types.add(type);
+                }
+            }
+            return types;
+        } catch (io.krgo.error.KrgoException | IOException unreadable) {
+            return List.of();
+        }
     }
 
     /**
