@@ -53,6 +53,8 @@ import java.util.stream.Collectors;
  */
 public final class Krgo implements AutoCloseable {
     private static final int PUSH_PARALLELISM = 3;
+    /** Beside a pull's record: the remembered trust verdict (io.krgo.trust.Verdicts). */
+    private static final String TRUST_VERDICT = "trust-verdict";
 
     private final BlobStore store;
     private final CredentialResolver credentials;
@@ -204,21 +206,28 @@ public final class Krgo implements AutoCloseable {
         Reference ref = request.reference();
         PulledState pulled = request.force() ? null
                 : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
+        Path verdict = RootfsLayout.of(request.rootfs()).metaDir().resolve(TRUST_VERDICT);
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
-            // the policy may have changed since
-            trust.check(ref, io.krgo.image.Digest.parse(ref.digest()), attachments(request.registry()));
+            // the policy may have changed since: verified again unless remembered under the same policy and keys
+            trust.checkRemembered(ref, io.krgo.image.Digest.parse(ref.digest()), attachments(request.registry()),
+                    verdict);
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
             io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
-            trust.check(ref, source.named(), attachments(source.client())); // before anything is written
+            if (pulled != null) { // an up-to-date DIR may remember the verdict
+                trust.checkRemembered(ref, source.named(), attachments(source.client()), verdict);
+            } else {
+                trust.check(ref, source.named(), attachments(source.client())); // before anything is written
+            }
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
             PullResult r = pull(source.image(), ref.toString(), request.rootfs(), request.gitLayers(),
                     request.force(), progress);
+            trust.remember(ref, source.named(), verdict);
             source.image().indexDescriptor().ifPresent(index -> PulledState.recordSource(request.rootfs(),
                     r.manifestDigest().toString(), index.digest(), request.platform()));
             if (source.warnings().isEmpty()) {

@@ -80,6 +80,32 @@ public final class ImageTrust {
         return e;
     }
 
+    /**
+     * As {@link #check(Reference, Digest, SigstoreAttachments.Reader)}, unless {@code verdictFile} remembers that
+     * this image was accepted under the very same policy, registries.d and keys (see {@link Verdicts}); an
+     * acceptance is remembered there when the file's directory exists. Returns whether it verified.
+     */
+    public boolean checkRemembered(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments,
+                                   java.nio.file.Path verdictFile) {
+        Optional<String> key = verdictKey(ref, manifestDigest);
+        if (key.isPresent() && Verdicts.holds(verdictFile, key.get())) {
+            return false;
+        }
+        check(ref, manifestDigest, attachments);
+        key.ifPresent(k -> Verdicts.store(verdictFile, k));
+        return true;
+    }
+
+    /** Remembers in {@code verdictFile} that {@code ref} at {@code manifestDigest} was accepted (after a pull made its directory). */
+    public void remember(Reference ref, Digest manifestDigest, java.nio.file.Path verdictFile) {
+        verdictKey(ref, manifestDigest).ifPresent(k -> Verdicts.store(verdictFile, k));
+    }
+
+    /** Empty without a policy: nothing to verify, nothing to remember. */
+    private Optional<String> verdictKey(Reference ref, Digest manifestDigest) {
+        return policy().map(p -> Verdicts.key(files.policy(), files.registriesD(), p.forDocker(ref), ref, manifestDigest));
+    }
+
     /** Evaluates the policy for the image {@code ref} whose manifest (or index) digest is {@code manifestDigest}. */
     public Evaluation evaluate(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments) {
         Optional<Policy> p = policy();

@@ -180,6 +180,48 @@ class CosignSigningTest {
     }
 
     @Test
+    void verdictsAreRememberedUntilPolicyRegistriesDOrKeysChange() throws Exception {
+        Cli.Run push = krgo("push", host + "/remember/app:v1", "-r", rootfs.toString(),
+                "--sign-by-sigstore-private-key", work.resolve("ec.key").toString(), "--sign-passphrase-file",
+                pass.toString(), "--json");
+        assertThat(push.code()).as(push.toString()).isZero();
+        String digest = JSON.readTree(push.stdout()).path("digest").asText();
+        String sigReads = "/v2/remember/app/manifests/sha256-.*\\.sig";
+        String text = "{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": {\"HOST/remember\":"
+                + " [{\"type\": \"sigstoreSigned\", \"keyPath\": \"KEY\"}]}}}";
+        Path key = Files.copy(work.resolve("ec.pub"), work.resolve("remember.pub"));
+        Path rememberPolicy = Files.writeString(work.resolve("remember.json"),
+                text.replace("HOST", host).replace("KEY", key.toString()));
+        for (String ref : List.of(host + "/remember/app:v1", host + "/remember/app@" + digest)) {
+            Path dir = work.resolve("out-remember-" + ref.length());
+            java.util.function.Supplier<Cli.Run> pull = () -> krgo("pull", ref, "-r", dir.toString(), "-q",
+                    "--policy", rememberPolicy.toString());
+            long before = registry.countRequests("GET", sigReads);
+            assertThat(pull.get().code()).isZero();
+            long reads = registry.countRequests("GET", sigReads);
+            assertThat(reads).as("the first pull reads the signature").isEqualTo(before + 1);
+            assertThat(pull.get().code()).isZero();
+            assertThat(registry.countRequests("GET", sigReads)).as("up to date, remembered: no signature read")
+                    .isEqualTo(reads);
+            // the same policy in other bytes: verified again
+            Files.writeString(rememberPolicy, Files.readString(rememberPolicy) + "\n");
+            assertThat(pull.get().code()).isZero();
+            assertThat(registry.countRequests("GET", sigReads)).isEqualTo(reads + 1);
+            // another registries.d file: verified again
+            Path extra = Files.writeString(registriesD.resolve("extra.yaml"), "docker:\n  example.com:\n    lookaside: file:///x\n");
+            assertThat(pull.get().code()).isZero();
+            assertThat(registry.countRequests("GET", sigReads)).isEqualTo(reads + 2);
+            Files.delete(extra);
+            // the key file now holds another key: verified again, and refused, DIR left as it was
+            Files.copy(work.resolve("rsa.pub"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Cli.Run refused = pull.get();
+            assertError(refused, 8, "the cosign signature is not by a key the policy trusts");
+            assertThat(dir.resolve("etc/motd")).hasContent("signed by a cosign key");
+            Files.copy(work.resolve("ec.pub"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
     void ed25519KeyWithAnEmptyPassphrase() throws Exception {
         Cli.Run push = krgo("push", host + "/ed/app:v1", "-r", rootfs.toString(), "--sign-by-sigstore-private-key",
                 work.resolve("ed25519.key").toString(), "--json");
