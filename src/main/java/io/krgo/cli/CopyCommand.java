@@ -75,7 +75,8 @@ final class CopyCommand implements Callable<Integer> {
             }
             result = krgo.copy(src, options, dst, options, wanted, all, out.pushProgress());
             if (signers.any()) {
-                signed = SignFlags.sign(krgo, signers, sign, dst, result.manifest().digest(), options);
+                signed = SignFlags.sign(krgo, signers, sign, dst,
+                        SignFlags.signedDigests(krgo, dst, result.manifest(), options), options);
             }
         }
         SignFlags.report(out, json, signed, resultJson(result));

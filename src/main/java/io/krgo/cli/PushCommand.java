@@ -87,7 +87,8 @@ final class PushCommand implements Callable<Integer> {
             }
             result = krgo.push(request, out.pushProgress());
             if (signers.any()) {
-                signed = SignFlags.sign(krgo, signers, sign, ref, result.manifest().digest(), request.registry());
+                signed = SignFlags.sign(krgo, signers, sign, ref,
+                        SignFlags.signedDigests(krgo, ref, result.manifest(), request.registry()), request.registry());
             }
         }
         SignFlags.report(out, json, signed, CopyCommand.resultJson(result));

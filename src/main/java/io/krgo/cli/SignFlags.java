@@ -108,31 +108,51 @@ final class SignFlags {
     record Signed(String jsonKey, String keyName, String where) {
     }
 
-    /** Signs {@code digest} pushed to {@code target} with each signer; returns the signatures stored. */
-    static java.util.List<Signed> sign(Krgo krgo, Signers signers, SignFlags flags, Reference target, String digest,
-                                       io.krgo.registry.RegistryOptions options) {
+    /**
+     * Signs {@code digests} pushed to {@code target} with each signer: the pushed manifest first, then, for an
+     * index, each of its images, as skopeo copy --all --sign-by does (containers/image checks the image's own
+     * signature when it pulls from an index). Returns the signatures stored.
+     */
+    static java.util.List<Signed> sign(Krgo krgo, Signers signers, SignFlags flags, Reference target,
+                                       java.util.List<String> digests, io.krgo.registry.RegistryOptions options) {
         java.util.List<Signed> stored = new java.util.ArrayList<>();
         String creator = "krgo " + java.util.Objects.requireNonNullElse(
                 Main.class.getPackage().getImplementationVersion(), "dev");
-        if (signers.openPgp() != null) {
-            Path file = krgo.trust().sign(signers.openPgp(), target, flags.identityFor(target), Digest.parse(digest),
-                    creator);
-            stored.add(new Signed("signature", signers.openPgp().keyName(), file.toString()));
-        }
-        if (signers.cosign() != null) {
-            String tag = krgo.signAttached(signers.cosign(), target, flags.identityFor(target), Digest.parse(digest),
-                    creator, options);
-            stored.add(new Signed("sigstoreSignature", signers.cosign().keyName(), target.registry() + "/"
-                    + target.repository() + ":" + tag));
+        for (String digest : digests) {
+            if (signers.openPgp() != null) {
+                Path file = krgo.trust().sign(signers.openPgp(), target, flags.identityFor(target),
+                        Digest.parse(digest), creator);
+                stored.add(new Signed("signature", signers.openPgp().keyName(), file.toString()));
+            }
+            if (signers.cosign() != null) {
+                String tag = krgo.signAttached(signers.cosign(), target, flags.identityFor(target),
+                        Digest.parse(digest), creator, options);
+                stored.add(new Signed("sigstoreSignature", signers.cosign().keyName(), target.registry() + "/"
+                        + target.repository() + ":" + tag));
+            }
         }
         return stored;
+    }
+
+    /** The digests push and copy sign: the manifest pushed and, for an index, the images it lists. */
+    static java.util.List<String> signedDigests(Krgo krgo, Reference target, io.krgo.image.Descriptor pushed,
+                                                io.krgo.registry.RegistryOptions options) {
+        java.util.List<String> digests = new java.util.ArrayList<>(java.util.List.of(pushed.digest()));
+        if (io.krgo.image.MediaTypes.isIndex(pushed.mediaType())) {
+            krgo.inspect(target.withDigest(pushed.digest()), null, options).index().orElseThrow().manifests()
+                    .forEach(m -> digests.add(m.digest()));
+        }
+        return digests;
     }
 
     /** What push and copy print: the result, plus where the signatures went. */
     static void report(Output out, boolean json, java.util.List<Signed> signed, java.util.Map<String, Object> result) {
         for (Signed s : signed) {
             out.info("Signed by " + s.keyName() + ": " + s.where());
-            result.put(s.jsonKey(), s.where());
+            result.putIfAbsent(s.jsonKey(), s.where()); // the pushed manifest's
+        }
+        if (signed.size() > 1) {
+            result.put("signatures", signed.stream().map(Signed::where).toList());
         }
         if (json) {
             out.json(result);
