@@ -193,6 +193,36 @@ class CosignSignaturesTest {
     }
 
     @Test
+    void aRegistryWithTheReferrersApiIsAskedThereFirst() throws Exception {
+        // registry 2.8 lacks the API: a proxy of ours answers it, as a registry implementing OCI 1.1 would
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + "a".repeat(64)
+                + "\",\"size\":100,\"artifactType\":\"application/spdx+json\"},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + "b".repeat(64)
+                + "\",\"size\":100,\"artifactType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\"}]}";
+        try (io.krgo.testing.LoopbackProxy proxy = io.krgo.testing.LoopbackProxy.start(host, (ex, p) -> {
+            if (!ex.getRequestURI().getPath().equals("/v2/cosign/unsigned/referrers/" + digest)) {
+                return false;
+            }
+            byte[] body = index.getBytes(StandardCharsets.UTF_8);
+            p.respond(ex, new io.krgo.testing.LoopbackProxy.Upstream(200, Map.of("content-type",
+                    List.of("application/vnd.oci.image.index.v1+json")), body), body);
+            return true;
+        })) {
+            Path keyOnly = Files.writeString(work.resolve("any-ec.json"),
+                    "{\"default\": [{\"type\": \"sigstoreSigned\", \"keyPath\": \"" + work.resolve("ec.pub") + "\"}]}");
+            Path out = work.resolve("out-referrers-api");
+            assertError(Cli.run(home, null, "pull", proxy.host() + "/cosign/unsigned:v1", "-r", out.toString(), "-q",
+                    "--policy", keyOnly.toString(), "--registries.d", noAttachments.toString()), 8,
+                    "but the image has only a sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json) attached"
+                            + " as an OCI 1.1 referrer");
+            assertThat(out).doesNotExist();
+            assertThat(proxy.requests("GET", "/referrers/")).hasSize(1);
+            assertThat(proxy.requests("GET", "/manifests/sha256-")).as("no fallback tag where the API answers").isEmpty();
+        }
+    }
+
+    @Test
     void keyPairSignaturesAreAccepted() {
         for (String image : List.of("cosign/app:v1", "rsa/app:v1", "ed/app:v1")) {
             Path out = work.resolve("ok-" + image.replaceAll("[^a-z0-9]", "_"));
