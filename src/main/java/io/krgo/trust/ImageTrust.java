@@ -101,9 +101,20 @@ public final class ImageTrust {
         verdictKey(ref, manifestDigest).ifPresent(k -> Verdicts.store(verdictFile, k));
     }
 
-    /** Empty without a policy: nothing to verify, nothing to remember. */
+    /**
+     * Empty when there is nothing worth remembering: no policy, or a scope that reads no signatures
+     * ({@code insecureAcceptAnything}, {@code reject}), whose answer costs nothing to compute again.
+     */
     private Optional<String> verdictKey(Reference ref, Digest manifestDigest) {
-        return policy().map(p -> Verdicts.key(files.policy(), files.registriesD(), p.forDocker(ref), ref, manifestDigest));
+        Optional<Policy> p = policy();
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        Policy.Scope scope = p.get().forDocker(ref);
+        boolean readsSignatures = scope.requirements().stream()
+                .anyMatch(r -> r instanceof Requirement.SignedBy || r instanceof Requirement.SigstoreSigned);
+        return readsSignatures ? Optional.of(Verdicts.key(files.policy(), files.registriesD(), scope, ref,
+                manifestDigest)) : Optional.empty();
     }
 
     /** Evaluates the policy for the image {@code ref} whose manifest (or index) digest is {@code manifestDigest}. */
