@@ -1,19 +1,18 @@
 package io.krgo.trust;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.error.NotFoundException;
 import io.krgo.error.PolicyException;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Manifest;
+import io.krgo.image.MediaTypes;
 import io.krgo.reference.Reference;
 import io.krgo.registry.RawManifest;
 import io.krgo.registry.RegistryClient;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.krgo.image.MediaTypes;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -25,7 +24,8 @@ import java.util.List;
  * cosign's signatures stored in the registry itself: the manifest tagged {@code sha256-HEX.sig} in the
  * image's repository, one layer per signature ({@code application/vnd.dev.cosign.simplesigning.v1+json}, the
  * payload) with its base64 signature in the annotation {@code dev.cosignproject.cosign/signature}.
- * At most 128 signatures of at most 4 MiB, as for a lookaside.
+ * At most 128 signatures of at most 4 MiB, as for a lookaside. Read for verification, appended to when
+ * signing; an image's OCI 1.1 referrers are listed only to name formats krgo does not verify.
  */
 public final class SigstoreAttachments {
     public static final String PAYLOAD_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
