@@ -84,6 +84,21 @@ final class Manifests {
         }
     }
 
+    /** The OCI 1.1 referrers index of {@code digest}, or empty when the registry lacks that API (404). */
+    Optional<byte[]> referrers(String repo, Digest digest) {
+        URI uri = api.api(repo, "referrers/" + digest);
+        try (Response resp = transport.send(request("GET", uri, Map.of("Accept", MediaTypes.OCI_INDEX), pull(repo),
+                repo))) {
+            if (resp.status() == 404) {
+                return Optional.empty();
+            }
+            if (resp.status() != 200) {
+                throw transport.unexpected(resp, "referrers of " + repo + "@" + digest, repo);
+            }
+            return Optional.of(api.readLimited(resp, Json.MAX_DOCUMENT_BYTES, "referrers of " + repo + "@" + digest));
+        }
+    }
+
     Descriptor put(String repo, String tagOrDigest, byte[] bytes, String mediaType) {
         Digest digest = Digest.sha256(bytes);
         if (isDigest(tagOrDigest) && !Digest.parse(tagOrDigest).equals(digest)) {

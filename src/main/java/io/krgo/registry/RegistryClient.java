@@ -82,6 +82,14 @@ public final class RegistryClient implements AutoCloseable {
         return manifests.head(repo, tagOrDigest);
     }
 
+    /**
+     * The OCI 1.1 referrers index of {@code digest} ({@code GET /v2/NAME/referrers/DIGEST}), or empty when the
+     * registry does not implement that API (404): then the distribution-spec's fallback tag {@code ALG-HEX} holds it.
+     */
+    public Optional<byte[]> referrers(String repo, Digest digest) {
+        return manifests.referrers(repo, digest);
+    }
+
     /** Uploads a manifest under a tag (or its digest); returns its descriptor. */
     public Descriptor putManifest(String repo, String tagOrDigest, byte[] bytes, String mediaType) {
         return manifests.put(repo, tagOrDigest, bytes, mediaType);
