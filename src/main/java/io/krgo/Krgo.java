@@ -544,9 +544,10 @@ public final class Krgo implements AutoCloseable {
                                                      java.util.function.Consumer<String> warn) {
         io.krgo.runtime.OciRuntime runtime = io.krgo.runtime.OciRuntime.find(request.runtime());
         boolean inPlace = request.rootfs() != null;
+        io.krgo.runtime.Containers containers = new io.krgo.runtime.Containers(state);
         Path rootfs = inPlace ? RootfsLayout.of(request.rootfs()).dir()
-                : new ImageCache(this, state).rootfs(request, progress);
-        return new io.krgo.runtime.Containers(state).create(inPlace ? rootfs.toString() : request.image().toString(),
+                : new ImageCache(this, state, containers.userNamespace()).rootfs(request, progress);
+        return containers.create(inPlace ? rootfs.toString() : request.image().toString(),
                 rootfs, inPlace, request.options(), runtimeConfigs(), runtime, warn);
     }
 

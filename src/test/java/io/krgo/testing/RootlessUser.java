@@ -83,6 +83,38 @@ public final class RootlessUser implements AutoCloseable {
         return run(cmd);
     }
 
+    /** The first host id of the user's range in {@code /etc/subuid} (useradd gives one). */
+    public long subuidStart() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/subuid"))) {
+                String[] f = line.split(":");
+                if (f.length == 3 && f[0].equals(name)) {
+                    return Long.parseLong(f[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError(name + " has no range in /etc/subuid (useradd should have given one)");
+    }
+
+    /** Takes the user's subordinate ranges away ({@code usermod --del-subuids/--del-subgids}). */
+    public void dropSubordinateIds() {
+        for (String[] kind : new String[][] {{"/etc/subuid", "--del-subuids"}, {"/etc/subgid", "--del-subgids"}}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(kind[0]))) {
+                    String[] f = line.split(":");
+                    if (f.length == 3 && f[0].equals(name)) {
+                        long start = Long.parseLong(f[1]);
+                        Tools.run(List.of("usermod", kind[1], start + "-" + (start + Long.parseLong(f[2]) - 1), name));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** Makes {@code path} (recursively) the user's, e.g. an OCI layout that root copied into its home. */
     public void own(Path path) {
         Tools.run(List.of("chown", "-R", uid + ":" + uid, path.toString()));
