@@ -530,9 +530,17 @@ public final class Krgo implements AutoCloseable {
                 .toList());
     }
 
-    /** Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled. */
+    /**
+     * Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled; without root,
+     * OCI configs have a user namespace of their own that maps only the caller (runc's rootless mode).
+     */
     public io.krgo.runtime.RuntimeConfigs runtimeConfigs() {
-        return io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+        io.krgo.runtime.RuntimeConfigs configs = io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+        if (io.krgo.layer.ApplyOptions.isRoot()) {
+            return configs;
+        }
+        io.krgo.runtime.IdMapping me = io.krgo.runtime.IdMapping.forThisProcess();
+        return configs.rootlessBundle(me.uid(), me.gid());
     }
 
     /**

@@ -71,8 +71,11 @@ final class NamespacedUnpack {
         }
         Matcher m = UNMAPPED.matcher(last);
         if (m.find()) {
+            // the path in the pull's staging directory, as the image names it
+            Matcher inImage = Pattern.compile("/\\.pull-[^/]*/(?:[^/]*/)?rootfs(/.*)$").matcher(m.group(3));
+            String path = inImage.find() ? inImage.group(1) : m.group(3);
             return new UsageException("image " + request.image() + " needs " + m.group(1) + " " + m.group(2)
-                    + " (owner of " + m.group(3) + "), beyond the ids mapped for you: "
+                    + " (owner of " + path + "), beyond the ids mapped for you: "
                     + userns.mapping().describe());
         }
         return new FilesystemException("cannot unpack " + request.image() + " in your user namespace: " + last);

@@ -66,9 +66,12 @@ public final class Containers {
             throw new UsageException("invalid container name '" + name + "': letters, digits, _ . - only");
         }
         Path dir = state.container(name);
-        if (userns != null) {
-            userns.check();
-            if (!userns.mapping().hasRanges()) {
+        // -r DIR: the rootfs of the user's own pull, all its files the user's: only the caller is mapped, so DIR
+        // never gets files of subordinate ids that the user could not delete
+        UserNamespace ns = userns == null ? null : inPlace ? new UserNamespace(userns.mapping().callerOnly()) : userns;
+        if (ns != null) {
+            ns.check();
+            if (!inPlace && !ns.mapping().hasRanges()) {
                 warn.accept("no subordinate ids for " + userns.mapping().user() + " in /etc/subuid and /etc/subgid:"
                         + " the container maps only you, so every owner in it collapses to root and it runs as root"
                         + " (usermod --add-subuids/--add-subgids gives ranges)");
@@ -85,19 +88,23 @@ public final class Containers {
         try {
             Path root = inPlace ? imageRootfs : dir.resolve("rootfs");
             boolean overlay = false;
-            if (!inPlace && userns == null) {
+            if (!inPlace && ns == null) {
                 overlay = Overlay.mount(imageRootfs, dir.resolve("upper"), dir.resolve("work"), root);
                 if (!overlay) {
                     warn.accept("overlayfs cannot be mounted here; the container gets a copy of the image");
                     Overlay.copy(imageRootfs, root);
                 }
             } else if (!inPlace) {
-                overlay = rootlessOverlay(imageRootfs, dir, root, warn);
+                overlay = rootlessOverlay(ns, imageRootfs, dir, root, warn);
             }
-            RuntimeConfigs.Result r = (userns == null ? configs : configs.rootless(userns.mapping()))
+            RuntimeConfigs.Result r = (ns == null ? configs : configs.rootless(ns.mapping()))
                     .writeBundle(imageRootfs, root, dir, options.withName(name));
-            if (userns != null) {
-                checkMapped(r.spec().user());
+            if (ns != null) {
+                checkMapped(ns.mapping(), r.spec().user());
+                if (inPlace && r.spec().user().uid() != 0) {
+                    warn.accept("run -r DIR without root maps only you (DIR's files are yours, root inside): the"
+                            + " container runs as root, not as uid " + r.spec().user().uid());
+                }
             }
             if (!r.notHonoured().isEmpty()) {
                 warn.accept("not honoured by oci: " + String.join("; ", r.notHonoured()));
@@ -107,7 +114,7 @@ public final class Containers {
                     root.toString(), overlay, r.spec().stopSignal(), runtime.binary().toString(),
                     Instant.now().toString(), ProcessHandle.current().pid());
             record.write(dir);
-            return new Container(record, dir, runtimeOf(record), userns);
+            return new Container(record, dir, runtimeOf(record), ns);
         } catch (IOException e) {
             discard(dir);
             throw new FilesystemException("cannot create container " + name + ": " + e.getMessage(), e);
@@ -122,7 +129,8 @@ public final class Containers {
      * container starts, in the runtime's mount namespace); else a copy made inside the namespace, so the
      * subordinate owners stay.
      */
-    private boolean rootlessOverlay(Path imageRootfs, Path dir, Path root, Consumer<String> warn) throws IOException {
+    private static boolean rootlessOverlay(UserNamespace userns, Path imageRootfs, Path dir, Path root,
+                                           Consumer<String> warn) throws IOException {
         Overlay.createDirs(dir.resolve("upper"), dir.resolve("work"), root);
         if (userns.canMountOverlay(Overlay.options(imageRootfs, dir.resolve("upper"), dir.resolve("work")), root)) {
             return true;
@@ -134,8 +142,7 @@ public final class Containers {
     }
 
     /** runc's "cannot set uid to unmapped user", said before starting and with the ranges. */
-    private void checkMapped(ContainerUser user) {
-        IdMapping m = userns.mapping();
+    private static void checkMapped(IdMapping m, ContainerUser user) {
         if (!m.hasRanges()) {
             return; // the process runs as root (RuntimeConfigs.rootless)
         }

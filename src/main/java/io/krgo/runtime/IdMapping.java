@@ -41,6 +41,11 @@ public record IdMapping(String user, long uid, long gid, List<SubordinateIds.Ran
                 SubordinateIds.read(Path.of("/etc/subgid"), user, uid));
     }
 
+    /** The caller alone (as root), without the subordinate ranges. */
+    public IdMapping callerOnly() {
+        return new IdMapping(user, uid, gid, List.of(), List.of());
+    }
+
     /** Whether the user has both a uid and a gid range (else only the caller is mapped). */
     public boolean hasRanges() {
         return !subUids.isEmpty() && !subGids.isEmpty();

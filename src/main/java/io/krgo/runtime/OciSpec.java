@@ -30,9 +30,10 @@ final class OciSpec {
      * @param seccomp  the {@code linux.seccomp} section, or null for none (unconfined)
      * @param binds    host files mounted into the container (destination → source, read-only)
      * @param rootless the mapping of the user namespace the runtime runs in, or null as root
+     * @param ownUserns the config makes that user namespace itself (only the caller mapped: runc writes it)
      */
     static ObjectNode build(ContainerSpec spec, RunOptions options, String rootPath, List<String> caps,
-                            ObjectNode seccomp, Map<String, String> binds, IdMapping rootless) {
+                            ObjectNode seccomp, Map<String, String> binds, IdMapping rootless, boolean ownUserns) {
         ObjectNode c = Json.MAPPER.createObjectNode();
         c.put("ociVersion", "1.0.2");
         ObjectNode process = c.putObject("process");
@@ -96,6 +97,15 @@ final class OciSpec {
         }
         if (options.network() == RunOptions.Network.NONE) {
             namespaces.addObject().put("type", "network");
+        }
+        if (rootless != null && ownUserns) {
+            namespaces.addObject().put("type", "user");
+            for (String kind : List.of("uidMappings", "gidMappings")) {
+                ObjectNode m = linux.putArray(kind).addObject();
+                m.put("containerID", 0);
+                m.put("hostID", kind.equals("uidMappings") ? rootless.uid() : rootless.gid());
+                m.put("size", 1);
+            }
         }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);

@@ -43,6 +43,8 @@ public final class RuntimeConfigs {
     private final String hostName;
     /** The user namespace's mapping for a rootless config, or null for root. */
     private final IdMapping rootless;
+    /** Whether the config makes the user namespace itself (runc's rootless mode), else the runtime runs in it. */
+    private final boolean ownNamespace;
 
     /**
      * @param store    consulted only for a rootfs pulled before krgo recorded the config's bytes; may be null
@@ -50,14 +52,16 @@ public final class RuntimeConfigs {
      * @param hostName the host's name
      */
     public RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName) {
-        this(store, hostEnv, hostName, null);
+        this(store, hostEnv, hostName, null, false);
     }
 
-    private RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName, IdMapping rootless) {
+    private RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName, IdMapping rootless,
+                           boolean ownNamespace) {
         this.store = store;
         this.hostEnv = Map.copyOf(hostEnv);
         this.hostName = hostName;
         this.rootless = rootless;
+        this.ownNamespace = ownNamespace;
     }
 
     /**
@@ -66,7 +70,17 @@ public final class RuntimeConfigs {
      * host's network, and, with no subordinate ranges, the process as root (0:0, the only id mapped).
      */
     public RuntimeConfigs rootless(IdMapping mapping) {
-        return new RuntimeConfigs(store, hostEnv, hostName, mapping);
+        return new RuntimeConfigs(store, hostEnv, hostName, mapping, false);
+    }
+
+    /**
+     * OCI configs that a user without root starts with {@code runc} directly ({@code krgo config},
+     * {@code pull --bundle}): the config's own user namespace maps only the caller (as root), which runc
+     * writes itself; every file of the user's pull is the user's, so the process runs as root in it.
+     */
+    public RuntimeConfigs rootlessBundle(long uid, long gid) {
+        return new RuntimeConfigs(store, hostEnv, hostName, new IdMapping(Long.toString(uid), uid, gid, List.of(),
+                List.of()), true);
     }
 
     /** The system's environment and host name. */
@@ -149,7 +163,7 @@ public final class RuntimeConfigs {
                         ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
                 Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
                 yield pretty(OciSpec.build(rootless != null && !rootless.hasRanges() ? spec.asRoot() : spec, options,
-                        rootPath, caps, seccomp, binds, rootless));
+                        rootPath, caps, seccomp, binds, rootless, ownNamespace));
             }
             case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
                     notHonoured).getBytes(StandardCharsets.UTF_8);

@@ -84,6 +84,11 @@ class RootlessRunTest {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactly("owners");
         }
 
+        // --network none: a network namespace of the user namespace's own, with sysfs mounted for it
+        r = user.krgo("run", "--rm", "--network", "none", "--entrypoint", "/bin/ls", image, "/sys/class/net");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("lo\n");
+
         // a user the image does not have, beyond the ranges: one line naming the id and the ranges
         r = user.krgo("run", "--rm", "-u", "70000", image);
         assertThat(r.exitCode()).isEqualTo(125);
@@ -102,6 +107,31 @@ class RootlessRunTest {
     }
 
     @Test
+    void aPulledBundleAndRunInPlaceMapOnlyTheCaller() throws IOException {
+        Path bundle = user.home().resolve("bundle");
+        user.runOk("mkdir", "-p", user.home().resolve("runc").toString());
+        Tools.Result r = user.krgo("pull", image, "--bundle", bundle.toString(), "-q");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        String config = Files.readString(bundle.resolve("config.json"));
+        assertThat(config).contains("\"uidMappings\"", "\"hostID\" : " + user.uid(), "\"type\" : \"user\"");
+        // runc, as the user, starts it directly: its own rootless mode maps the caller, who is root inside
+        r = user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "run", "-b", bundle.toString(),
+                "bundle-1"));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)", "cwd:/work", "env:GREETING=hello world");
+        user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "delete", "-f", "bundle-1"));
+
+        r = user.krgo("run", "--rm", "-r", bundle.resolve("rootfs").toString(), "--entrypoint", "/bin/sh", "--",
+                "-c", "id; touch /work/in-place");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("uid=0(root) gid=0(root)");
+        assertThat(r.stderr()).contains("run -r DIR without root maps only you").contains("not as uid 1000");
+        // what the container wrote in DIR is the user's: DIR stays and the user can delete it
+        assertThat(Files.getAttribute(bundle.resolve("rootfs/work/in-place"), "unix:uid")).isEqualTo(user.uid());
+        assertThat(user.run(List.of("rm", "-r", bundle.toString())).exitCode()).isZero();
+    }
+
+    @Test
     void anIdBeyondTheRangesFailsWithOneLine() {
         long t = TarBuilder.DEFAULT_MTIME;
         Path layer = new TarBuilder().dir("data", 0755, 70000, 70000, t).file("data/f", new byte[] {1}, 0644, 70000,
@@ -111,7 +141,7 @@ class RootlessRunTest {
             Tools.Result r = other.krgo("run", "--rm", registry.host() + "/rootless/far:1", "true");
             assertThat(r.exitCode()).isEqualTo(125);
             assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
-            assertThat(r.stderr()).contains("needs uid 70000", "/data", "beyond the ids mapped for you",
+            assertThat(r.stderr()).contains("needs uid 70000 (owner of /data)", "beyond the ids mapped for you",
                     "/etc/subuid " + other.subuidStart() + "-");
             // the failed unpack left nothing of the user's subordinate ids behind
             assertThat(other.run(List.of("rm", "-r", state(other).toString())).exitCode()).isZero();
