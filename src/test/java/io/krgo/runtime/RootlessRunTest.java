@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,6 +130,45 @@ class RootlessRunTest {
         // what the container wrote in DIR is the user's: DIR stays and the user can delete it
         assertThat(Files.getAttribute(bundle.resolve("rootfs/work/in-place"), "unix:uid")).isEqualTo(user.uid());
         assertThat(user.run(List.of("rm", "-r", bundle.toString())).exitCode()).isZero();
+    }
+
+    @Test
+    void signalsAndStopReachTheContainerInTheUserNamespace() throws Exception {
+        Path out = user.home().resolve("term.out");
+        String loop = "echo ready; while true; do sleep 0.1; done";
+        Process p = background(out, "run", "--rm", "--name", "trapper", "--entrypoint", "/bin/sh", image, "-c",
+                "trap 'echo got TERM; exit 143' TERM; " + loop);
+        p.destroy(); // SIGTERM to krgo, passed on by runc kill from outside the namespace
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(143);
+        assertThat(Files.readString(out)).contains("got TERM");
+        assertThat(Files.exists(state(user).resolve("containers/trapper"))).as("--rm after a signal").isFalse();
+
+        out = user.home().resolve("quit.out");
+        p = background(out, "run", "--rm", "--name", "quitter", "--entrypoint", "/bin/sh", image, "-c",
+                "trap 'echo got QUIT; exit 3' QUIT; " + loop);
+        Tools.Result ps = user.krgo("ps");
+        assertThat(ps.stdout()).containsPattern("quitter +running");
+        Tools.Result stop = user.krgo("stop", "quitter");
+        assertThat(stop.exitCode()).as(stop.stderr()).isZero();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(3);
+        assertThat(Files.readString(out)).contains("got QUIT");
+        assertThat(Files.exists(state(user).resolve("containers/quitter"))).isFalse();
+    }
+
+    /** Starts krgo as the user in the background, returning once the container printed "ready". */
+    private static Process background(Path out, String... args) throws Exception {
+        Path err = out.resolveSibling(out.getFileName() + ".err");
+        Process p = new ProcessBuilder(user.as(user.krgoCommand(args))).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!(Files.exists(out) && Files.readString(out).contains("ready"))) {
+            assertThat(p.isAlive()).as(Files.exists(err) ? Files.readString(err) : "").isTrue();
+            assertThat(System.nanoTime()).as("container ready within 120 s").isLessThan(end);
+            Thread.sleep(50);
+        }
+        return p;
     }
 
     @Test
