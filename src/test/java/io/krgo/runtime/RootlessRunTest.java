@@ -67,6 +67,11 @@ class RootlessRunTest {
         long outside = user.subuidStart() + 999;
         Path container = state(user).resolve("containers/owners");
         assertThat(Files.getAttribute(container.resolve("upper/work/made-here"), "unix:uid")).isEqualTo((int) outside);
+        // the config runc got inside the namespace: valid, without a user namespace or mappings of its own
+        Tools.Result valid = OciConfigConformanceTest.validate(container.resolve("config.json"));
+        assertThat(valid.exitCode()).as(valid.stdout() + valid.stderr()).isZero();
+        assertThat(Files.readString(container.resolve("config.json"))).doesNotContain("uidMappings")
+                .doesNotContain("\"type\" : \"user\"").contains("\"uid\" : 1000");
         Path imageRoot;
         try (Stream<Path> images = Files.list(state(user).resolve("images"))) {
             imageRoot = images.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow()
@@ -115,6 +120,8 @@ class RootlessRunTest {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         String config = Files.readString(bundle.resolve("config.json"));
         assertThat(config).contains("\"uidMappings\"", "\"hostID\" : " + user.uid(), "\"type\" : \"user\"");
+        Tools.Result valid = OciConfigConformanceTest.validate(bundle.resolve("config.json"));
+        assertThat(valid.exitCode()).as(valid.stdout() + valid.stderr()).isZero();
         // runc, as the user, starts it directly: its own rootless mode maps the caller, who is root inside
         r = user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "run", "-b", bundle.toString(),
                 "bundle-1"));
