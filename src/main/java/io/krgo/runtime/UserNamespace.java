@@ -61,7 +61,7 @@ public record UserNamespace(IdMapping mapping) {
             return;
         }
         String why = o.stderr().strip().replace('\n', ' ');
-        String forbidden = forbiddenBy();
+        String forbidden = forbiddenBy(Path.of("/proc/sys"));
         if (forbidden != null) {
             throw new FilesystemException("this machine forbids unprivileged user namespaces (" + forbidden
                     + "), which krgo run without root needs: " + why);
@@ -101,14 +101,13 @@ public record UserNamespace(IdMapping mapping) {
         }
     }
 
-    /** Which setting forbids unprivileged user namespaces, or null when none does. */
-    private static String forbiddenBy() {
-        for (String[] s : new String[][] {{"/proc/sys/kernel/unprivileged_userns_clone", "0"},
-                {"/proc/sys/user/max_user_namespaces", "0"},
-                {"/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1"}}) {
+    /** Which setting under {@code procSys} forbids unprivileged user namespaces, or null when none does. */
+    static String forbiddenBy(Path procSys) {
+        for (String[] s : new String[][] {{"kernel/unprivileged_userns_clone", "0"}, {"user/max_user_namespaces", "0"},
+                {"kernel/apparmor_restrict_unprivileged_userns", "1"}}) {
             try {
-                if (Files.readString(Path.of(s[0])).strip().equals(s[1])) {
-                    return s[0].substring("/proc/sys/".length()).replace('/', '.') + " = " + s[1];
+                if (Files.readString(procSys.resolve(s[0])).strip().equals(s[1])) {
+                    return s[0].replace('/', '.') + " = " + s[1];
                 }
             } catch (IOException absent) {
                 // this kernel has no such setting

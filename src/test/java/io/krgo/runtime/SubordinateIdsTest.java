@@ -6,7 +6,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** /etc/subuid lines as shadow-utils writes and reads them, and the mapping krgo makes of them. */
+/** /etc/subuid lines as shadow-utils writes and reads them, the mapping krgo makes of them, and the settings that forbid user namespaces. */
 class SubordinateIdsTest {
     private static final List<String> FILE = List.of(
             "# comment",
@@ -27,6 +27,22 @@ class SubordinateIdsTest {
         assertThat(SubordinateIds.parse(FILE, "frank", 1002)).containsExactly(new SubordinateIds.Range(231072, 1000));
         assertThat(SubordinateIds.parse(FILE, "bob", 1001)).containsExactly(new SubordinateIds.Range(165536, 65536));
         assertThat(SubordinateIds.parse(FILE, "nobody", 9999)).isEmpty();
+    }
+
+    @Test
+    void theSettingThatForbidsUserNamespacesIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path procSys)
+            throws java.io.IOException {
+        java.nio.file.Files.createDirectories(procSys.resolve("kernel"));
+        java.nio.file.Files.createDirectories(procSys.resolve("user"));
+        java.nio.file.Files.writeString(procSys.resolve("user/max_user_namespaces"), "96367\n");
+        assertThat(UserNamespace.forbiddenBy(procSys)).isNull(); // Debian's kernel: no unprivileged_userns_clone
+        java.nio.file.Files.writeString(procSys.resolve("kernel/unprivileged_userns_clone"), "1\n");
+        assertThat(UserNamespace.forbiddenBy(procSys)).isNull();
+        java.nio.file.Files.writeString(procSys.resolve("kernel/unprivileged_userns_clone"), "0\n");
+        assertThat(UserNamespace.forbiddenBy(procSys)).isEqualTo("kernel.unprivileged_userns_clone = 0");
+        java.nio.file.Files.writeString(procSys.resolve("kernel/unprivileged_userns_clone"), "1\n");
+        java.nio.file.Files.writeString(procSys.resolve("user/max_user_namespaces"), "0\n");
+        assertThat(UserNamespace.forbiddenBy(procSys)).isEqualTo("user.max_user_namespaces = 0");
     }
 
     @Test
