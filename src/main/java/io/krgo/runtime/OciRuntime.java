@@ -11,8 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete. */
-public record OciRuntime(Path binary) {
+/**
+ * An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete.
+ *
+ * @param binary the runtime
+ * @param root   the runtime's state directory ({@code --root}), or null for its default (rootless runs keep
+ *               it in krgo's state directory: inside the user namespace runc would take {@code /run/runc})
+ */
+public record OciRuntime(Path binary, Path root) {
+    public OciRuntime(Path binary) {
+        this(binary, null);
+    }
+
+    public OciRuntime withRoot(Path stateRoot) {
+        return new OciRuntime(binary, stateRoot);
+    }
+
     /**
      * {@code choice} runc, crun or a path; null: runc, then crun, on the PATH.
      *
@@ -41,7 +55,12 @@ public record OciRuntime(Path binary) {
 
     /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
     public Process start(Path bundle, String id, boolean stdin) {
-        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "-b", bundle.toString(), id)
+        return start(bundle, id, stdin, cmd -> cmd);
+    }
+
+    /** As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} (a user namespace). */
+    public Process start(Path bundle, String id, boolean stdin, java.util.function.UnaryOperator<List<String>> wrap) {
+        ProcessBuilder pb = new ProcessBuilder(wrap.apply(command("run", "-b", bundle.toString(), id)))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
@@ -79,10 +98,19 @@ public record OciRuntime(Path binary) {
     private record Out(int exit, String stdout) {
     }
 
-    private Out quiet(String... args) {
+    private List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
+        if (root != null) {
+            cmd.add("--root");
+            cmd.add(root.toString());
+        }
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private Out quiet(String... args) {
+        List<String> cmd = command(args);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
