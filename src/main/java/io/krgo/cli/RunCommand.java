@@ -76,9 +76,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (run.tty) {
-            throw new UsageException("run -t is not supported yet (a terminal needs runc's console socket); run"
-                    + " without -t, or use krgo config -t with runc directly");
+        if (run.tty && !Terminal.stdinIsTerminal()) {
+            // docker's words; runc's own console needs the terminal on krgo's standard input
+            throw new UsageException("the input device is not a TTY (run -t needs a terminal on standard input)");
         }
         List<String> args = new ArrayList<>(positional);
         Reference image = null;
@@ -107,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             forwardSignals(c, Duration.ofSeconds(stopTimeout));
-            c.start(interactive);
+            c.start(interactive || run.tty); // with -t the runtime copies the terminal's input to the container's
             return c.waitFor();
         } finally {
             if (rm) {
