@@ -5,6 +5,7 @@ import io.krgo.error.FilesystemException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A created container: start it, wait for it, signal it, stop it (StopSignal, then SIGKILL after a
@@ -14,12 +15,19 @@ public final class Container {
     private final ContainerRecord record;
     private final Path dir;
     private final OciRuntime runtime;
+    private final List<String> notHonoured;
     private Process process;
 
-    Container(ContainerRecord record, Path dir, OciRuntime runtime) {
+    Container(ContainerRecord record, Path dir, OciRuntime runtime, List<String> notHonoured) {
         this.record = record;
         this.dir = dir;
         this.runtime = runtime;
+        this.notHonoured = List.copyOf(notHonoured);
+    }
+
+    /** What of the image config the OCI runtime cannot honour (also warned about when it was created). */
+    public List<String> notHonoured() {
+        return notHonoured;
     }
 
     public ContainerRecord record() {

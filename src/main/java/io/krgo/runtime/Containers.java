@@ -80,7 +80,7 @@ public final class Containers {
                     root.toString(), overlay, r.spec().stopSignal(), runtime.binary().toString(),
                     Instant.now().toString(), ProcessHandle.current().pid());
             record.write(dir);
-            return new Container(record, dir, runtime);
+            return new Container(record, dir, runtime, r.notHonoured());
         } catch (IOException e) {
             Overlay.unmount(dir.resolve("rootfs"));
             Trees.deleteQuietly(dir);
