@@ -530,6 +530,14 @@ public final class Krgo implements AutoCloseable {
                 .toList());
     }
 
+    /**
+     * Removes from the content store the blobs no pulled rootfs references any more and the temp files of
+     * killed writers (see {@link io.krgo.rootfs.ContentStoreGc}).
+     */
+    public io.krgo.rootfs.ContentStoreGc.Freed pruneStore() {
+        return new io.krgo.rootfs.ContentStoreGc(store).collect();
+    }
+
     /** Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled. */
     public io.krgo.runtime.RuntimeConfigs runtimeConfigs() {
         return io.krgo.runtime.RuntimeConfigs.forThisHost(store);
