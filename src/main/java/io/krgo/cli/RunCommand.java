@@ -174,7 +174,8 @@ final class RunCommand implements Callable<Integer> {
             error.put("kind", ExitCodes.kind(k));
             error.put("message", ExitCodes.oneLine(k.getMessage()));
         }
-        int exit = k instanceof io.krgo.error.ExecException ? code : ExitCodes.RUN_FAILED;
+        // as ExitCodes.handleExecutionException decides krgo's exit code
+        int exit = k == null || k instanceof io.krgo.error.ExecException ? code : ExitCodes.RUN_FAILED;
         return result(c == null ? null : c.record().name(), image, exit, code, error,
                 c == null ? List.of() : c.notHonoured());
     }
