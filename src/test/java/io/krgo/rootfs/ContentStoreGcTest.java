@@ -115,6 +115,32 @@ class ContentStoreGcTest {
     }
 
     @Test
+    void aCommittedGitRootfsKeepsItsNewAndItsPulledBlobs() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Path home = tmp.resolve("home");
+        Map<String, String> env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
+        try (RegistryHarness registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS)) {
+            OciFixtures.create(work.resolve("layout"), "g", java.util.List.of(layer(work, "base", "base\n")));
+            Skopeo.copyTo(registry, "oci:" + work.resolve("layout") + ":g", "test/g:1");
+            Path g = tmp.resolve("g");
+            KrgoCli.Result r = KrgoCli.run(home, env, null, "pull", "-g", registry.host() + "/test/g:1", "-r", g.toString());
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Files.writeString(g.resolve("added"), "committed\n");
+            r = KrgoCli.run(home, env, null, "commit", "-r", g.toString(), "-m", "add");
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            Map<String, Long> before = blobs(home.resolve("cache"));
+            assertThat(before).hasSize(5); // pulled config and layer; committed layer, config and manifest
+
+            KrgoCli.Result prune = KrgoCli.run(home, env, null, "prune");
+            assertThat(prune.exitCode()).as(prune.stderr()).isZero();
+            assertThat(prune.stdout()).contains("(0 bytes): 0 blob(s)");
+            assertThat(blobs(home.resolve("cache"))).isEqualTo(before);
+            r = KrgoCli.run(home, env, null, "push", registry.host() + "/test/g:2", "-r", g.toString());
+            assertThat(r.exitCode()).as("push needs the pulled and the committed blobs: " + r.stderr()).isZero();
+        }
+    }
+
+    @Test
     void aBlobWrittenAfterALiveWritersLeaseIsKeptAnOlderOneIsNot() throws Exception {
         Path home = tmp.resolve("home");
         Path cache = home.resolve("cache");
