@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * manifest it registered (with {@code -g} also the blobs of the current {@code .DIR.krgo/manifest.json}, so
  * committed layers and the pulled ones under them stay for push); a pending root of a pull whose process
  * runs. What is never removed although unreferenced: a blob written after a live process took its lease
- * (its first write to the store), since that process may not have registered it yet. OCI layouts and
- * docker archives hold their own copies of their blobs and need nothing from the store.
+ * (its first write to the store), since that process may not have registered it yet; a blob stored before
+ * the store began to record roots ({@link StoreRoots#SINCE}), since a rootfs an older krgo pulled may need
+ * it. OCI layouts and docker archives hold their own copies of their blobs and need nothing from the store.
  */
 public final class ContentStoreGc {
     private static final Pattern OWNED = Pattern.compile("(?:pending\\.)?krgo-([0-9]{1,18})-.*");
@@ -55,7 +56,7 @@ public final class ContentStoreGc {
         forEach(roots, f -> {
             String name = f.getFileName().toString();
             if (!name.endsWith(".json")) {
-                return; // a root being written
+                return; // a root being written, or .since
             }
             Optional<StoreRoots.Root> root = read(f);
             boolean counts;
@@ -84,10 +85,12 @@ public final class ContentStoreGc {
         });
         int[] blobs = {0};
         long[] blobBytes = {0};
+        FileTime recording = mtime(roots.resolve(StoreRoots.SINCE)); // null: no root ever recorded, keep all
         forEach(store.root().resolve("blobs"), algo -> forEach(algo, blob -> {
             String digest = algo.getFileName() + ":" + blob.getFileName();
             FileTime t = mtime(blob);
-            if (live.contains(digest) || t == null || (since[0] != null && t.compareTo(since[0]) >= 0)) {
+            if (live.contains(digest) || t == null || recording == null || t.compareTo(recording) < 0
+                    || (since[0] != null && t.compareTo(since[0]) >= 0)) {
                 return;
             }
             try {

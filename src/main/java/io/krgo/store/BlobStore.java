@@ -166,6 +166,7 @@ public final class BlobStore {
             Path leases = root.resolve(LEASES);
             Files.createDirectories(leases);
             Files.createTempFile(leases, "krgo-" + OwnerProcess.currentPid() + "-", ".lease");
+            StoreRoots.markRecording(root.resolve(StoreRoots.DIR)); // before this krgo's first blob
         } catch (IOException | RuntimeException e) {
             // without a lease a concurrent prune may collect a blob not registered yet; it is downloaded again
         }

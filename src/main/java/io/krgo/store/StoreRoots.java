@@ -73,9 +73,29 @@ public final class StoreRoots {
         return () -> Files.deleteIfExists(f);
     }
 
+    /**
+     * {@code roots/.since}, made before the first blob or root this krgo writes to the store and never
+     * changed: when this store began to record roots. A blob stored before it may belong to a rootfs that an older krgo pulled and never registered
+     * (a {@code -g} rootfs needs its blobs for push), so prune keeps those.
+     */
+    public static final String SINCE = ".since";
+
+    /** Makes {@code rootsDir/.since} unless it exists (the first write of a store by this krgo does). */
+    static void markRecording(Path rootsDir) throws IOException {
+        Path since = rootsDir.resolve(SINCE);
+        if (!Files.exists(since)) {
+            Files.createDirectories(rootsDir);
+            try {
+                Files.createFile(since);
+            } catch (java.nio.file.FileAlreadyExistsException concurrent) {
+                // another krgo made it first
+            }
+        }
+    }
+
     private static void write(Path file, Root root) {
         try {
-            Files.createDirectories(file.getParent());
+            markRecording(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
             try {
                 Files.write(tmp, Json.write(root));

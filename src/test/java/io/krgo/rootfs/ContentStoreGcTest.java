@@ -147,6 +147,11 @@ class ContentStoreGcTest {
         Path blobs = Files.createDirectories(cache.resolve("blobs/sha256"));
         Path leases = Files.createDirectories(cache.resolve("leases"));
         Instant now = Instant.now();
+        // The store records roots since two hours ago; a blob from before that is kept (an older krgo's).
+        Path since = Files.createFile(Files.createDirectories(cache.resolve("roots")).resolve(".since"));
+        Files.setLastModifiedTime(since, FileTime.from(now.minusSeconds(7200)));
+        Path older = Files.write(blobs.resolve("c".repeat(64)), new byte[3]);
+        Files.setLastModifiedTime(older, FileTime.from(now.minusSeconds(9000)));
         // This JVM plays a krgo process that took its lease a minute ago and is, say, committing.
         Path lease = Files.createFile(leases.resolve("krgo-" + ProcessHandle.current().pid() + "-1.lease"));
         Files.setLastModifiedTime(lease, FileTime.from(now.minusSeconds(60)));
@@ -159,6 +164,7 @@ class ContentStoreGcTest {
         assertThat(prune.stdout()).contains("(7 bytes): 1 blob(s)");
         assertThat(Files.exists(old)).isFalse();
         assertThat(Files.exists(young)).as("maybe not registered yet by the live writer").isTrue();
+        assertThat(Files.exists(older)).as("stored before roots were recorded").isTrue();
         assertThat(Files.exists(deadLease)).isFalse();
         assertThat(Files.exists(lease)).isTrue();
     }
