@@ -15,7 +15,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -51,66 +53,63 @@ public final class ContentStoreGc {
 
     public Freed collect() {
         Set<String> live = new HashSet<>();
-        int[] staleRoots = {0};
+        int staleRoots = 0;
         Path roots = new StoreRoots(store).dir();
-        forEach(roots, f -> {
+        for (Path f : list(roots)) {
             String name = f.getFileName().toString();
             if (!name.endsWith(".json")) {
-                return; // a root being written, or .since
+                continue; // a root being written, or .since
             }
+            boolean pending = name.startsWith(StoreRoots.PENDING_PREFIX);
             Optional<StoreRoots.Root> root = read(f);
-            boolean counts;
-            if (name.startsWith(StoreRoots.PENDING_PREFIX)) {
-                counts = root.isPresent() && !ownerGone(f);
-            } else {
-                counts = root.isPresent() && stillThere(root.get(), live);
-            }
-            if (counts) {
+            if (root.isPresent() && (pending ? !ownerGone(f) : stillThere(root.get(), live))) {
                 live.addAll(root.get().blobs());
-            } else if (!name.startsWith(StoreRoots.PENDING_PREFIX) || ownerGone(f)) {
+            } else if (!pending || ownerGone(f)) {
                 delete(f);
-                staleRoots[0]++;
+                staleRoots++;
             }
-        });
-        FileTime[] since = {null}; // the oldest lease of a live writer
-        forEach(store.root().resolve(BlobStore.LEASES), f -> {
+        }
+        FileTime oldestLease = null; // of a live writer other than this process
+        for (Path f : list(store.root().resolve(BlobStore.LEASES))) {
             if (ownerGone(f)) {
                 delete(f);
             } else if (OwnerProcess.currentPid() != pid(f)) {
                 FileTime t = mtime(f);
-                if (t != null && (since[0] == null || t.compareTo(since[0]) < 0)) {
-                    since[0] = t;
+                if (t != null && (oldestLease == null || t.compareTo(oldestLease) < 0)) {
+                    oldestLease = t;
                 }
             }
-        });
-        int[] blobs = {0};
-        long[] blobBytes = {0};
+        }
         FileTime recording = mtime(roots.resolve(StoreRoots.SINCE)); // null: no root ever recorded, keep all
-        forEach(store.root().resolve("blobs"), algo -> forEach(algo, blob -> {
-            String digest = algo.getFileName() + ":" + blob.getFileName();
-            FileTime t = mtime(blob);
-            if (live.contains(digest) || t == null || recording == null || t.compareTo(recording) < 0
-                    || (since[0] != null && t.compareTo(since[0]) >= 0)) {
-                return;
-            }
-            try {
-                long size = Files.size(blob);
-                if (Files.deleteIfExists(blob)) {
-                    blobs[0]++;
-                    blobBytes[0] += size;
+        int blobs = 0;
+        long blobBytes = 0;
+        for (Path algo : list(store.root().resolve("blobs"))) {
+            for (Path blob : list(algo)) {
+                FileTime t = mtime(blob);
+                if (live.contains(algo.getFileName() + ":" + blob.getFileName()) || t == null || recording == null
+                        || t.compareTo(recording) < 0 || (oldestLease != null && t.compareTo(oldestLease) >= 0)) {
+                    continue;
                 }
-                Files.deleteIfExists(store.root().resolve("diffids").resolve(algo.getFileName()).resolve(blob.getFileName()));
-            } catch (IOException e) {
-                throw new FilesystemException("cannot remove " + blob + ": " + e.getMessage(), e);
+                try {
+                    long size = Files.size(blob);
+                    if (Files.deleteIfExists(blob)) {
+                        blobs++;
+                        blobBytes += size;
+                    }
+                    Files.deleteIfExists(store.root().resolve("diffids").resolve(algo.getFileName())
+                            .resolve(blob.getFileName()));
+                } catch (IOException e) {
+                    throw new FilesystemException("cannot remove " + blob + ": " + e.getMessage(), e);
+                }
             }
-        }));
+        }
         int[] temps = {0};
         long[] tempBytes = {0};
         store.removeAbandonedTempFiles((f, size) -> {
             temps[0]++;
             tempBytes[0] += size;
         });
-        return new Freed(blobs[0], blobBytes[0], temps[0], tempBytes[0], staleRoots[0]);
+        return new Freed(blobs, blobBytes, temps[0], tempBytes[0], staleRoots);
     }
 
     /** Whether a registered rootfs still is what it registered; adds a {@code -g} rootfs's current blobs. */
@@ -176,17 +175,13 @@ public final class ContentStoreGc {
         }
     }
 
-    private interface Visitor {
-        void visit(Path p);
-    }
-
-    private static void forEach(Path dir, Visitor v) {
+    private static List<Path> list(Path dir) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                v.visit(p);
-            }
+            List<Path> out = new ArrayList<>();
+            ds.forEach(out::add);
+            return out;
         } catch (NoSuchFileException | java.nio.file.NotDirectoryException none) {
-            // nothing there yet
+            return List.of(); // nothing there yet
         } catch (IOException e) {
             throw new FilesystemException("cannot list " + dir + ": " + e.getMessage(), e);
         }
