@@ -77,6 +77,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RunFlags run;
 
+    @Mixin
+    TrustFlags trustFlags; // checked when run pulls, as podman does; an image already unpacked is not checked again
+
     @Parameters(paramLabel = "IMAGE [ARG]", arity = "0..*",
             description = "The image (unless -r), then the arguments replacing its Cmd.")
     List<String> positional = new ArrayList<>();
@@ -128,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
                         creds.contains(":") ? creds : creds + ":" + RegistryFlags.readPasswordLine(System.in)));
         RunRequest request = new RunRequest(image, rootfs, platform == null ? Platform.host() : Platform.parse(platform),
                 policy, registry, run.toOptions(args), runtime);
-        try (Krgo krgo = Krgo.withDefaults()) {
+        try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
             container = krgo.createContainer(request, StateDir.fromEnvironment(System.getenv()),
                     io.krgo.rootfs.ProgressListener.NONE, out::warn);
         }
