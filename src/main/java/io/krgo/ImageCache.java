@@ -69,6 +69,8 @@ final class ImageCache {
                     if (!Files.isDirectory(image.resolve("rootfs"))) {
                         delete(image);
                         Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
+                        // the store's root names where the rootfs now is, so prune keeps its blobs
+                        new io.krgo.store.StoreRoots(krgo.store()).move(staging.resolve("rootfs"), image.resolve("rootfs"));
                     }
                     Path tmp = refFile.resolveSibling(key + ".tmp");
                     Files.writeString(tmp, hex, StandardCharsets.UTF_8);

@@ -579,6 +579,14 @@ public final class Krgo implements AutoCloseable {
     }
 
     /**
+     * Removes from the content store the blobs no pulled rootfs references any more and the temp files of
+     * killed writers (see {@link io.krgo.rootfs.ContentStoreGc}).
+     */
+    public io.krgo.rootfs.ContentStoreGc.Freed pruneStore() {
+        return new io.krgo.rootfs.ContentStoreGc(store).collect();
+    }
+
+    /**
      * Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled; without root,
      * OCI configs have a user namespace of their own that maps only the caller (runc's rootless mode).
      */

@@ -5,6 +5,7 @@ import io.krgo.error.FilesystemException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A created container: start it, wait for it, signal it, stop it (StopSignal, then SIGKILL after a
@@ -14,19 +15,22 @@ public final class Container {
     private final ContainerRecord record;
     private final Path dir;
     private final OciRuntime runtime;
+    private final List<String> notHonoured;
     /** Rootless: the user namespace the runtime runs in (and removal happens in); null as root. */
     private final UserNamespace userns;
     private Process process;
 
-    Container(ContainerRecord record, Path dir, OciRuntime runtime) {
-        this(record, dir, runtime, null);
-    }
-
-    Container(ContainerRecord record, Path dir, OciRuntime runtime, UserNamespace userns) {
+    Container(ContainerRecord record, Path dir, OciRuntime runtime, List<String> notHonoured, UserNamespace userns) {
         this.record = record;
         this.dir = dir;
         this.runtime = runtime;
+        this.notHonoured = List.copyOf(notHonoured);
         this.userns = userns;
+    }
+
+    /** What of the image config the OCI runtime cannot honour (also warned about when it was created). */
+    public List<String> notHonoured() {
+        return notHonoured;
     }
 
     public ContainerRecord record() {

@@ -114,7 +114,7 @@ public final class Containers {
                     root.toString(), overlay, r.spec().stopSignal(), runtime.binary().toString(),
                     Instant.now().toString(), ProcessHandle.current().pid());
             record.write(dir);
-            return new Container(record, dir, runtimeOf(record), ns);
+            return new Container(record, dir, runtimeOf(record), r.notHonoured(), ns);
         } catch (IOException e) {
             discard(dir);
             throw new FilesystemException("cannot create container " + name + ": " + e.getMessage(), e);

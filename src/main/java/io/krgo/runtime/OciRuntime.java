@@ -53,6 +53,33 @@ public record OciRuntime(Path binary, Path root) {
                 + " runc (or crun)");
     }
 
+    /**
+     * The command line that runs the runtime with {@code args}. crun 1.8 refuses every container on a host
+     * with hybrid cgroups whose cgroup v2 hierarchy has a controller ("cgroups in hybrid mode not
+     * supported, drop all controllers from cgroupv2"), before it looks at config.json or its
+     * --cgroup-manager option. It works in legacy (v1) mode, which it chooses when the v2 hierarchy is not
+     * mounted: so, as root on such a host, crun runs in a mount namespace of its own without it (the host's
+     * mounts are untouched; the container's cgroups are then v1 only, as runc's are here).
+     */
+    List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        boolean crun = binary.getFileName().toString().equals("crun");
+        if (crun && HybridCgroups.v2HasControllers()) {
+            cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "umount " + HybridCgroups.V2_MOUNT + " && exec \"$0\" \"$@\""));
+        }
+        cmd.add(binary.toString());
+        if (root != null) {
+            cmd.addAll(List.of("--root", root.toString()));
+        } else if (crun && HybridCgroups.isRoot()) {
+            // crun keeps its state under $XDG_RUNTIME_DIR/crun whenever that is set, even as root: krgo
+            // processes with different environments (a shell, sudo, CI) would not see each other's containers
+            cmd.addAll(List.of("--root", "/run/crun"));
+        }
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
     public Process start(Path bundle, String id, boolean stdin) {
         return start(bundle, id, stdin, cmd -> cmd);
@@ -96,17 +123,6 @@ public record OciRuntime(Path binary, Path root) {
     }
 
     private record Out(int exit, String stdout) {
-    }
-
-    private List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(binary.toString());
-        if (root != null) {
-            cmd.add("--root");
-            cmd.add(root.toString());
-        }
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     private Out quiet(String... args) {
