@@ -6,6 +6,7 @@ import io.krgo.layer.Trees;
 import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
 import io.krgo.runtime.StateDir;
+import io.krgo.runtime.UserNamespace;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -28,10 +29,13 @@ import java.util.UUID;
 final class ImageCache {
     private final Krgo krgo;
     private final StateDir state;
+    /** Rootless: the caller's user namespace (images are unpacked and removed in it); null as root. */
+    private final UserNamespace userns;
 
-    ImageCache(Krgo krgo, StateDir state) {
+    ImageCache(Krgo krgo, StateDir state, UserNamespace userns) {
         this.krgo = krgo;
         this.state = state;
+        this.userns = userns;
     }
 
     Path rootfs(RunRequest request, ProgressListener progress) {
@@ -60,26 +64,53 @@ final class ImageCache {
                 Path staging = state.images().resolve(".pull-" + ProcessHandle.current().pid() + "-"
                         + UUID.randomUUID().toString().substring(0, 8));
                 try {
-                    PullResult r = krgo.pull(new PullRequest(request.image(), staging.resolve("rootfs"),
-                            request.platform(), false, false, request.registry()), progress);
-                    String hex = r.manifestDigest().hex();
+                    String hex = unpack(request, staging, progress);
                     Path image = state.image(hex);
                     if (!Files.isDirectory(image.resolve("rootfs"))) {
-                        Trees.deleteQuietly(image);
+                        delete(image);
                         Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
+                        // the store's root names where the rootfs now is, so prune keeps its blobs
+                        new io.krgo.store.StoreRoots(krgo.store()).move(staging.resolve("rootfs"), image.resolve("rootfs"));
                     }
                     Path tmp = refFile.resolveSibling(key + ".tmp");
                     Files.writeString(tmp, hex, StandardCharsets.UTF_8);
                     Files.move(tmp, refFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     return image.resolve("rootfs");
                 } finally {
-                    Trees.deleteQuietly(staging);
+                    delete(staging);
                 }
             }
         } catch (IOException e) {
             throw new FilesystemException("cannot unpack " + request.image() + " into " + state.images() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Unpacks into {@code staging/rootfs}; returns the manifest digest's hex. Rootless with subordinate ids, in
+     * the user namespace (the image's owners become real); else (root, or a user without ranges, whose
+     * namespace maps only the caller: every owner is root in it) as any pull.
+     */
+    private String unpack(RunRequest request, Path staging, ProgressListener progress) throws IOException {
+        if (userns != null && userns.mapping().hasRanges()) {
+            Files.createDirectories(staging);
+            return new NamespacedUnpack(krgo, userns).unpack(request, staging);
+        }
+        PullResult r = krgo.pull(new PullRequest(request.image(), staging.resolve("rootfs"), request.platform(), false,
+                false, request.registry()), progress);
+        return r.manifestDigest().hex();
+    }
+
+    private void delete(Path p) {
+        if (userns != null && userns.mapping().hasRanges()) {
+            try {
+                userns.delete(p);
+                return;
+            } catch (RuntimeException e) {
+                // fall through: what the caller owns itself still goes
+            }
+        }
+        Trees.deleteQuietly(p);
     }
 
     private Path known(Path refFile) {

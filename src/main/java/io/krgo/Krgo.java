@@ -616,9 +616,25 @@ public final class Krgo implements AutoCloseable {
                 .toList());
     }
 
-    /** Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled. */
+    /**
+     * Removes from the content store the blobs no pulled rootfs references any more and the temp files of
+     * killed writers (see {@link io.krgo.rootfs.ContentStoreGc}).
+     */
+    public io.krgo.rootfs.ContentStoreGc.Freed pruneStore() {
+        return new io.krgo.rootfs.ContentStoreGc(store).collect();
+    }
+
+    /**
+     * Runtime configs (OCI config.json, .nspawn, LXC) for rootfs directories this krgo pulled; without root,
+     * OCI configs have a user namespace of their own that maps only the caller (runc's rootless mode).
+     */
     public io.krgo.runtime.RuntimeConfigs runtimeConfigs() {
-        return io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+        io.krgo.runtime.RuntimeConfigs configs = io.krgo.runtime.RuntimeConfigs.forThisHost(store);
+        if (io.krgo.layer.ApplyOptions.isRoot()) {
+            return configs;
+        }
+        io.krgo.runtime.IdMapping me = io.krgo.runtime.IdMapping.forThisProcess();
+        return configs.rootlessBundle(me.uid(), me.gid());
     }
 
     /**
@@ -630,9 +646,10 @@ public final class Krgo implements AutoCloseable {
                                                      java.util.function.Consumer<String> warn) {
         io.krgo.runtime.OciRuntime runtime = io.krgo.runtime.OciRuntime.find(request.runtime());
         boolean inPlace = request.rootfs() != null;
+        io.krgo.runtime.Containers containers = new io.krgo.runtime.Containers(state);
         Path rootfs = inPlace ? RootfsLayout.of(request.rootfs()).dir()
-                : new ImageCache(this, state).rootfs(request, progress);
-        return new io.krgo.runtime.Containers(state).create(inPlace ? rootfs.toString() : request.image().toString(),
+                : new ImageCache(this, state, containers.userNamespace()).rootfs(request, progress);
+        return containers.create(inPlace ? rootfs.toString() : request.image().toString(),
                 rootfs, inPlace, request.options(), runtimeConfigs(), runtime, warn);
     }
 

@@ -93,7 +93,8 @@ final class ContainerCommands {
     }
 
     @Command(name = "prune", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-            description = "Remove stopped containers and the unpacked images no remaining container uses.")
+            description = "Remove stopped containers, the unpacked images no remaining container uses, and the"
+                    + " content store's blobs no pulled rootfs references.")
     static final class Prune implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -101,6 +102,12 @@ final class ContainerCommands {
             p.containers().forEach(n -> System.out.println("removed container " + n));
             p.images().forEach(i -> System.out.println("removed image sha256:" + i));
             System.out.println("Pruned " + p.containers().size() + " container(s), " + p.images().size() + " image(s)");
+            io.krgo.rootfs.ContentStoreGc.Freed f;
+            try (io.krgo.Krgo krgo = io.krgo.Krgo.withDefaults()) {
+                f = krgo.pruneStore(); // after the images: their blobs are unreferenced now
+            }
+            System.out.println("Content store: freed " + Sizes.human(f.bytes()) + " (" + f.bytes() + " bytes): "
+                    + f.blobs() + " blob(s) nothing references, " + f.tempFiles() + " temp file(s) of killed writers");
             return ExitCodes.OK;
         }
     }

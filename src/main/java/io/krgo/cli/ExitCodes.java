@@ -56,6 +56,24 @@ public final class ExitCodes {
         return mapped.exitCode();
     }
 
+    /** The kind of failure an exit code stands for, as {@code run --json} names it. */
+    static String kind(KrgoException e) {
+        if (e instanceof io.krgo.error.ExecException) {
+            return e.exitCode() == 127 ? "command not found" : "command not executable";
+        }
+        return switch (e.exitCode()) {
+            case 1 -> "usage";
+            case 2 -> "not found";
+            case 3 -> "authentication";
+            case 4 -> "network or registry";
+            case 5 -> "integrity";
+            case 6 -> "filesystem";
+            case 7 -> "unsafe image";
+            case 8 -> "policy";
+            default -> "error";
+        };
+    }
+
     static int handleParameterException(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         cmd.getErr().println("krgo: " + oneLine(ex.getMessage()));

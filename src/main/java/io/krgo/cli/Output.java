@@ -52,6 +52,15 @@ final class Output {
         }
     }
 
+    /** Prints {@code value} as JSON on one line of standard output. */
+    void jsonLine(Object value) {
+        try {
+            out.println(io.krgo.image.Json.MAPPER.writeValueAsString(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the result", e);
+        }
+    }
+
     ProgressListener pullProgress() {
         return pullProgress(ProgressMode.PLAIN);
     }

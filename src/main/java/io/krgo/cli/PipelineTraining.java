@@ -64,7 +64,15 @@ final class PipelineTraining {
             codes.add(Main.run("push", "--compression", "zstd", host + "/training/plain:1", "-r", plain.toString(), "-q"));
             codes.add(Main.run("inspect", ref));
             codes.add(Main.run("digest", ref));
+            // What a hot `krgo run` does before the runtime starts (runc itself cannot run here): the OCI
+            // config from the recorded image config, the user lookup, the seccomp conversion; and ps, prune.
+            System.setProperty("krgo.state", work.resolve("state").toString());
+            codes.add(Main.run("config", "-r", plain.toString(), "-o", work.resolve("config.json").toString(),
+                    "-e", "A=1", "--", "/bin/true"));
+            codes.add(Main.run("ps"));
+            codes.add(Main.run("prune"));
         } finally {
+            System.clearProperty("krgo.state");
             if (previousCache == null) {
                 System.clearProperty("krgo.cache");
             } else {

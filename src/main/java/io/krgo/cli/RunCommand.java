@@ -2,6 +2,7 @@ package io.krgo.cli;
 
 import io.krgo.Krgo;
 import io.krgo.RunRequest;
+import io.krgo.error.KrgoException;
 import io.krgo.error.UsageException;
 import io.krgo.image.Platform;
 import io.krgo.reference.Reference;
@@ -17,8 +18,10 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -64,6 +67,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Seconds between the StopSignal and SIGKILL on a second Ctrl-C/SIGTERM (default: ${DEFAULT-VALUE}).")
     int stopTimeout;
 
+    @Option(names = "--json", description = "When krgo ends, print one JSON line on stdout: the exit code, krgo's own"
+            + " code and error, what the runtime cannot honour.")
+    boolean json;
+
     @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -77,11 +84,33 @@ final class RunCommand implements Callable<Integer> {
             description = "The image (unless -r), then the arguments replacing its Cmd.")
     List<String> positional = new ArrayList<>();
 
+    /** The container once created (for --json). */
+    private Container container;
+
     @Override
     public Integer call() throws Exception {
-        if (run.tty) {
-            throw new UsageException("run -t is not supported yet (a terminal needs runc's console socket); run"
-                    + " without -t, or use krgo config -t with runc directly");
+        Output out = Output.forStdout(true);
+        int status;
+        try {
+            status = runContainer(out);
+        } catch (Exception e) {
+            if (json) {
+                out.jsonLine(failure(e, container, rootfs != null ? rootfs.toString()
+                        : positional.isEmpty() ? null : positional.get(0)));
+            }
+            throw e;
+        }
+        if (json) {
+            out.jsonLine(result(container.record().name(), container.record().image(), status, 0, null,
+                    container.notHonoured()));
+        }
+        return status;
+    }
+
+    private int runContainer(Output out) throws Exception {
+        if (run.tty && !Terminal.stdinIsTerminal()) {
+            // docker's words; runc's own console needs the terminal on krgo's standard input
+            throw new UsageException("the input device is not a TTY (run -t needs a terminal on standard input)");
         }
         List<String> args = new ArrayList<>(positional);
         Reference image = null;
@@ -102,21 +131,56 @@ final class RunCommand implements Callable<Integer> {
                         creds.contains(":") ? creds : creds + ":" + RegistryFlags.readPasswordLine(System.in)));
         RunRequest request = new RunRequest(image, rootfs, platform == null ? Platform.host() : Platform.parse(platform),
                 policy, registry, run.toOptions(args), runtime);
-        Output out = Output.forStdout(true);
-        Container c;
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
-            c = krgo.createContainer(request, StateDir.fromEnvironment(System.getenv()),
+            container = krgo.createContainer(request, StateDir.fromEnvironment(System.getenv()),
                     io.krgo.rootfs.ProgressListener.NONE, out::warn);
         }
+        Container c = container;
         try {
             forwardSignals(c, Duration.ofSeconds(stopTimeout));
-            c.start(interactive);
+            c.start(interactive || run.tty); // with -t the runtime copies the terminal's input to the container's
             return c.waitFor();
         } finally {
             if (rm) {
                 c.remove();
             }
         }
+    }
+
+    /**
+     * {@code --json}'s line: {@code exitCode} is krgo's (the container's, or 125/126/127 when it did not
+     * start), {@code krgoExitCode} the code of krgo's own failure (its usual exit code: 2 not found, 3
+     * authentication, ...), 0 when krgo did not fail.
+     */
+    private static Map<String, Object> result(String name, String image, int exitCode, int krgoExitCode,
+                                              Map<String, Object> error, List<String> notHonoured) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("image", image);
+        m.put("exitCode", exitCode);
+        m.put("krgoExitCode", krgoExitCode);
+        m.put("error", error);
+        m.put("notHonoured", notHonoured);
+        return m;
+    }
+
+    private static Map<String, Object> failure(Exception e, Container c, String image) {
+        KrgoException k = ExitCodes.map(e);
+        Map<String, Object> error = new LinkedHashMap<>();
+        int code;
+        if (k == null) {
+            code = e instanceof InterruptedException ? ExitCodes.INTERRUPTED : ExitCodes.INTERNAL;
+            error.put("kind", e instanceof InterruptedException ? "interrupted" : "internal");
+            error.put("message", String.valueOf(e.getMessage()));
+        } else {
+            code = k.exitCode();
+            error.put("kind", ExitCodes.kind(k));
+            error.put("message", ExitCodes.oneLine(k.getMessage()));
+        }
+        // as ExitCodes.handleExecutionException decides krgo's exit code
+        int exit = k == null || k instanceof io.krgo.error.ExecException ? code : ExitCodes.RUN_FAILED;
+        return result(c == null ? null : c.record().name(), image, exit, code, error,
+                c == null ? List.of() : c.notHonoured());
     }
 
     /**

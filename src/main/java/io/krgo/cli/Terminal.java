@@ -1,8 +1,11 @@
 package io.krgo.cli;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+
 import java.io.Console;
 
-/** Whether standard output is an interactive terminal, on every JDK krgo runs on. */
+/** Whether standard output (or input) is an interactive terminal, on every JDK krgo runs on. */
 final class Terminal {
     private Terminal() {
     }
@@ -20,5 +23,17 @@ final class Terminal {
         } catch (ReflectiveOperationException e) {
             return false;
         }
+    }
+
+    private interface LibC extends Library {
+        int isatty(int fd);
+    }
+
+    /**
+     * Whether standard input is a terminal (isatty(0)): {@code run -t} hands it to the runtime, which copies
+     * it to the container's terminal. System.console() cannot tell: it also wants standard output to be one.
+     */
+    static boolean stdinIsTerminal() {
+        return Native.load("c", LibC.class).isatty(0) == 1;
     }
 }

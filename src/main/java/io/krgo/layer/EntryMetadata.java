@@ -91,8 +91,17 @@ final class EntryMetadata {
         int gid = (int) e.gid();
         if (privileged) {
             if (!created || uid != 0 || gid != 0) {
-                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+                try {
+                    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+                } catch (java.nio.file.FileSystemException refused) {
+                    // EINVAL: root of a user namespace (rootless krgo run) that does not map this id
+                    String unmapped = NamespaceIds.unmapped(uid, gid);
+                    if (unmapped != null) {
+                        throw new IOException(unmapped + " (owner of " + p + ")", refused);
+                    }
+                    throw refused;
+                }
             }
             return;
         }

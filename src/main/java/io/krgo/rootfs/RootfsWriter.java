@@ -40,9 +40,20 @@ public final class RootfsWriter {
     /** How far (bytes of uncompressed tar) a layer may be inflated ahead of its turn: bounds the spool's disk use. */
     private static final long SPOOL_AHEAD = 8 * LayerSpool.SEGMENT;
     private final BlobStore store;
+    private final io.krgo.store.StoreRoots roots;
+
+    /** The blobs a rootfs of {@code image} references in the store: manifest, config, layers. */
+    private static List<Digest> blobsOf(Image image) {
+        List<Digest> blobs = new ArrayList<>();
+        blobs.add(image.descriptor().parsedDigest());
+        blobs.add(image.manifest().config().parsedDigest());
+        image.layers().forEach(l -> blobs.add(l.descriptor().parsedDigest()));
+        return blobs;
+    }
 
     public RootfsWriter(BlobStore store) {
         this.store = store;
+        this.roots = new io.krgo.store.StoreRoots(store);
     }
 
     /** {@link #write(Image, String, Path, RootfsOptions, LayerListener, ProgressListener)} without a reference. */
@@ -73,11 +84,13 @@ public final class RootfsWriter {
             boolean same = ImageRecord.read(layout.imageJson())
                     .map(r -> manifestDigest.toString().equals(r.manifestDigest())).orElse(false);
             if (same) {
+                roots.register(target, manifestDigest, blobsOf(image)); // also roots a rootfs pulled before roots existed
                 return new PullResult(manifestDigest, true, image.layers().size(), 0, 0, List.of());
             }
             throw new FilesystemException(target + " is not empty (use --force to replace it)");
         }
 
+        AutoCloseable pending = roots.pending(manifestDigest, blobsOf(image)); // no prune collects them under us
         Path staging = layout.newStagingDir();
         // On SIGTERM/SIGINT the JVM runs this hook while the pull goes on: first stop the pull's writing (an
         // interrupt; the finally below waits for its threads), then remove the staging directory. Deleting
@@ -166,6 +179,7 @@ public final class RootfsWriter {
 
             moveIntoPlace(rootfs, target);
             replaceMeta(layout, meta);
+            roots.register(target, manifestDigest, blobsOf(image));
             if (listener != null) {
                 listener.pullFinished(target);
             }
@@ -201,6 +215,11 @@ public final class RootfsWriter {
             pool.shutdownNow();
             awaitDownloadsStopped(pool);
             Trees.deleteQuietly(staging);
+            try {
+                pending.close();
+            } catch (Exception e) {
+                // a pending root of a gone process stops counting anyway
+            }
             stopped.countDown();
             if (interrupted) {
                 Thread.currentThread().interrupt();

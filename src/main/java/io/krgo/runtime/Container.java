@@ -5,6 +5,7 @@ import io.krgo.error.FilesystemException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A created container: start it, wait for it, signal it, stop it (StopSignal, then SIGKILL after a
@@ -14,12 +15,22 @@ public final class Container {
     private final ContainerRecord record;
     private final Path dir;
     private final OciRuntime runtime;
+    private final List<String> notHonoured;
+    /** Rootless: the user namespace the runtime runs in (and removal happens in); null as root. */
+    private final UserNamespace userns;
     private Process process;
 
-    Container(ContainerRecord record, Path dir, OciRuntime runtime) {
+    Container(ContainerRecord record, Path dir, OciRuntime runtime, List<String> notHonoured, UserNamespace userns) {
         this.record = record;
         this.dir = dir;
         this.runtime = runtime;
+        this.notHonoured = List.copyOf(notHonoured);
+        this.userns = userns;
+    }
+
+    /** What of the image config the OCI runtime cannot honour (also warned about when it was created). */
+    public List<String> notHonoured() {
+        return notHonoured;
     }
 
     public ContainerRecord record() {
@@ -32,7 +43,16 @@ public final class Container {
 
     /** Starts the container's process; standard output and error pass through, standard input only with {@code stdin}. */
     public void start(boolean stdin) {
-        process = runtime.start(dir, record.name(), stdin);
+        if (userns == null) {
+            process = runtime.start(dir, record.name(), stdin);
+        } else if (record.overlay()) {
+            // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
+            String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work"));
+            process = runtime.start(dir, record.name(), stdin,
+                    cmd -> userns.withOverlay(options, Path.of(record.rootfs()), cmd));
+        } else {
+            process = runtime.start(dir, record.name(), stdin, cmd -> userns.command(cmd, false));
+        }
     }
 
     /** Waits for the process; returns its exit status. */
@@ -72,11 +92,17 @@ public final class Container {
 
     /** Removes the runtime's state, the overlay mount and the container directory ({@code -r DIR} stays). */
     public void remove() {
-        remove(runtime, record, dir);
+        remove(runtime, record, dir, userns);
     }
 
-    static void remove(OciRuntime runtime, ContainerRecord record, Path dir) {
+    static void remove(OciRuntime runtime, ContainerRecord record, Path dir, UserNamespace userns) {
         runtime.delete(record.name());
+        if (userns != null) {
+            // Rootless: the overlay was mounted in the runtime's own mount namespace, gone with it; the
+            // upper directory holds files of subordinate ids that only the namespace's root can delete.
+            userns.delete(dir);
+            return;
+        }
         Overlay.unmount(dir.resolve("rootfs"));
         if (Overlay.isMountPoint(dir.resolve("rootfs"))) {
             throw new FilesystemException("cannot unmount " + dir.resolve("rootfs") + "; container directory kept");

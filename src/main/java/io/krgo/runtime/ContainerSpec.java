@@ -38,4 +38,9 @@ public record ContainerSpec(List<String> args, List<String> env, String cwd, Con
         return null;
     }
 
+    /** This spec with the process as root (0:0, no supplementary groups): a user namespace that maps only root. */
+    public ContainerSpec asRoot() {
+        return new ContainerSpec(args, env, cwd, new ContainerUser(0, 0, List.of(), user.name(), user.home()), hostname,
+                annotations, stopSignal, notHonoured);
+    }
 }

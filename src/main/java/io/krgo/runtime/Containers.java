@@ -27,9 +27,22 @@ public final class Containers {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
 
     private final StateDir state;
+    /** Rootless: the caller's user namespace, in which containers run and their files are removed; null as root. */
+    private final UserNamespace userns;
 
+    /** The containers of this process's user: in its user namespace unless it is root. */
     public Containers(StateDir state) {
+        this(state, io.krgo.layer.ApplyOptions.isRoot() ? null : UserNamespace.forThisProcess());
+    }
+
+    public Containers(StateDir state, UserNamespace userns) {
         this.state = state;
+        this.userns = userns;
+    }
+
+    /** The user namespace containers run in, or null as root. */
+    public UserNamespace userNamespace() {
+        return userns;
     }
 
     /** A container as {@code ps} shows it: its record and the runtime's status (running, stopped, gone). */
@@ -53,6 +66,17 @@ public final class Containers {
             throw new UsageException("invalid container name '" + name + "': letters, digits, _ . - only");
         }
         Path dir = state.container(name);
+        // -r DIR: the rootfs of the user's own pull, all its files the user's: only the caller is mapped, so DIR
+        // never gets files of subordinate ids that the user could not delete
+        UserNamespace ns = userns == null ? null : inPlace ? new UserNamespace(userns.mapping().callerOnly()) : userns;
+        if (ns != null) {
+            ns.check();
+            if (!inPlace && !ns.mapping().hasRanges()) {
+                warn.accept("no subordinate ids for " + userns.mapping().user() + " in /etc/subuid and /etc/subgid:"
+                        + " the container maps only you, so every owner in it collapses to root and it runs as root"
+                        + " (usermod --add-subuids/--add-subgids gives ranges)");
+            }
+        }
         try {
             Files.createDirectories(state.containers());
             Files.createDirectory(dir);
@@ -64,14 +88,24 @@ public final class Containers {
         try {
             Path root = inPlace ? imageRootfs : dir.resolve("rootfs");
             boolean overlay = false;
-            if (!inPlace) {
+            if (!inPlace && ns == null) {
                 overlay = Overlay.mount(imageRootfs, dir.resolve("upper"), dir.resolve("work"), root);
                 if (!overlay) {
                     warn.accept("overlayfs cannot be mounted here; the container gets a copy of the image");
                     Overlay.copy(imageRootfs, root);
                 }
+            } else if (!inPlace) {
+                overlay = rootlessOverlay(ns, imageRootfs, dir, root, warn);
             }
-            RuntimeConfigs.Result r = configs.writeBundle(imageRootfs, root, dir, options.withName(name));
+            RuntimeConfigs.Result r = (ns == null ? configs : configs.rootless(ns.mapping()))
+                    .writeBundle(imageRootfs, root, dir, options.withName(name));
+            if (ns != null) {
+                checkMapped(ns.mapping(), r.spec().user());
+                if (inPlace && r.spec().user().uid() != 0) {
+                    warn.accept("run -r DIR without root maps only you (DIR's files are yours, root inside): the"
+                            + " container runs as root, not as uid " + r.spec().user().uid());
+                }
+            }
             if (!r.notHonoured().isEmpty()) {
                 warn.accept("not honoured by oci: " + String.join("; ", r.notHonoured()));
             }
@@ -80,16 +114,63 @@ public final class Containers {
                     root.toString(), overlay, r.spec().stopSignal(), runtime.binary().toString(),
                     Instant.now().toString(), ProcessHandle.current().pid());
             record.write(dir);
-            return new Container(record, dir, runtime);
+            return new Container(record, dir, runtimeOf(record), r.notHonoured(), ns);
         } catch (IOException e) {
-            Overlay.unmount(dir.resolve("rootfs"));
-            Trees.deleteQuietly(dir);
+            discard(dir);
             throw new FilesystemException("cannot create container " + name + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            Overlay.unmount(dir.resolve("rootfs"));
-            Trees.deleteQuietly(dir);
+            discard(dir);
             throw e;
         }
+    }
+
+    /**
+     * Rootless: whether the overlay can be mounted in the user namespace (it is mounted for real when the
+     * container starts, in the runtime's mount namespace); else a copy made inside the namespace, so the
+     * subordinate owners stay.
+     */
+    private static boolean rootlessOverlay(UserNamespace userns, Path imageRootfs, Path dir, Path root,
+                                           Consumer<String> warn) throws IOException {
+        Overlay.createDirs(dir.resolve("upper"), dir.resolve("work"), root);
+        if (userns.canMountOverlay(Overlay.options(imageRootfs, dir.resolve("upper"), dir.resolve("work")), root)) {
+            return true;
+        }
+        warn.accept("overlayfs cannot be mounted in the user namespace here; the container gets a copy of the image");
+        Files.delete(root);
+        userns.copy(imageRootfs, root);
+        return false;
+    }
+
+    /** runc's "cannot set uid to unmapped user", said before starting and with the ranges. */
+    private static void checkMapped(IdMapping m, ContainerUser user) {
+        if (!m.hasRanges()) {
+            return; // the process runs as root (RuntimeConfigs.rootless)
+        }
+        List<Long> gids = new ArrayList<>(List.of(user.gid()));
+        user.additionalGids().forEach(g -> gids.add(g));
+        if (user.uid() > m.maxUid()) {
+            throw new UsageException("the container's user uid " + user.uid() + " is beyond the ids mapped for you: "
+                    + m.describe());
+        }
+        for (long g : gids) {
+            if (g > m.maxGid()) {
+                throw new UsageException("the container's user gid " + g + " is beyond the ids mapped for you: "
+                        + m.describe());
+            }
+        }
+    }
+
+    private void discard(Path dir) {
+        if (userns != null) {
+            try {
+                userns.delete(dir);
+            } catch (RuntimeException e) {
+                Trees.deleteQuietly(dir);
+            }
+            return;
+        }
+        Overlay.unmount(dir.resolve("rootfs"));
+        Trees.deleteQuietly(dir);
     }
 
     public List<Listed> list() {
@@ -133,7 +214,7 @@ public final class Containers {
             }
             Container.stop(runtime, r, Duration.ZERO);
         }
-        Container.remove(runtime, r, state.container(name));
+        Container.remove(runtime, r, state.container(name), userns);
     }
 
     /**
@@ -151,14 +232,14 @@ public final class Containers {
                 }
                 continue;
             }
-            Container.remove(runtimeOf(l.record()), l.record(), state.container(l.record().name()));
+            Container.remove(runtimeOf(l.record()), l.record(), state.container(l.record().name()), userns);
             containers.add(l.record().name());
         }
         List<String> images = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state.images())) {
             for (Path d : ds) {
                 if (!d.getFileName().toString().startsWith(".") && !used.contains(d.getFileName().toString())) {
-                    Trees.deleteQuietly(d);
+                    delete(d);
                     images.add(d.getFileName().toString());
                 }
             }
@@ -184,7 +265,18 @@ public final class Containers {
         return started.isPresent() && started.get().isAfter(Instant.parse(r.created()).plusSeconds(60));
     }
 
-    private static OciRuntime runtimeOf(ContainerRecord r) {
-        return new OciRuntime(Path.of(r.runtime()));
+    /** Removes what the containers' user may own through subordinate ids (in the namespace when rootless). */
+    private void delete(Path p) {
+        if (userns == null) {
+            Trees.deleteQuietly(p);
+        } else {
+            userns.delete(p);
+        }
+    }
+
+    /** Rootless runtimes keep their state in krgo's state directory ({@code runc/}), as root the runtime's default. */
+    private OciRuntime runtimeOf(ContainerRecord r) {
+        OciRuntime runtime = new OciRuntime(Path.of(r.runtime()));
+        return userns == null ? runtime : runtime.withRoot(state.root().resolve("runc"));
     }
 }

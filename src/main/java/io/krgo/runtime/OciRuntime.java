@@ -11,8 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete. */
-public record OciRuntime(Path binary) {
+/**
+ * An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete.
+ *
+ * @param binary the runtime
+ * @param root   the runtime's state directory ({@code --root}), or null for its default (rootless runs keep
+ *               it in krgo's state directory: inside the user namespace runc would take {@code /run/runc})
+ */
+public record OciRuntime(Path binary, Path root) {
+    public OciRuntime(Path binary) {
+        this(binary, null);
+    }
+
+    public OciRuntime withRoot(Path stateRoot) {
+        return new OciRuntime(binary, stateRoot);
+    }
+
     /**
      * {@code choice} runc, crun or a path; null: runc, then crun, on the PATH.
      *
@@ -39,9 +53,41 @@ public record OciRuntime(Path binary) {
                 + " runc (or crun)");
     }
 
+    /**
+     * The command line that runs the runtime with {@code args}. crun 1.8 refuses every container on a host
+     * with hybrid cgroups whose cgroup v2 hierarchy has a controller ("cgroups in hybrid mode not
+     * supported, drop all controllers from cgroupv2"), before it looks at config.json or its
+     * --cgroup-manager option. It works in legacy (v1) mode, which it chooses when the v2 hierarchy is not
+     * mounted: so, as root on such a host, crun runs in a mount namespace of its own without it (the host's
+     * mounts are untouched; the container's cgroups are then v1 only, as runc's are here).
+     */
+    List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        boolean crun = binary.getFileName().toString().equals("crun");
+        if (crun && HybridCgroups.v2HasControllers()) {
+            cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "umount " + HybridCgroups.V2_MOUNT + " && exec \"$0\" \"$@\""));
+        }
+        cmd.add(binary.toString());
+        if (root != null) {
+            cmd.addAll(List.of("--root", root.toString()));
+        } else if (crun && HybridCgroups.isRoot()) {
+            // crun keeps its state under $XDG_RUNTIME_DIR/crun whenever that is set, even as root: krgo
+            // processes with different environments (a shell, sudo, CI) would not see each other's containers
+            cmd.addAll(List.of("--root", "/run/crun"));
+        }
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
     public Process start(Path bundle, String id, boolean stdin) {
-        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "-b", bundle.toString(), id)
+        return start(bundle, id, stdin, cmd -> cmd);
+    }
+
+    /** As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} (a user namespace). */
+    public Process start(Path bundle, String id, boolean stdin, java.util.function.UnaryOperator<List<String>> wrap) {
+        ProcessBuilder pb = new ProcessBuilder(wrap.apply(command("run", "-b", bundle.toString(), id)))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         try {
@@ -80,9 +126,7 @@ public record OciRuntime(Path binary) {
     }
 
     private Out quiet(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(binary.toString());
-        cmd.addAll(List.of(args));
+        List<String> cmd = command(args);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

@@ -29,9 +29,11 @@ final class OciSpec {
      * @param rootPath {@code root.path}: relative to the bundle, or absolute
      * @param seccomp  the {@code linux.seccomp} section, or null for none (unconfined)
      * @param binds    host files mounted into the container (destination → source, read-only)
+     * @param rootless the mapping of the user namespace the runtime runs in, or null as root
+     * @param ownUserns the config makes that user namespace itself (only the caller mapped: runc writes it)
      */
     static ObjectNode build(ContainerSpec spec, RunOptions options, String rootPath, List<String> caps,
-                            ObjectNode seccomp, Map<String, String> binds) {
+                            ObjectNode seccomp, Map<String, String> binds, IdMapping rootless, boolean ownUserns) {
         ObjectNode c = Json.MAPPER.createObjectNode();
         c.put("ociVersion", "1.0.2");
         ObjectNode process = c.putObject("process");
@@ -58,9 +60,21 @@ final class OciSpec {
         ArrayNode mounts = c.putArray("mounts");
         mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
         mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
-        mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                "mode=0620", "gid=5");
-        mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        if (rootless != null && rootless.maxGid() < 5) {
+            // gid 5 (tty) is not mapped: devpts refuses it
+            mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                    "mode=0620");
+        } else {
+            mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+                    "mode=0620", "gid=5");
+        }
+        if (rootless != null && options.network() == RunOptions.Network.HOST) {
+            // sysfs may only be mounted by the user namespace that owns the network namespace: the host's
+            // is not ours, so the host's /sys is bound read-only (as runc spec --rootless does)
+            mount(mounts, "/sys", "none", "/sys", "rbind", "nosuid", "noexec", "nodev", "ro");
+        } else {
+            mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        }
         mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
         mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
@@ -83,6 +97,15 @@ final class OciSpec {
         }
         if (options.network() == RunOptions.Network.NONE) {
             namespaces.addObject().put("type", "network");
+        }
+        if (rootless != null && ownUserns) {
+            namespaces.addObject().put("type", "user");
+            for (String kind : List.of("uidMappings", "gidMappings")) {
+                ObjectNode m = linux.putArray(kind).addObject();
+                m.put("containerID", 0);
+                m.put("hostID", kind.equals("uidMappings") ? rootless.uid() : rootless.gid());
+                m.put("size", 1);
+            }
         }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);

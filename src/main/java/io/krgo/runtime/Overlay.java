@@ -21,6 +21,12 @@ final class Overlay {
 
     /** Mounts the overlay at {@code merged}; false when the kernel refused (then nothing is mounted). */
     static boolean mount(Path lower, Path upper, Path work, Path merged) {
+        createDirs(upper, work, merged);
+        return run(List.of("mount", "-t", "overlay", "overlay", "-o", options(lower, upper, work), merged.toString())) == 0;
+    }
+
+    /** Creates the overlay's directories. */
+    static void createDirs(Path upper, Path work, Path merged) {
         try {
             Files.createDirectories(upper);
             Files.createDirectories(work);
@@ -28,8 +34,11 @@ final class Overlay {
         } catch (IOException e) {
             throw new FilesystemException("cannot create " + merged + ": " + e.getMessage(), e);
         }
-        String options = "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
-        return run(List.of("mount", "-t", "overlay", "overlay", "-o", options, merged.toString())) == 0;
+    }
+
+    /** The overlay's mount options (paths escaped). */
+    static String options(Path lower, Path upper, Path work) {
+        return "lowerdir=" + escape(lower) + ",upperdir=" + escape(upper) + ",workdir=" + escape(work);
     }
 
     /** Copies {@code lower} to {@code merged} (cp -a keeps owners, modes, links, xattrs). */

@@ -41,6 +41,10 @@ public final class RuntimeConfigs {
     private final BlobStore store;
     private final Map<String, String> hostEnv;
     private final String hostName;
+    /** The user namespace's mapping for a rootless config, or null for root. */
+    private final IdMapping rootless;
+    /** Whether the config makes the user namespace itself (runc's rootless mode), else the runtime runs in it. */
+    private final boolean ownNamespace;
 
     /**
      * @param store    consulted only for a rootfs pulled before krgo recorded the config's bytes; may be null
@@ -48,9 +52,35 @@ public final class RuntimeConfigs {
      * @param hostName the host's name
      */
     public RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName) {
+        this(store, hostEnv, hostName, null, false);
+    }
+
+    private RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName, IdMapping rootless,
+                           boolean ownNamespace) {
         this.store = store;
         this.hostEnv = Map.copyOf(hostEnv);
         this.hostName = hostName;
+        this.rootless = rootless;
+        this.ownNamespace = ownNamespace;
+    }
+
+    /**
+     * OCI configs for a runtime started inside a user namespace with {@code mapping} (as {@code krgo run}
+     * without root does): no user namespace of its own, {@code /sys} bound from the host when it shares the
+     * host's network, and, with no subordinate ranges, the process as root (0:0, the only id mapped).
+     */
+    public RuntimeConfigs rootless(IdMapping mapping) {
+        return new RuntimeConfigs(store, hostEnv, hostName, mapping, false);
+    }
+
+    /**
+     * OCI configs that a user without root starts with {@code runc} directly ({@code krgo config},
+     * {@code pull --bundle}): the config's own user namespace maps only the caller (as root), which runc
+     * writes itself; every file of the user's pull is the user's, so the process runs as root in it.
+     */
+    public RuntimeConfigs rootlessBundle(long uid, long gid) {
+        return new RuntimeConfigs(store, hostEnv, hostName, new IdMapping(Long.toString(uid), uid, gid, List.of(),
+                List.of()), true);
     }
 
     /** The system's environment and host name. */
@@ -132,7 +162,8 @@ public final class RuntimeConfigs {
                 ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
                         ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
                 Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
-                yield pretty(OciSpec.build(spec, options, rootPath, caps, seccomp, binds));
+                yield pretty(OciSpec.build(rootless != null && !rootless.hasRanges() ? spec.asRoot() : spec, options,
+                        rootPath, caps, seccomp, binds, rootless, ownNamespace));
             }
             case NSPAWN -> NspawnSettings.render(spec, options, caps, userSpec, new RootfsFiles(layout.dir()),
                     notHonoured).getBytes(StandardCharsets.UTF_8);

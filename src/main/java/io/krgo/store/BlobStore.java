@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * Beside them, {@code ROOT/diffids/ALGO/HEX} remembers what a layer blob was verified to decompress to.
  */
 public final class BlobStore {
+    /** Where writers' leases are (see {@link #takeLease}). */
+    public static final String LEASES = "leases";
     private static final String TEMP_MARK = ".krgo-";
     private static final Pattern TEMP_NAME = Pattern.compile("[0-9a-z]+\\.krgo-([0-9]{1,18})-[^/]+\\.part");
 
@@ -145,6 +147,7 @@ public final class BlobStore {
         Path dir = root.resolve("tmp");
         Files.createDirectories(dir);
         if (swept.compareAndSet(false, true)) {
+            takeLease();
             removeAbandonedTempFiles(dir);
         }
         return Files.createTempFile(dir, (digest == null ? "blob" : digest.hex().substring(0, 12))
@@ -152,17 +155,47 @@ public final class BlobStore {
     }
 
     /**
+     * Marks this process as a writer of the store, before its first blob: {@code leases/krgo-PID-RANDOM.lease}.
+     * A blob written after the lease of a process that still runs may not be registered by a root yet (a
+     * commit between its layer and its manifest, a push between storing and uploading a layer), so
+     * {@code krgo prune} keeps it. The file stays after the process (krgo ends with halt()); a prune removes it
+     * once process PID is gone.
+     */
+    private void takeLease() {
+        try {
+            Path leases = root.resolve(LEASES);
+            Files.createDirectories(leases);
+            Files.createTempFile(leases, "krgo-" + OwnerProcess.currentPid() + "-", ".lease");
+            StoreRoots.markRecording(root.resolve(StoreRoots.DIR)); // before this krgo's first blob
+        } catch (IOException | RuntimeException e) {
+            // without a lease a concurrent prune may collect a blob not registered yet; it is downloaded again
+        }
+    }
+
+    /**
      * Deletes the temp files that a writer killed before it could clean up (SIGKILL, as CI cancels jobs) left in
      * {@code tmp/}: those whose owning process is gone. A live owner's (a concurrent pull) are kept, and so is
      * every name this code did not make. Best effort: a leftover costs only space, never a pull.
      */
-    private static void removeAbandonedTempFiles(Path dir) {
+    static void removeAbandonedTempFiles(Path dir) {
+        removeAbandonedTempFiles(dir, (n, b) -> { });
+    }
+
+    /** Removes the temp files of writers that are gone (as the first write does), telling {@code removed} each one's size. */
+    public void removeAbandonedTempFiles(java.util.function.ObjLongConsumer<Path> removed) {
+        removeAbandonedTempFiles(root.resolve("tmp"), removed);
+    }
+
+    private static void removeAbandonedTempFiles(Path dir, java.util.function.ObjLongConsumer<Path> removed) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + TEMP_MARK + "*.part")) {
             for (Path p : ds) {
                 Matcher m = TEMP_NAME.matcher(p.getFileName().toString());
                 try {
                     if (m.matches() && OwnerProcess.isGone(Long.parseLong(m.group(1)), p)) {
-                        Files.deleteIfExists(p);
+                        long size = Files.size(p);
+                        if (Files.deleteIfExists(p)) {
+                            removed.accept(p, size);
+                        }
                     }
                 } catch (IOException | NumberFormatException skipped) {
                     // gone meanwhile, or not ours after all

@@ -17,8 +17,9 @@ class PipelineTrainingTest {
     @Test
     void everyTrainingCommandSucceeds() throws Exception {
         List<Integer> codes = PipelineTraining.run(work);
-        assertThat(codes).as("exit codes of pull, re-pull, pull --force, pull -g, commit, push, push zstd, inspect, digest")
-                .hasSize(9).containsOnly(0);
+        assertThat(codes).as("exit codes of pull, re-pull, pull --force, pull -g, commit, push, push zstd, inspect, digest,"
+                + " config, ps, prune").hasSize(12).containsOnly(0);
+        assertThat(work.resolve("config.json")).content().contains("\"/bin/true\"", "\"A=1\"");
         assertThat(work.resolve("plain/usr/lib/libtraining.so")).hasContent("not really a library");
         assertThat(work.resolve("plain/usr/share/doc/f1.txt")).doesNotExist();
         assertThat(work.resolve("plain/var/cache/old")).doesNotExist();

@@ -55,11 +55,19 @@ public final class RootlessUser implements AutoCloseable {
 
     /** Runs {@code command} as the user; never fails by itself (check the exit code). */
     public Tools.Result run(List<String> command) {
+        return Tools.runAllowingFailure(as(command), Map.of());
+    }
+
+    /**
+     * {@code command} as the user, for a ProcessBuilder (setpriv and env exec it: the process started is the
+     * command itself, so signals sent to it reach the command).
+     */
+    public List<String> as(List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--init-groups",
                 "env", "HOME=" + home, "USER=" + name, "LOGNAME=" + name, "KRGO_CACHE=" + home.resolve("cache"),
                 "XDG_CACHE_HOME=" + home.resolve(".cache"), "TMPDIR=" + tmp()));
         cmd.addAll(command);
-        return Tools.runAllowingFailure(cmd, Map.of());
+        return cmd;
     }
 
     /** Runs {@code command} as the user and fails the test unless it exits 0; returns stdout. */
@@ -74,13 +82,50 @@ public final class RootlessUser implements AutoCloseable {
 
     /** The krgo CLI as the user, in a JVM of its own. */
     public Tools.Result krgo(String... args) {
+        return run(krgoCommand(args));
+    }
+
+    /** The krgo CLI's command line (without the setpriv prefix of {@link #as}). */
+    public List<String> krgoCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp(),
                 // Short runs on a busy machine: C1 only and the serial collector start fastest.
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(),
                 "io.krgo.cli.Main"));
         cmd.addAll(List.of(args));
-        return run(cmd);
+        return cmd;
+    }
+
+    /** The first host id of the user's range in {@code /etc/subuid} (useradd gives one). */
+    public long subuidStart() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/subuid"))) {
+                String[] f = line.split(":");
+                if (f.length == 3 && f[0].equals(name)) {
+                    return Long.parseLong(f[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new AssertionError(name + " has no range in /etc/subuid (useradd should have given one)");
+    }
+
+    /** Takes the user's subordinate ranges away ({@code usermod --del-subuids/--del-subgids}). */
+    public void dropSubordinateIds() {
+        for (String[] kind : new String[][] {{"/etc/subuid", "--del-subuids"}, {"/etc/subgid", "--del-subgids"}}) {
+            try {
+                for (String line : Files.readAllLines(Path.of(kind[0]))) {
+                    String[] f = line.split(":");
+                    if (f.length == 3 && f[0].equals(name)) {
+                        long start = Long.parseLong(f[1]);
+                        Tools.run(List.of("usermod", kind[1], start + "-" + (start + Long.parseLong(f[2]) - 1), name));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** Makes {@code path} (recursively) the user's, e.g. an OCI layout that root copied into its home. */

@@ -1,0 +1,92 @@
+package io.krgo.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.krgo.image.Json;
+import io.krgo.testing.KrgoCli;
+import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code krgo run --json}: one JSON line after the container's output, with krgo's own code when it failed. */
+class RunJsonTest {
+    @TempDir
+    static Path tmp;
+    static RegistryHarness registry;
+    static String image;
+    static Path home;
+    static Map<String, String> env;
+
+    @BeforeAll
+    static void pushImage() {
+        Tools.require("runc", "runc");
+        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
+        BusyboxImage.push(registry, tmp, "test/json:1");
+        image = registry.host() + "/test/json:1";
+        home = tmp.resolve("home");
+        env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    private static JsonNode lastLine(KrgoCli.Result r) {
+        List<String> lines = r.stdout().lines().toList();
+        assertThat(lines).as(r.stderr()).isNotEmpty();
+        try {
+            return Json.MAPPER.readTree(lines.get(lines.size() - 1));
+        } catch (java.io.IOException e) {
+            throw new AssertionError("last line is not JSON: " + r.stdout(), e);
+        }
+    }
+
+    @Test
+    void theContainersStatusAndWhatIsNotHonoured() {
+        KrgoCli.Result r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "--name", "j1", "-e", "EXIT_CODE=42",
+                image);
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(42);
+        assertThat(r.stdout()).startsWith("args:a b c\n"); // the container's output comes first
+        JsonNode j = lastLine(r);
+        assertThat(j.get("name").asText()).isEqualTo("j1");
+        assertThat(j.get("image").asText()).isEqualTo(image);
+        assertThat(j.get("exitCode").asInt()).isEqualTo(42);
+        assertThat(j.get("krgoExitCode").asInt()).isZero();
+        assertThat(j.get("error").isNull()).isTrue();
+        assertThat(j.get("notHonoured").toString()).contains("ExposedPorts (8080/tcp", "Volumes (/data");
+    }
+
+    @Test
+    void krgosOwnFailureCarriesItsCodeAndKind() {
+        KrgoCli.Result r = KrgoCli.run(home, env, null, "run", "--rm", "--json", registry.host() + "/test/absent:1");
+        assertThat(r.exitCode()).isEqualTo(125);
+        JsonNode j = lastLine(r);
+        assertThat(j.get("exitCode").asInt()).isEqualTo(125);
+        assertThat(j.get("krgoExitCode").asInt()).isEqualTo(2);
+        assertThat(j.get("error").get("kind").asText()).isEqualTo("not found");
+        assertThat(j.get("error").get("message").asText()).contains("not found");
+        assertThat(j.get("name").isNull()).isTrue();
+
+        r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "--entrypoint", "nothere", image);
+        assertThat(r.exitCode()).isEqualTo(127);
+        j = lastLine(r);
+        assertThat(j.get("exitCode").asInt()).isEqualTo(127);
+        assertThat(j.get("krgoExitCode").asInt()).isEqualTo(127);
+        assertThat(j.get("error").get("kind").asText()).isEqualTo("command not found");
+
+        r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "-u", "nobody", image);
+        assertThat(r.exitCode()).isEqualTo(125);
+        j = lastLine(r);
+        assertThat(j.get("krgoExitCode").asInt()).isEqualTo(2);
+        assertThat(j.get("error").get("message").asText()).contains("user 'nobody' not found");
+    }
+}

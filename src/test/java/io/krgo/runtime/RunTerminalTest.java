@@ -1,0 +1,93 @@
+package io.krgo.runtime;
+
+import io.krgo.testing.KrgoCli;
+import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code krgo run -t} under a real pseudo-terminal ({@code script(1)}, package bsdutils): the container's
+ * standard streams are a terminal of its own, its size is the outer terminal's and follows a resize.
+ */
+class RunTerminalTest {
+    @TempDir
+    static Path tmp;
+    static RegistryHarness registry;
+    static String image;
+    static Path home;
+    static Map<String, String> env;
+
+    @BeforeAll
+    static void pushImage() {
+        Tools.require("runc", "runc");
+        Tools.require("script", "bsdutils");
+        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
+        BusyboxImage.push(registry, tmp, "test/tty:1");
+        image = registry.host() + "/test/tty:1";
+        home = tmp.resolve("home");
+        env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** Runs {@code shell} under script(1), a new pseudo-terminal; returns what the terminal showed. */
+    private static Tools.Result underPty(String shell) throws IOException {
+        Path sh = tmp.resolve("pty-" + System.nanoTime() + ".sh");
+        Files.writeString(sh, shell);
+        return Tools.runAllowingFailure(List.of("script", "-qec", "sh " + sh, "/dev/null"),
+                Map.of("KRGO_STATE", env.get("KRGO_STATE"), "KRGO_CACHE", home.resolve("cache").toString(),
+                        "HOME", home.toString()));
+    }
+
+    private static String krgoCommand(String... args) {
+        List<String> cmd = KrgoCli.javaCommand(args);
+        cmd.add(1, "-Duser.home=" + home);
+        return cmd.stream().map(RunTerminalTest::quote).collect(Collectors.joining(" "));
+    }
+
+    @Test
+    void theContainerGetsATerminalThatFollowsAResize() throws IOException {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        // The container prints its terminal and size, says it is ready, then waits (at most 60 s) for the size
+        // to change; the outer shell resizes its terminal once the container is ready.
+        String inner = "tty; stty size; touch /shared/ready; i=0; while [ \"$(stty size)\" = \"40 100\" ]"
+                + " && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; stty size; exit 7";
+        Tools.Result r = underPty("stty rows 40 cols 100\n"
+                + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " stty rows 30 cols 90 </dev/tty) &\n"
+                + krgoCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh", image,
+                "-c", inner) + "\n"
+                + "echo \"krgo exit $?\"\n");
+        String shown = r.stdout().replace("\r", "");
+        // script(1) may show a ^@ before the first line
+        assertThat(shown).as(r.stderr()).containsPattern("/dev/pts/[0-9]+\n");
+        assertThat(shown).contains("40 100\n30 90\n", "krgo exit 7\n");
+    }
+
+    @Test
+    void dashTWithoutATerminalOnStandardInputFailsAsDockerDoes() {
+        KrgoCli.Result r = KrgoCli.run(home, env, "", "run", "--rm", "-t", image);
+        assertThat(r.exitCode()).isEqualTo(125);
+        assertThat(r.stderr()).isEqualTo("krgo: the input device is not a TTY (run -t needs a terminal on standard"
+                + " input)\n");
+    }
+}
