@@ -78,6 +78,9 @@ final class RunCommand implements Callable<Integer> {
     RunFlags run;
 
     @Mixin
+    NetworkFlags network = new NetworkFlags(); // certs.d, proxies, --retries/--timeout, as for pull
+
+    @Mixin
     TrustFlags trustFlags; // checked when run pulls, as podman does; an image already unpacked is not checked again
 
     @Parameters(paramLabel = "IMAGE [ARG]", arity = "0..*",
@@ -126,9 +129,9 @@ final class RunCommand implements Callable<Integer> {
             case "never" -> RunRequest.PullPolicy.NEVER;
             default -> throw new UsageException("--pull must be missing, always or never, not '" + pull + "'");
         };
-        RegistryOptions registry = RegistryOptions.defaults().withInsecure(insecure)
+        RegistryOptions registry = network.apply(RegistryOptions.defaults().withInsecure(insecure)
                 .withCredentials(creds == null ? null : Credentials.parseUserColonPassword(
-                        creds.contains(":") ? creds : creds + ":" + RegistryFlags.readPasswordLine(System.in)));
+                        creds.contains(":") ? creds : creds + ":" + RegistryFlags.readPasswordLine(System.in))));
         RunRequest request = new RunRequest(image, rootfs, platform == null ? Platform.host() : Platform.parse(platform),
                 policy, registry, run.toOptions(args), runtime);
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
