@@ -1,5 +1,6 @@
 package io.krgo;
 
+import io.krgo.compress.Decompression;
 import io.krgo.gitlayers.CommitOptions;
 import io.krgo.gitlayers.CommitResult;
 import io.krgo.gitlayers.GitLayers;
@@ -210,7 +211,7 @@ public final class Krgo implements AutoCloseable {
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
-            io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
+            Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
             trust.check(ref, source.named(), attachments(source.client())); // before anything is written

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.sys.NativeDigests;
 import picocli.CommandLine;
 
 import java.util.List;
@@ -70,7 +71,7 @@ public final class Main {
      * provider makes the JDK load all the others (~50 ms).
      */
     static void installNativeDigests() {
-        io.krgo.image.NativeDigests.install();
+        NativeDigests.install();
     }
 
     /** A subcommand: its name and aliases, as its {@code @Command} says (a test checks). */

@@ -1,5 +1,7 @@
 package io.krgo.layer;
 
+import io.krgo.compress.IsalDeflater;
+import io.krgo.compress.ParallelGzipOutputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;

@@ -1,5 +1,6 @@
 package io.krgo.rootfs;
 
+import io.krgo.sys.NativeFs;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;
@@ -7,7 +8,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.Layer;
-import io.krgo.layer.Decompression;
+import io.krgo.compress.Decompression;
 import io.krgo.layer.HiddenPaths;
 import io.krgo.layer.LayerApplier;
 import io.krgo.layer.LayerResult;
@@ -126,7 +127,7 @@ public final class RootfsWriter {
                             // The first layer is wanted first: its decompression is what the applier waits
                             // for, and these downloads (hashing, writing the store) took CPU from it. Alternated
                             // cold pulls of the realistic image, 16 each: median 1.52 -> 1.46 s, min 1.31 -> 1.19.
-                            io.krgo.layer.NativeFs.lowerThisThreadPriority(10);
+                            NativeFs.lowerThisThreadPriority(10);
                         }
                         boolean fresh = d.run();
                         prog.layerDownloaded(index, layers.get(index).descriptor(), !fresh);
@@ -232,7 +233,7 @@ public final class RootfsWriter {
         Thread t = new Thread(() -> {
             // Work ahead: on two cores it competed with the layer being applied, the one everybody waits for.
             // At nice 10 it takes the cores that layer leaves idle, and all of one while the applier waits for it.
-            io.krgo.layer.NativeFs.lowerThisThreadPriority(10);
+            NativeFs.lowerThisThreadPriority(10);
             for (int i = 1; i < layers.size(); i++) {
                 if (!inflateInto(spools.get(i), layers.get(i), downloads.get(i))) {
                     return; // that layer's reader reports the failure; the ones above are not needed
@@ -449,7 +450,7 @@ public final class RootfsWriter {
      * old tree ends up at {@code staged} or {@code aside} and is deleted.
      */
     private static void replace(Path staged, Path target, Path aside) throws IOException {
-        if (io.krgo.layer.NativeFs.exchange(staged, target)) {
+        if (NativeFs.exchange(staged, target)) {
             Trees.deleteQuietly(staged);
             return;
         }

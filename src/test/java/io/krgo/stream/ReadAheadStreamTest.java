@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.stream;
 
 import io.krgo.error.IntegrityException;
 import org.junit.jupiter.api.Test;

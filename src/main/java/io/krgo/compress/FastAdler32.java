@@ -1,4 +1,6 @@
-package io.krgo.gitlayers;
+package io.krgo.compress;
+
+import io.krgo.sys.IsalLibrary;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -11,12 +13,12 @@ import java.util.zip.Adler32;
  * code is several times faster than zlib's, which the JDK's {@link Adler32} calls (~2 GB/s here, a tenth of
  * a second per pull of the realistic image). Falls back to the JDK's. Not thread-safe.
  */
-final class FastAdler32 {
+public final class FastAdler32 {
     private static final boolean NATIVE = Lib.LOADED;
     private final Adler32 jdk = NATIVE ? null : new Adler32();
     private int value = 1;
 
-    void reset() {
+    public void reset() {
         if (jdk != null) {
             jdk.reset();
         }
@@ -24,7 +26,7 @@ final class FastAdler32 {
     }
 
     /** Adds the buffer's remaining bytes; consumes them. */
-    void update(ByteBuffer b) {
+    public void update(ByteBuffer b) {
         if (jdk != null || !b.isDirect()) {
             if (jdk == null) {
                 throw new IllegalArgumentException("a direct buffer is needed");
@@ -39,12 +41,12 @@ final class FastAdler32 {
         }
     }
 
-    long getValue() {
+    public long getValue() {
         return jdk != null ? jdk.getValue() : value & 0xffffffffL;
     }
 
     /** Whether ISA-L's Adler-32 is in use. */
-    static boolean isNative() {
+    public static boolean isNative() {
         return NATIVE;
     }
 
@@ -52,7 +54,7 @@ final class FastAdler32 {
         static final boolean LOADED = load();
 
         private static boolean load() {
-            if (!io.krgo.layer.IsalLibrary.register(Lib.class)) {
+            if (!IsalLibrary.register(Lib.class)) {
                 return false;
             }
             // Checked once against the JDK's, like the other native code krgo loads.

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.sys;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -100,13 +100,13 @@ public final class NativeFs {
     }
 
     /** The C string of a text (an xattr name): UTF-8, NUL-terminated. */
-    static byte[] cString(String s) {
+    public static byte[] cString(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return Arrays.copyOf(b, b.length + 1);
     }
 
     /** The C string of a path: its bytes as the kernel knows them (also those that are not UTF-8), NUL-terminated. */
-    static byte[] cString(Path p) {
+    public static byte[] cString(Path p) {
         byte[] b = ByteNames.bytes(p.toAbsolutePath());
         return Arrays.copyOf(b, b.length + 1);
     }

@@ -1,4 +1,4 @@
-package io.krgo.image;
+package io.krgo.stream;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
-import io.krgo.image.BulkOutputStream;
+import io.krgo.stream.BulkOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.sys;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
+import io.krgo.sys.NativeDigests;
 import com.github.luben.zstd.ZstdInputStream;
 import io.krgo.error.UnsafeImageException;
 import io.krgo.image.Compression;
@@ -54,7 +55,7 @@ public final class Decompression {
             // The manifest comes first, while the caller still waits for the registry's first answer.
             io.krgo.image.Json.warmUp();
             IsalGzipStream.usable();
-            io.krgo.image.NativeDigests.available();
+            NativeDigests.available();
         }, "krgo-native-warmup");
         t.setDaemon(true);
         t.start();

@@ -1,4 +1,6 @@
-package io.krgo.image;
+package io.krgo.sys;
+
+import io.krgo.image.Digest;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,10 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
+import io.krgo.sys.IsalLibrary;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.krgo.error.UnsafeImageException;
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

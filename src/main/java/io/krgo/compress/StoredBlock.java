@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
 /**
  * Deflate's stored block (RFC 1951, 3.2.4): raw bytes behind a 5-byte header. Written by krgo itself where

@@ -1,4 +1,4 @@
-package io.krgo.image;
+package io.krgo.sys;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;

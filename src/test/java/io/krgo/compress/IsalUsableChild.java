@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
 /** A fresh JVM for {@link IsalDeflaterTest}: prints whether ISA-L is used (decided once per JVM). */
 public final class IsalUsableChild {

@@ -1,6 +1,6 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 import io.krgo.error.UnsafeImageException;
 
 import java.io.EOFException;

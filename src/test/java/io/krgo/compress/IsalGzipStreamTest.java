@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
 import io.krgo.error.UnsafeImageException;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
+import io.krgo.sys.IsalLibrary;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
@@ -23,7 +24,7 @@ import java.util.zip.Inflater;
  * a given library build. Not thread-safe: one instance per thread at a time; {@link #close()} frees the
  * native memory (~0.9 MB for 256 KiB blocks).
  */
-final class IsalDeflater implements AutoCloseable {
+public final class IsalDeflater implements AutoCloseable {
     // struct isal_zstream (igzip_lib.h, ISA-L 2.x): offsets of the fields used here
     private static final int NEXT_IN = 0;
     private static final int AVAIL_IN = 8;
@@ -68,7 +69,7 @@ final class IsalDeflater implements AutoCloseable {
     }
 
     /** Whether ISA-L is there and encodes correctly (checked once per JVM). */
-    static boolean usable() {
+    public static boolean usable() {
         return Lib.USABLE;
     }
 

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.stream;
 
 import io.krgo.error.FilesystemException;
 
@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * source returned EOF (so a verifying source has checked its digest). Closing stops the reader thread and
  * waits for it to close the source. One consumer thread.
  */
-final class ReadAheadStream extends InputStream {
+public final class ReadAheadStream extends InputStream {
     /** Opens the source; runs on the reader thread, so its own reads (e.g. a gzip header) are off the consumer's path. */
     @FunctionalInterface
-    interface Source {
+    public interface Source {
         InputStream open() throws IOException;
     }
 
@@ -40,7 +40,7 @@ final class ReadAheadStream extends InputStream {
     private boolean finished;
     private volatile boolean closed;
 
-    ReadAheadStream(Source source, int chunkSize, int chunks, String threadName) {
+    public ReadAheadStream(Source source, int chunkSize, int chunks, String threadName) {
         filled = new ArrayBlockingQueue<>(chunks + 1);
         free = new ArrayBlockingQueue<>(chunks);
         for (int i = 0; i < chunks; i++) {

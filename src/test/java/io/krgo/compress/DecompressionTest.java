@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.compress;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import io.krgo.error.UnsafeImageException;

@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.sys;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
