@@ -233,7 +233,7 @@ public final class Krgo implements AutoCloseable {
 
     /** The answer for a DIR found up to date before the rootfs sink was needed; as the sink, it clears leftovers. */
     private static PullResult upToDate(Path rootfs, PulledState pulled, List<String> warnings) {
-        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(io.krgo.layer.Trees::deleteQuietly);
+        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(io.krgo.sys.Trees::deleteQuietly);
         return new PullResult(io.krgo.image.Digest.parse(pulled.manifestDigest()), true, pulled.layers(), 0, 0,
                 warnings);
     }

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.sys.Trees;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class CdsTraining {
         } finally {
             System.setOut(realOut);
             System.setErr(realErr);
-            io.krgo.layer.Trees.deleteQuietly(work);
+            Trees.deleteQuietly(work);
         }
     }
 }

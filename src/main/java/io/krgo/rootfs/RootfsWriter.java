@@ -13,7 +13,7 @@ import io.krgo.layer.HiddenPaths;
 import io.krgo.layer.LayerApplier;
 import io.krgo.layer.LayerResult;
 import io.krgo.layer.LayerStats;
-import io.krgo.layer.Trees;
+import io.krgo.sys.Trees;
 import io.krgo.store.BlobStore;
 
 import java.io.IOException;

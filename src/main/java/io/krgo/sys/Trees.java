@@ -1,4 +1,4 @@
-package io.krgo.layer;
+package io.krgo.sys;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
