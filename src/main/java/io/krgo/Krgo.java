@@ -25,7 +25,9 @@ import io.krgo.rootfs.DirectoryImage;
 import io.krgo.rootfs.ImageRecord;
 import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
+import io.krgo.rootfs.PulledState;
 import io.krgo.rootfs.RootfsLayout;
+import io.krgo.rootfs.RootfsMetadata;
 import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
@@ -268,7 +270,7 @@ public final class Krgo implements AutoCloseable {
     }
 
     private static Optional<String> recordedDigest(Path rootfs) {
-        return ImageRecord.read(RootfsLayout.of(rootfs).imageJson()).map(ImageRecord::manifestDigest);
+        return RootfsMetadata.of(rootfs).imageRecord().map(ImageRecord::manifestDigest);
     }
 
     /** Turns the changes in a rootfs pulled with git layers into a new layer. */
@@ -288,7 +290,7 @@ public final class Krgo implements AutoCloseable {
         GitLayers git = new GitLayers(store, rootfs);
         if (git.exists()) {
             Image recorded = git.image();
-            Optional<ImageRecord> pulled = ImageRecord.read(RootfsLayout.of(rootfs).imageJson());
+            Optional<ImageRecord> pulled = RootfsMetadata.of(rootfs).imageRecord();
             if (pulled.isPresent() && pulled.get().reference() != null) {
                 Reference from = Reference.parse(pulled.get().reference());
                 Set<String> original = pulled.get().layers().stream().map(Descriptor::digest).collect(Collectors.toSet());

@@ -71,7 +71,7 @@ public final class RootfsWriter {
         }
         boolean nonEmpty = !layout.dirIsEmptyOrAbsent();
         if (nonEmpty && !opts.force()) {
-            boolean same = ImageRecord.read(layout.imageJson())
+            boolean same = layout.metadata().imageRecord()
                     .map(r -> manifestDigest.toString().equals(r.manifestDigest())).orElse(false);
             if (same) {
                 return new PullResult(manifestDigest, true, image.layers().size(), 0, 0, List.of());
@@ -162,8 +162,8 @@ public final class RootfsWriter {
             LayerStats totals = applier.totals();
 
             Descriptor config = image.manifest().config();
-            new ImageRecord(reference, manifestDigest.toString(), config.digest(), image.config().platform(),
-                    image.manifest().layers()).write(meta, image.rawConfig());
+            new RootfsMetadata(meta).writeImageRecord(new ImageRecord(reference, manifestDigest.toString(),
+                    config.digest(), image.config().platform(), image.manifest().layers()), image.rawConfig());
 
             moveIntoPlace(rootfs, target);
             replaceMeta(layout, meta);

@@ -1,4 +1,4 @@
-package io.krgo;
+package io.krgo.rootfs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

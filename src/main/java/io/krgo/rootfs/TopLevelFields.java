@@ -1,4 +1,4 @@
-package io.krgo;
+package io.krgo.rootfs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
