@@ -3,6 +3,7 @@ package io.krgo.cli;
 import io.krgo.sys.NativeDigests;
 import picocli.CommandLine;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Entry point of the {@code krgo} command. */
@@ -72,6 +73,15 @@ public final class Main {
      */
     static void installNativeDigests() {
         NativeDigests.install();
+    }
+
+    /** Each subcommand's name, in the order help lists them (the build's class-data-sharing training asks each for help). */
+    public static List<String> subcommandNames() {
+        List<String> names = new ArrayList<>();
+        for (Subcommand s : SUBCOMMANDS) {
+            names.add(s.names().get(0));
+        }
+        return names;
     }
 
     /** A subcommand: its name and aliases, as its {@code @Command} says (a test checks). */

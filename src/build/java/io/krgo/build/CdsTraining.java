@@ -1,13 +1,16 @@
-package io.krgo.cli;
+package io.krgo.build;
 
+import io.krgo.cli.Main;
 import io.krgo.sys.Trees;
+
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Run once at build time under {@code -XX:ArchiveClassesAtExit}: runs what users run, through
+ * Run once at build time under {@code -XX:ArchiveClassesAtExit} (through {@link CdsLauncher}, so this build-only
+ * code is neither in the jar nor on the class path the archive records): runs what users run, through
  * {@link Main#run}, so the class-data-sharing archive holds the classes those runs load: the help of every
  * command (and the whole command tree) and, through {@link PipelineTraining}, the real commands against a
  * throw-away in-process registry. Its output goes nowhere; what it writes is deleted.
@@ -27,8 +30,8 @@ public final class CdsTraining {
             Main.run("--help");
             Main.run("--version");
             Main.run("help"); // the whole command tree
-            for (Main.Subcommand s : Main.SUBCOMMANDS) {
-                Main.run(s.names().get(0), "--help");
+            for (String name : Main.subcommandNames()) {
+                Main.run(name, "--help");
             }
             Main.run("pull", "--no-such-flag");
             PipelineTraining.run(work);

@@ -1,4 +1,4 @@
-package io.krgo.cli;
+package io.krgo.build;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

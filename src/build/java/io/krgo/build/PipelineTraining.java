@@ -1,7 +1,8 @@
-package io.krgo.cli;
+package io.krgo.build;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.krgo.cli.Main;
 import io.krgo.image.Digest;
 import io.krgo.tar.TarWriter;
 
