@@ -275,11 +275,9 @@ public final class Krgo implements AutoCloseable {
 
     /** Turns the changes in a rootfs pulled with git layers into a new layer. */
     public CommitResult commit(Path rootfs, String message, Compression compression) {
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        LayerWriter.Options layer = new LayerWriter.Options(compression,
-                compression == Compression.ZSTD ? 3 : defaults.level(), defaults.threads());
         try {
-            return new GitLayers(store, rootfs).commit(message, new CommitOptions(layer, Instant.now()));
+            return new GitLayers(store, rootfs).commit(message,
+                    new CommitOptions(LayerWriter.Options.of(compression), Instant.now()));
         } catch (IOException e) {
             throw new io.krgo.error.FilesystemException("cannot commit " + rootfs + ": " + e.getMessage(), e);
         }
@@ -298,9 +296,7 @@ public final class Krgo implements AutoCloseable {
             }
             return recorded;
         }
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        return DirectoryImage.of(store, rootfs, platform, new LayerWriter.Options(compression,
-                compression == Compression.ZSTD ? 3 : defaults.level(), defaults.threads()));
+        return DirectoryImage.of(store, rootfs, platform, LayerWriter.Options.of(compression));
     }
 
     /** Pushes a rootfs (git-layered or plain) to a registry. */
@@ -334,7 +330,7 @@ public final class Krgo implements AutoCloseable {
         Image image;
         try {
             image = DirectoryImage.of(store, request.rootfs(), request.platform(),
-                    layerOptions(request.compression()), upload);
+                    LayerWriter.Options.of(request.compression()), upload);
         } catch (RuntimeException e) {
             upload.abort();
             throw e;
@@ -347,12 +343,6 @@ public final class Krgo implements AutoCloseable {
             upload.abort(); // e.g. refused credentials: the regular upload reports them
         }
         return image;
-    }
-
-    private static LayerWriter.Options layerOptions(Compression compression) {
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        return new LayerWriter.Options(compression, compression == Compression.ZSTD ? 3 : defaults.level(),
-                defaults.threads());
     }
 
     /**

@@ -63,6 +63,12 @@ public final class LayerWriter {
         public static Options defaults() {
             return new Options(Compression.GZIP, 1, Math.max(1, Runtime.getRuntime().availableProcessors()));
         }
+
+        /** {@link #defaults()} with compression {@code c}; zstd at level 3, zstd's own default. */
+        public static Options of(Compression c) {
+            Options defaults = defaults();
+            return new Options(c, c == Compression.ZSTD ? 3 : defaults.level(), defaults.threads());
+        }
     }
 
     /**
