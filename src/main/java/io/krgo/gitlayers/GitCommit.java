@@ -22,7 +22,6 @@ import org.eclipse.jgit.lib.ObjectInserter;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -40,26 +39,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
  * {@code commit}: DIR's changes since the checked-out (last) layer become a new layer, written into the content
  * store, appended to config and manifest ({@link Appended}), recorded as the next layer branch (checked out).
  */
-final class GitCommit {
-    private final BlobStore store;
-    private final Path dir;
-    private final RootfsMetadata meta;
-    private final XattrReader xattrs;
-
-    GitCommit(BlobStore store, Path dir, RootfsMetadata meta, XattrReader xattrs) {
-        this.store = store;
-        this.dir = dir;
-        this.meta = meta;
-        this.xattrs = xattrs;
-    }
-
+record GitCommit(BlobStore store, Path dir, RootfsMetadata meta, XattrReader xattrs) {
     CommitResult commit(String message, CommitOptions options) throws IOException {
         // One commit at a time per rootfs: two would both build on the same parent and race for the image files.
         try (FileChannel ch = FileChannel.open(meta.commitLock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -159,22 +145,7 @@ final class GitCommit {
         } finally {
             awaitUninterruptibly(t); // the inserter is used again (or closed) only after this
         }
-        Map<String, String> blobs;
-        try {
-            blobs = hashing.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while writing the git pack");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException(c);
-        }
+        Map<String, String> blobs = PullThreads.await(hashing, "writing the git pack");
         for (FileInfo f : deferred) {
             now.put(f.path(), new Recorded(f, blobs.get(f.path())));
         }

@@ -122,11 +122,16 @@ final class PullThreads {
     }
 
     static <T> T await(Future<T> f) throws IOException {
+        return await(f, "recording git layers");
+    }
+
+    /** {@code f}'s result, its failure rethrown as it was thrown; {@code doing} names the wait when interrupted. */
+    static <T> T await(Future<T> f, String doing) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while recording git layers");
+            throw new InterruptedIOException("interrupted while " + doing);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) {
