@@ -220,8 +220,8 @@ public final class Krgo implements AutoCloseable {
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
-            PullResult r = pull(source.image(), ref.toString(), request.rootfs(), request.gitLayers(),
-                    request.force(), progress);
+            PullResult r = pull(new ImagePullRequest(source.image(), ref.toString(), request.rootfs(),
+                    request.gitLayers(), request.force()), progress);
             source.image().indexDescriptor().ifPresent(index -> PulledState.recordSource(request.rootfs(),
                     r.manifestDigest().toString(), index.digest(), request.platform()));
             if (source.warnings().isEmpty()) {
@@ -345,18 +345,14 @@ public final class Krgo implements AutoCloseable {
         return image;
     }
 
-    /**
-     * Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory.
-     *
-     * @param reference recorded as where the rootfs came from; may be null
-     */
-    public PullResult pull(Image image, String reference, Path rootfs, boolean gitLayers, boolean force,
-                           ProgressListener progress) {
-        GitLayers git = gitLayers ? new GitLayers(store, rootfs) : null;
-        RootfsOptions options = RootfsOptions.defaults().withForce(force
+    /** Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory. */
+    public PullResult pull(ImagePullRequest request, ProgressListener progress) {
+        Path rootfs = request.rootfs();
+        GitLayers git = request.gitLayers() ? new GitLayers(store, rootfs) : null;
+        RootfsOptions options = RootfsOptions.defaults().withForce(request.force()
                 || (git != null && !git.exists() && recordedDigest(rootfs)
-                    .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
-        return new RootfsWriter(store).write(image, reference, rootfs, options, git, progress);
+                    .map(d -> d.equals(request.image().descriptor().digest())).orElse(false)));
+        return new RootfsWriter(store).write(request.image(), request.reference(), rootfs, options, git, progress);
     }
 
     /** The image tagged {@code tag} (null: the only one) in the OCI layout {@code dir}, for {@code platform}. */
