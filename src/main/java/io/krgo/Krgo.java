@@ -117,10 +117,13 @@ public final class Krgo implements AutoCloseable {
     /** A resolved registry image (null: DIR already holds it) and the open client its layers stream from. */
     private record Source(RegistryClient client, RegistryImage image, List<String> warnings, String served)
             implements AutoCloseable {
-        /** The digest the user's reference names: the index's for a tag naming an index, as containers/image checks. */
-        io.krgo.image.Digest named() {
-            return io.krgo.image.Digest.parse(image == null ? served
-                    : image.indexDescriptor().orElse(image.descriptor()).digest());
+        /**
+         * The digest whose signatures the policy checks: the image manifest about to be used, also when the
+         * reference names an index, as containers/image checks (skopeo 1.9 refuses an image whose index alone is
+         * signed); {@code pulled}'s manifest when DIR already holds it.
+         */
+        io.krgo.image.Digest checked(PulledState pulled) {
+            return io.krgo.image.Digest.parse(image == null ? pulled.manifestDigest() : image.descriptor().digest());
         }
 
         @Override
@@ -207,21 +210,28 @@ public final class Krgo implements AutoCloseable {
         Reference ref = request.reference();
         PulledState pulled = request.force() ? null
                 : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
+        Path verdict = RootfsMetadata.of(request.rootfs()).trustVerdict();
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
-            // the policy may have changed since
-            trust.check(ref, io.krgo.image.Digest.parse(ref.digest()), attachments(request.registry()));
+            // the policy may have changed since: verified again unless remembered under the same policy and keys
+            trust.checkRemembered(ref, io.krgo.image.Digest.parse(pulled.manifestDigest()),
+                    attachments(request.registry()), verdict);
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
             Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
-            trust.check(ref, source.named(), attachments(source.client())); // before anything is written
+            if (pulled != null) { // an up-to-date DIR may remember the verdict
+                trust.checkRemembered(ref, source.checked(pulled), attachments(source.client()), verdict);
+            } else {
+                trust.check(ref, source.checked(null), attachments(source.client())); // before anything is written
+            }
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
             PullResult r = pull(new ImagePullRequest(source.image(), ref.toString(), request.rootfs(),
                     request.gitLayers(), request.force()), progress);
+            trust.remember(ref, source.checked(null), verdict);
             source.image().indexDescriptor().ifPresent(index -> PulledState.recordSource(request.rootfs(),
                     r.manifestDigest().toString(), index.digest(), request.platform()));
             if (source.warnings().isEmpty()) {
@@ -398,21 +408,40 @@ public final class Krgo implements AutoCloseable {
 
     /** Evaluates the trust policy for {@code ref} without pulling: its digest (HEAD) and its signatures. */
     public io.krgo.trust.ImageTrust.Evaluation verify(Reference ref, RegistryOptions options) {
-        return trust.evaluate(ref, digest(ref, options).parsedDigest(), attachments(options));
+        return verify(ref, io.krgo.image.Platform.host(), options);
+    }
+
+    /** As {@link #verify(Reference, RegistryOptions)}; for an index, of its image for {@code platform}, which pull checks. */
+    public io.krgo.trust.ImageTrust.Evaluation verify(Reference ref, io.krgo.image.Platform platform,
+                                                      RegistryOptions options) {
+        Descriptor d = digest(ref, options);
+        if (io.krgo.image.MediaTypes.isIndex(d.mediaType())) {
+            try (RegistryClient client = RegistryClient.forReference(ref, options, credentials)) {
+                d = client.getManifest(ref.repository(), d.digest()).index().select(platform);
+            }
+        }
+        return trust.evaluate(ref, d.parsedDigest(), attachments(options));
+    }
+
+    /**
+     * Signs that {@code digest} in {@code target}'s repository is {@code identity} with a cosign key; the
+     * signature is appended to the {@code sha256-HEX.sig} tag there. Returns that tag.
+     */
+    public String signAttached(io.krgo.trust.CosignSigner signer, Reference target, String identity,
+                               io.krgo.image.Digest digest, String creator, RegistryOptions options) {
+        try (RegistryClient client = RegistryClient.forReference(target, options, credentials)) {
+            return trust.signAttached(client, signer, target, identity, digest, creator);
+        }
     }
 
     /** cosign's signatures read through an open client (the registry the image comes from). */
     private static io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryClient client) {
-        return (r, d) -> io.krgo.trust.SigstoreAttachments.read(client, r, d);
+        return io.krgo.trust.SigstoreAttachments.through(client);
     }
 
     /** cosign's signatures read through a client opened for the purpose. */
     private io.krgo.trust.SigstoreAttachments.Reader attachments(RegistryOptions options) {
-        return (r, d) -> {
-            try (RegistryClient client = RegistryClient.forReference(r, options, credentials)) {
-                return io.krgo.trust.SigstoreAttachments.read(client, r, d);
-            }
-        };
+        return io.krgo.trust.SigstoreAttachments.opening(r -> RegistryClient.forReference(r, options, credentials));
     }
 
     /** All tags of {@code repository}'s repository (its tag or digest is ignored), following pagination. */
@@ -434,7 +463,7 @@ public final class Krgo implements AutoCloseable {
              RegistryClient to = RegistryClient.forReference(target, targetOptions, credentials)) {
             ImagePusher pusher = new ImagePusher(to, PUSH_PARALLELISM);
             RawManifest top = from.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest(), attachments(from));
+            checkImages(source, top, all, platform, attachments(from)); // before anything is written
             if (all && top.isIndex()) {
                 return pusher.pushIndex(top.bytes(), top.mediaType(), indexImages(from, source, top, platform), target,
                         listener);
@@ -457,7 +486,7 @@ public final class Krgo implements AutoCloseable {
         }
         try (RegistryClient client = RegistryClient.forReference(source, options, credentials)) {
             RawManifest top = client.getManifest(source.repository(), source.identifier());
-            trust.check(source, top.digest(), attachments(client));
+            checkImages(source, top, true, platform, attachments(client));
             if (!top.isIndex()) {
                 RegistryImage image = RegistryImage.resolve(client, source.withDigest(top.digest().toString()), platform);
                 new OciLayout(dir).write(image, tag);
@@ -465,6 +494,23 @@ public final class Krgo implements AutoCloseable {
             }
             new OciLayout(dir).writeIndex(top.bytes(), top.mediaType(), indexImages(client, source, top, platform), tag);
             return top.descriptor();
+        }
+    }
+
+    /**
+     * The policy for what copy and export read from {@code top}: each image of an index with {@code all}, else
+     * the image for {@code platform} (containers/image checks the image manifests, not the index).
+     */
+    private void checkImages(Reference source, RawManifest top, boolean all, io.krgo.image.Platform platform,
+                             io.krgo.trust.SigstoreAttachments.Reader attachments) {
+        if (!top.isIndex()) {
+            trust.check(source, top.digest(), attachments);
+        } else if (!all) {
+            trust.check(source, io.krgo.image.Digest.parse(top.index().select(platform).digest()), attachments);
+        } else {
+            for (Descriptor entry : top.index().manifests()) {
+                trust.check(source, entry.parsedDigest(), attachments);
+            }
         }
     }
 
@@ -485,7 +531,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportOci(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path dir,
                                 String tag) {
         try (Source from = openSource(source, options, platform)) {
-            trust.check(source, from.named(), attachments(from.client()));
+            trust.check(source, from.checked(null), attachments(from.client()));
             RegistryImage image = from.image();
             new OciLayout(dir).write(image, tag);
             return image.descriptor();
@@ -496,7 +542,7 @@ public final class Krgo implements AutoCloseable {
     public Descriptor exportTar(Reference source, RegistryOptions options, io.krgo.image.Platform platform, Path file,
                                 List<String> repoTags) {
         try (Source from = openSource(source, options, platform)) {
-            trust.check(source, from.named(), attachments(from.client()));
+            trust.check(source, from.checked(null), attachments(from.client()));
             RegistryImage image = from.image();
             DockerArchive.write(image, repoTags, file);
             return image.descriptor();

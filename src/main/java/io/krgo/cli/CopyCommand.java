@@ -10,7 +10,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,18 +66,19 @@ final class CopyCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         RegistryOptions options = registry.toOptions(System.in);
         ImagePusher.Result result;
-        io.krgo.trust.Signer signer = sign.signer();
-        Path signed = null;
+        SignFlags.Signers signers = sign.signers();
+        java.util.List<SignFlags.Signed> signed = java.util.List.of();
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
-            if (signer != null) {
-                krgo.trust().signatureStore(dst); // before copying: fails when there is nowhere to put it
+            if (signers.any()) {
+                SignFlags.prepare(krgo.trust(), signers, dst); // before copying: fails when there is nowhere to put it
             }
             result = krgo.copy(src, options, dst, options, wanted, all, out.pushProgress());
-            if (signer != null) {
-                signed = SignFlags.sign(krgo.trust(), signer, sign, dst, result.manifest().digest());
+            if (signers.any()) {
+                signed = SignFlags.sign(krgo, signers, sign, dst,
+                        SignFlags.signedDigests(krgo, dst, result.manifest(), options), options);
             }
         }
-        SignFlags.report(out, json, signer, signed, resultJson(result));
+        SignFlags.report(out, json, signed, resultJson(result));
         if (json) {
             return ExitCodes.OK;
         }

@@ -78,19 +78,20 @@ final class PushCommand implements Callable<Integer> {
         Output out = Output.forStdout(quiet || json);
         PushRequest request = new PushRequest(ref, rootfs, manifestType, p, c, registry.toOptions(System.in));
         ImagePusher.Result result;
-        io.krgo.trust.Signer signer = sign.signer();
-        Path signed = null;
+        SignFlags.Signers signers = sign.signers();
+        java.util.List<SignFlags.Signed> signed = java.util.List.of();
         try (Krgo krgo = Krgo.withDefaults().withTrust(new io.krgo.trust.ImageTrust(
                 io.krgo.trust.TrustFiles.fromSystem(null, registriesD), java.time.Clock.systemUTC()))) {
-            if (signer != null) {
-                krgo.trust().signatureStore(ref); // before pushing: fails when there is nowhere to put it
+            if (signers.any()) {
+                SignFlags.prepare(krgo.trust(), signers, ref); // before pushing: fails when there is nowhere to put it
             }
             result = krgo.push(request, out.pushProgress());
-            if (signer != null) {
-                signed = SignFlags.sign(krgo.trust(), signer, sign, ref, result.manifest().digest());
+            if (signers.any()) {
+                signed = SignFlags.sign(krgo, signers, sign, ref,
+                        SignFlags.signedDigests(krgo, ref, result.manifest(), request.registry()), request.registry());
             }
         }
-        SignFlags.report(out, json, signer, signed, CopyCommand.resultJson(result));
+        SignFlags.report(out, json, signed, CopyCommand.resultJson(result));
         if (json) {
             return ExitCodes.OK;
         }

@@ -70,6 +70,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     RunFlags run;
 
+    @Mixin
+    TrustFlags trustFlags; // checked when run pulls, as podman does; an image already unpacked is not checked again
+
     @Parameters(paramLabel = "IMAGE [ARG]", arity = "0..*",
             description = "The image (unless -r), then the arguments replacing its Cmd.")
     List<String> positional = new ArrayList<>();
@@ -101,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
                 policy, registry, run.toOptions(args), runtime);
         Output out = Output.forStdout(true);
         Container c;
-        try (Krgo krgo = Krgo.withDefaults()) {
+        try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
             c = krgo.createContainer(request, StateDir.fromEnvironment(System.getenv()),
                     io.krgo.rootfs.ProgressListener.NONE, out::warn);
         }

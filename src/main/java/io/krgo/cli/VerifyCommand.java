@@ -29,6 +29,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "When IMAGE is an index, the platform whose image is checked, as pull would (default:"
+                    + " this machine's).")
+    String platform;
+
     @Mixin
     TrustFlags trustFlags;
 
@@ -40,7 +45,8 @@ final class VerifyCommand implements Callable<Integer> {
         Reference ref = Reference.parse(image);
         ImageTrust.Evaluation e;
         try (Krgo krgo = Krgo.withDefaults().withTrust(trustFlags.trust())) {
-            e = krgo.verify(ref, registry.toOptions(System.in));
+            e = krgo.verify(ref, platform == null ? io.krgo.image.Platform.host()
+                    : io.krgo.image.Platform.parse(platform), registry.toOptions(System.in));
         }
         Output out = Output.forStdout(json);
         if (json) {

@@ -142,6 +142,24 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The OCI 1.1 referrers index of {@code digest} ({@code GET /v2/NAME/referrers/DIGEST}), or empty when the
+     * registry does not implement that API (404): then the distribution-spec's fallback tag {@code ALG-HEX} holds it.
+     */
+    public Optional<byte[]> referrers(String repo, Digest digest) {
+        URI uri = api(repo, "referrers/" + digest);
+        try (Response resp = transport.send(request("GET", uri, Map.of("Accept", MediaTypes.OCI_INDEX), pull(repo),
+                repo))) {
+            if (resp.status() == 404) {
+                return Optional.empty();
+            }
+            if (resp.status() != 200) {
+                throw transport.unexpected(resp, "referrers of " + repo + "@" + digest, repo);
+            }
+            return Optional.of(readLimited(resp, Json.MAX_DOCUMENT_BYTES, "referrers of " + repo + "@" + digest));
+        }
+    }
+
     /** Uploads a manifest under a tag (or its digest); returns its descriptor. */
     public Descriptor putManifest(String repo, String tagOrDigest, byte[] bytes, String mediaType) {
         Digest digest = Digest.sha256(bytes);

@@ -27,6 +27,8 @@ import java.util.stream.Stream;
  *   <li>{@code source.json} — the index a manifest was chosen from ({@link PulledState}), so a re-pull of the
  *       same tag can stop at the index's HEAD.</li>
  *   <li>{@code manifest.json} — the manifest's exact bytes (pull -g, commit).</li>
+ *   <li>{@code trust-verdict} — the remembered signature verdict (trust's {@code Verdicts}), so an up-to-date
+ *       re-pull need not verify again.</li>
  *   <li>{@code git/}, {@code layers/N.tsv}, {@code layers/N.json}, {@code commit.lock} — git layers: the
  *       repository, the tree state after layer N, layer N's descriptor and diff id (see gitlayers).</li>
  * </ul>
@@ -76,6 +78,11 @@ public final class RootfsMetadata {
     /** The tree state after layer {@code index}, with what git cannot hold (gitlayers' MetaFile). */
     public Path layerState(int index) {
         return dir.resolve("layers").resolve(index + ".tsv");
+    }
+
+    /** The remembered trust verdict of the last pull (written and read by trust's {@code Verdicts}). */
+    public Path trustVerdict() {
+        return dir.resolve("trust-verdict");
     }
 
     /** Held while a commit runs: one commit at a time per rootfs. */

@@ -80,6 +80,43 @@ public final class ImageTrust {
         return e;
     }
 
+    /**
+     * As {@link #check(Reference, Digest, SigstoreAttachments.Reader)}, unless {@code verdictFile} remembers that
+     * this image was accepted under the very same policy, registries.d and keys (see {@link Verdicts}); an
+     * acceptance is remembered there when the file's directory exists. Returns whether it verified.
+     */
+    public boolean checkRemembered(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments,
+                                   java.nio.file.Path verdictFile) {
+        Optional<String> key = verdictKey(ref, manifestDigest);
+        if (key.isPresent() && Verdicts.holds(verdictFile, key.get())) {
+            return false;
+        }
+        check(ref, manifestDigest, attachments);
+        key.ifPresent(k -> Verdicts.store(verdictFile, k));
+        return true;
+    }
+
+    /** Remembers in {@code verdictFile} that {@code ref} at {@code manifestDigest} was accepted (after a pull made its directory). */
+    public void remember(Reference ref, Digest manifestDigest, java.nio.file.Path verdictFile) {
+        verdictKey(ref, manifestDigest).ifPresent(k -> Verdicts.store(verdictFile, k));
+    }
+
+    /**
+     * Empty when there is nothing worth remembering: no policy, or a scope that reads no signatures
+     * ({@code insecureAcceptAnything}, {@code reject}), whose answer costs nothing to compute again.
+     */
+    private Optional<String> verdictKey(Reference ref, Digest manifestDigest) {
+        Optional<Policy> p = policy();
+        if (p.isEmpty()) {
+            return Optional.empty();
+        }
+        Policy.Scope scope = p.get().forDocker(ref);
+        boolean readsSignatures = scope.requirements().stream()
+                .anyMatch(r -> r instanceof Requirement.SignedBy || r instanceof Requirement.SigstoreSigned);
+        return readsSignatures ? Optional.of(Verdicts.key(files.policy(), files.registriesD(), scope, ref,
+                manifestDigest)) : Optional.empty();
+    }
+
     /** Evaluates the policy for the image {@code ref} whose manifest (or index) digest is {@code manifestDigest}. */
     public Evaluation evaluate(Reference ref, Digest manifestDigest, SigstoreAttachments.Reader attachments) {
         Optional<Policy> p = policy();
@@ -108,7 +145,8 @@ public final class ImageTrust {
                         attached = registriesD().useSigstoreAttachments(ref)
                                 ? attachments.read(ref, manifestDigest) : List.of();
                     }
-                    failure = sigstoreSigned(s, p.get(), ref, manifestDigest, attached, checks);
+                    failure = attached.isEmpty() ? noAttachments(ref, manifestDigest, attachments)
+                            : sigstoreSigned(s, p.get(), ref, manifestDigest, attached, checks);
                 }
             }
             if (failure != null) {
@@ -166,6 +204,31 @@ public final class ImageTrust {
         return Lookaside.append(base, target.repository(), digest, signer.sign(payload.toJson()));
     }
 
+    /**
+     * Asked before pushing with a cosign key: registries.d must enable {@code use-sigstore-attachments} for
+     * {@code target}, as containers/image requires for writing them (and its readers, krgo's included, for
+     * reading them).
+     */
+    public void checkAttachmentsEnabled(Reference target) {
+        if (!registriesD().useSigstoreAttachments(target)) {
+            throw new PolicyException("use-sigstore-attachments is not enabled for " + target.registry() + "/"
+                    + target.repository() + " in registries.d " + files.registriesD() + ": the cosign signature"
+                    + " would not be read by anyone (add `use-sigstore-attachments: true` for it)");
+        }
+    }
+
+    /**
+     * Signs with a cosign key that {@code digest} is {@code identity} and appends the signature to the
+     * {@code sha256-HEX.sig} manifest in {@code target}'s repository, through {@code client}. Returns that tag.
+     */
+    public String signAttached(io.krgo.registry.RegistryClient client, CosignSigner signer, Reference target,
+                               String identity, Digest digest, String creator) {
+        SimpleSigning payload = new SimpleSigning(SimpleSigning.COSIGN, digest.toString(), identity, creator,
+                clock.instant().getEpochSecond());
+        byte[] json = payload.toJson();
+        return SigstoreAttachments.append(client, target, digest, json, signer.sign(json));
+    }
+
     private List<byte[]> signatures(Reference ref, Digest digest) {
         Optional<java.net.URI> base = registriesD().lookaside(ref, false);
         return base.isEmpty() ? List.of() : Lookaside.read(base.get(), ref.repository(), digest);
@@ -195,14 +258,26 @@ public final class ImageTrust {
                 : "none of the " + reasons.size() + " signatures is accepted: " + String.join("; ", reasons);
     }
 
+    /**
+     * Why no {@code .sig} signature means refusal: none at all, or only signatures in a format krgo does not
+     * verify (cosign 3 attaches sigstore bundles as OCI 1.1 referrers by default), named so.
+     */
+    private String noAttachments(Reference ref, Digest digest, SigstoreAttachments.Reader attachments) {
+        List<String> bundles = attachments.referrerTypes(ref, digest).stream()
+                .filter(t -> t.startsWith(SigstoreAttachments.BUNDLE_TYPE_PREFIX)).toList();
+        if (!bundles.isEmpty()) {
+            return "cosign signature required, but the image has only a sigstore bundle (" + String.join(", ", bundles)
+                    + ") attached as an OCI 1.1 referrer, a format krgo does not verify yet (krgo verifies cosign"
+                    + " key-pair signatures at the sha256-HEX.sig tag)";
+        }
+        return "cosign signature required, but none exists" + (registriesD().useSigstoreAttachments(ref) ? ""
+                : " (use-sigstore-attachments is not enabled for " + ref.registry() + "/" + ref.repository()
+                    + " in registries.d " + files.registriesD() + ")");
+    }
+
     /** Null when one cosign signature satisfies {@code req}; else why none does. */
     private String sigstoreSigned(Requirement.SigstoreSigned req, Policy policy, Reference ref, Digest digest,
                                   List<SigstoreAttachments.Attached> attached, List<SignatureCheck> checks) {
-        if (attached.isEmpty()) {
-            return "cosign signature required, but none exists" + (registriesD().useSigstoreAttachments(ref) ? ""
-                    : " (use-sigstore-attachments is not enabled for " + ref.registry() + "/" + ref.repository()
-                        + " in registries.d " + files.registriesD() + ")");
-        }
         CosignVerifier keys = CosignVerifier.load(req.keyPaths(), req.keyData(), policy.source());
         List<String> reasons = new ArrayList<>();
         boolean accepted = false;

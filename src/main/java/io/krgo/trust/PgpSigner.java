@@ -56,7 +56,7 @@ public final class PgpSigner implements Signer {
             }
             throw new PolicyException("--sign-by-key " + file + ": no secret signing key in it");
         } catch (PGPException e) {
-            throw new PolicyException("--sign-by-key " + file + ": cannot unlock the key (wrong passphrase?): "
+            throw new io.krgo.error.AuthException("--sign-by-key " + file + ": cannot unlock the key (wrong passphrase?): "
                     + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             if (e instanceof PolicyException p) {

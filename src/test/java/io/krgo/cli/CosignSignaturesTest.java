@@ -74,6 +74,7 @@ class CosignSignaturesTest {
                    "HOST/rsa": [{"type": "sigstoreSigned", "keyPaths": ["DIR/other.pub", "DIR/rsa.pub"],
                                  "signedIdentity": ID}],
                    "HOST/ed": [{"type": "sigstoreSigned", "keyPath": "DIR/ed25519.pub", "signedIdentity": ID}],
+                   "HOST/bundle": [{"type": "sigstoreSigned", "keyPath": "DIR/ec.pub", "signedIdentity": ID}],
                    "HOST/strict": [{"type": "sigstoreSigned", "keyPath": "DIR/ec.pub"}],
                    "HOST/keyless": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca.pem", "oidcIssuer": "x",
                                      "subjectEmail": "a@b"}, "rekorPublicKeyPath": "/rekor.pub"}]}}}""")
@@ -85,7 +86,7 @@ class CosignSignaturesTest {
         OciFixtures.buildImage(layout, "two", new PlatformImage("linux", "amd64",
                 List.of(Fixtures.secondLayer(work.resolve("l2.tar")))));
         for (String repo : List.of("cosign/app", "cosign/other", "cosign/unsigned", "cosign/moved", "strict/app",
-                "rsa/app", "ed/app", "keyless/app")) {
+                "rsa/app", "ed/app", "keyless/app", "bundle/app")) {
             Skopeo.copyTo(registry, "oci:" + layout + ":one", repo + ":v1");
         }
         Skopeo.copyTo(registry, "oci:" + layout + ":two", "cosign/wrong:v1");
@@ -101,6 +102,7 @@ class CosignSignaturesTest {
         attach("rsa/app", digest, "rsa/app", digest, "rsa");
         attach("ed/app", digest, "ed/app", digest, "ed25519");
         attach("keyless/app", digest, "keyless/app", digest, "ec");
+        attachBundle("bundle/app", digest);
     }
 
     @AfterAll
@@ -143,6 +145,37 @@ class CosignSignaturesTest {
         }
     }
 
+    /**
+     * Attaches a sigstore bundle as cosign 3 does by default: an OCI 1.1 artifact manifest whose subject is the
+     * image. Debian's registry 2.8 has no referrers API, so the fallback tag {@code sha256-HEX} lists it, as
+     * distribution-spec 1.1 tells clients to maintain it there.
+     */
+    private void attachBundle(String repo, String imageDigest) throws Exception {
+        String bundleType = "application/vnd.dev.sigstore.bundle.v0.3+json";
+        byte[] bundle = "{\"mediaType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        try (RegistryClient client = new RegistryClient(host, RegistryOptions.defaults(), null)) {
+            assertThat(client.referrers(repo, Digest.parse(imageDigest))).as("registry 2.8 has no referrers API").isEmpty();
+            Descriptor layer = new Descriptor(bundleType, Digest.sha256(bundle), bundle.length);
+            Descriptor cfg = new Descriptor("application/vnd.oci.empty.v1+json", Digest.sha256(empty), empty.length);
+            client.uploadBlob(repo, layer, () -> new ByteArrayInputStream(bundle));
+            client.uploadBlob(repo, cfg, () -> new ByteArrayInputStream(empty));
+            long imageSize = client.getManifest(repo, imageDigest).bytes().length;
+            String oci = "application/vnd.oci.image.manifest.v1+json";
+            byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + oci + "\",\"artifactType\":\"" + bundleType
+                    + "\",\"config\":{\"mediaType\":\"" + cfg.mediaType() + "\",\"digest\":\"" + cfg.digest()
+                    + "\",\"size\":2},\"layers\":[{\"mediaType\":\"" + bundleType + "\",\"digest\":\"" + layer.digest()
+                    + "\",\"size\":" + layer.size() + "}],\"subject\":{\"mediaType\":\"" + oci + "\",\"digest\":\""
+                    + imageDigest + "\",\"size\":" + imageSize + "}}").getBytes(StandardCharsets.UTF_8);
+            Digest manifestDigest = Digest.sha256(manifest);
+            client.putManifest(repo, manifestDigest.toString(), manifest, oci);
+            byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                    + "\"manifests\":[{\"mediaType\":\"" + oci + "\",\"digest\":\"" + manifestDigest + "\",\"size\":"
+                    + manifest.length + ",\"artifactType\":\"" + bundleType + "\"}]}").getBytes(StandardCharsets.UTF_8);
+            client.putManifest(repo, imageDigest.replace(':', '-'), index, "application/vnd.oci.image.index.v1+json");
+        }
+    }
+
     private Cli.Run pull(String repoAndTag, Path dir, Path registries) {
         return Cli.run(home, null, "pull", host + "/" + repoAndTag, "-r", dir.toString(), "-q",
                 "--policy", policy.toString(), "--registries.d", registries.toString());
@@ -157,6 +190,36 @@ class CosignSignaturesTest {
         assertError(pull(repoAndTag, out, registries), 8, mentions);
         assertThat(out).doesNotExist();
         assertThat(out.resolveSibling("." + out.getFileName() + ".krgo")).doesNotExist();
+    }
+
+    @Test
+    void aRegistryWithTheReferrersApiIsAskedThereFirst() throws Exception {
+        // registry 2.8 lacks the API: a proxy of ours answers it, as a registry implementing OCI 1.1 would
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + "a".repeat(64)
+                + "\",\"size\":100,\"artifactType\":\"application/spdx+json\"},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + "b".repeat(64)
+                + "\",\"size\":100,\"artifactType\":\"application/vnd.dev.sigstore.bundle.v0.3+json\"}]}";
+        try (io.krgo.testing.LoopbackProxy proxy = io.krgo.testing.LoopbackProxy.start(host, (ex, p) -> {
+            if (!ex.getRequestURI().getPath().equals("/v2/cosign/unsigned/referrers/" + digest)) {
+                return false;
+            }
+            byte[] body = index.getBytes(StandardCharsets.UTF_8);
+            p.respond(ex, new io.krgo.testing.LoopbackProxy.Upstream(200, Map.of("content-type",
+                    List.of("application/vnd.oci.image.index.v1+json")), body), body);
+            return true;
+        })) {
+            Path keyOnly = Files.writeString(work.resolve("any-ec.json"),
+                    "{\"default\": [{\"type\": \"sigstoreSigned\", \"keyPath\": \"" + work.resolve("ec.pub") + "\"}]}");
+            Path out = work.resolve("out-referrers-api");
+            assertError(Cli.run(home, null, "pull", proxy.host() + "/cosign/unsigned:v1", "-r", out.toString(), "-q",
+                    "--policy", keyOnly.toString(), "--registries.d", noAttachments.toString()), 8,
+                    "but the image has only a sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json) attached"
+                            + " as an OCI 1.1 referrer");
+            assertThat(out).doesNotExist();
+            assertThat(proxy.requests("GET", "/referrers/")).hasSize(1);
+            assertThat(proxy.requests("GET", "/manifests/sha256-")).as("no fallback tag where the API answers").isEmpty();
+        }
     }
 
     @Test
@@ -185,6 +248,9 @@ class CosignSignaturesTest {
         refused("cosign/wrong:v1", "signature for manifest digest " + digest + " does not match the image's sha256:");
         refused("cosign/app:v1", "cosign signature required, but none exists (use-sigstore-attachments is not enabled",
                 noAttachments);
+        refused("bundle/app:v1", "cosign signature required, but the image has only a sigstore bundle"
+                + " (application/vnd.dev.sigstore.bundle.v0.3+json) attached as an OCI 1.1 referrer, a format krgo does"
+                + " not verify yet");
         refused("keyless/app:v1", "keyless sigstore signatures (fulcio, rekorPublicKeyPath) are not verified by krgo"
                 + " yet");
         // pulled by digest, the default identity accepts a signature naming the repository, as containers/image does

@@ -296,7 +296,7 @@ class SignedImagesTest {
         Path pass = Files.writeString(work.resolve("pass.txt"), "open sesame\n");
         Cli.Run wrong = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
                 "--sign-by-key", lockedSecret.toString(), "--registries.d", registriesD.toString());
-        assertError(wrong, 8, "--sign-by-key " + lockedSecret + ": cannot unlock the key (wrong passphrase?)");
+        assertError(wrong, 3, "--sign-by-key " + lockedSecret + ": cannot unlock the key (wrong passphrase?)");
         Cli.Run byKey = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
                 "--sign-by-key", lockedSecret.toString(), "--sign-passphrase-file", pass.toString(),
                 "--sign-identity", host + "/bykey/app:stable", "--registries.d", registriesD.toString(), "--json");

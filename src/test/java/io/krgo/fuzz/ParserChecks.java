@@ -174,6 +174,22 @@ final class ParserChecks {
         }
     }
 
+    /**
+     * cosign's encrypted key file, the fuzzed bytes as its JSON body: only documented errors (the KDF runs
+     * only with cosign's three scrypt settings, so a file cannot make it costlier).
+     */
+    static void cosignKeyFile(byte[] bytes) {
+        String pem = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(bytes) + "\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+        try {
+            io.krgo.trust.CosignKeyFile.decrypt(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII), new byte[0],
+                    "fuzz");
+            throw new AssertionError("opened a key without its passphrase from " + bytes.length + " bytes");
+        } catch (KrgoException documented) {
+            // refused, with a message
+        }
+    }
+
     static void simpleSigning(byte[] bytes) {
         io.krgo.trust.SimpleSigning s;
         try {

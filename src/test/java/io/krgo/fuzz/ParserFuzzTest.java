@@ -74,4 +74,9 @@ class ParserFuzzTest {
     void policy(byte[] data) {
         ParserChecks.policy(data);
     }
+
+    @FuzzTest(maxDuration = "30s")
+    void cosignKeyFile(byte[] data) {
+        ParserChecks.cosignKeyFile(data);
+    }
 }
