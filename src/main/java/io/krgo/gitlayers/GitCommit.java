@@ -72,7 +72,7 @@ record GitCommit(BlobStore store, Path dir, RootfsMetadata meta, XattrReader xat
         byte[] rawConfig = meta.rawConfig();
         Manifest manifest = Manifest.parse(rawManifest, null);
         int last = manifest.layers().size() - 1;
-        try (LayerRepository repo = LayerRepository.open(meta.gitDir(), dir, false);
+        try (LayerRepository repo = openRepository();
              ObjectInserter ins = repo.newPackInserter()) {
             String head = repo.currentBranch();
             int n = LayerRepository.layerNumber(head);
@@ -108,6 +108,14 @@ record GitCommit(BlobStore store, Path dir, RootfsMetadata meta, XattrReader xat
             meta.writeImage(image.rawManifest(), image.rawConfig());
             return new CommitResult(branch, image.config().parsedDigest(), manifest.config().parsedDigest(),
                     blob.digest(), blob.size(), blob.diffId());
+        }
+    }
+
+    private LayerRepository openRepository() {
+        try {
+            return LayerRepository.open(meta.gitDir(), dir, false);
+        } catch (IOException e) {
+            throw new FilesystemException("cannot read the git repository " + meta.gitDir() + ": " + e.getMessage(), e);
         }
     }
 
