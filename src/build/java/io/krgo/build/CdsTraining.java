@@ -9,8 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Run once at build time under {@code -XX:ArchiveClassesAtExit} (through {@link CdsLauncher}, so this build-only
- * code is neither in the jar nor on the class path the archive records): runs what users run, through
+ * Run once at build time under {@code -XX:ArchiveClassesAtExit} (started by the jar's main class with
+ * {@code -Dkrgo.cds.training}, so this build-only code is neither in the jar nor on the class path the archive
+ * records): runs what users run, through
  * {@link Main#run}, so the class-data-sharing archive holds the classes those runs load: the help of every
  * command (and the whole command tree) and, through {@link PipelineTraining}, the real commands against a
  * throw-away in-process registry. Its output goes nowhere; what it writes is deleted.

@@ -14,6 +14,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        String training = System.getProperty(CdsTrainingStart.PROPERTY);
+        if (training != null) {
+            CdsTrainingStart.run(training); // the build's, see there; the JVM then exits normally and dumps
+            return;
+        }
         int code = run(args);
         System.out.flush();
         System.err.flush();
