@@ -2,7 +2,7 @@ package io.krgo;
 
 import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
-import io.krgo.layer.Trees;
+import io.krgo.sys.Trees;
 import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
 import io.krgo.runtime.StateDir;

@@ -1,5 +1,6 @@
 package io.krgo;
 
+import io.krgo.compress.Decompression;
 import io.krgo.gitlayers.CommitOptions;
 import io.krgo.gitlayers.CommitResult;
 import io.krgo.gitlayers.GitLayers;
@@ -25,7 +26,9 @@ import io.krgo.rootfs.DirectoryImage;
 import io.krgo.rootfs.ImageRecord;
 import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
+import io.krgo.rootfs.PulledState;
 import io.krgo.rootfs.RootfsLayout;
+import io.krgo.rootfs.RootfsMetadata;
 import io.krgo.rootfs.RootfsOptions;
 import io.krgo.rootfs.RootfsWriter;
 import io.krgo.store.BlobStore;
@@ -54,8 +57,6 @@ import java.util.stream.Collectors;
  */
 public final class Krgo implements AutoCloseable {
     private static final int PUSH_PARALLELISM = 3;
-    /** Beside a pull's record: the remembered trust verdict (io.krgo.trust.Verdicts). */
-    private static final String TRUST_VERDICT = "trust-verdict";
 
     private final BlobStore store;
     private final CredentialResolver credentials;
@@ -210,7 +211,7 @@ public final class Krgo implements AutoCloseable {
         Reference ref = request.reference();
         PulledState pulled = request.force() ? null
                 : PulledState.read(request.rootfs(), request.gitLayers()).orElse(null);
-        Path verdict = RootfsLayout.of(request.rootfs()).metaDir().resolve(TRUST_VERDICT);
+        Path verdict = RootfsMetadata.of(request.rootfs()).trustVerdict();
         if (pulled != null && ref.digest() != null && pulled.holds(ref.digest(), request.platform())) {
             // the policy may have changed since: verified again unless remembered under the same policy and keys
             trust.checkRemembered(ref, io.krgo.image.Digest.parse(pulled.manifestDigest()),
@@ -218,7 +219,7 @@ public final class Krgo implements AutoCloseable {
             return upToDate(request.rootfs(), pulled, List.of()); // content-addressed: nothing to ask
         }
         if (pulled == null) {
-            io.krgo.layer.Decompression.prepareInBackground(); // layers will follow the manifest
+            Decompression.prepareInBackground(); // layers will follow the manifest
         }
         try (Source source = openSource(ref, request.registry(), request.platform(), pulled)) {
             if (pulled != null) { // an up-to-date DIR may remember the verdict
@@ -229,8 +230,8 @@ public final class Krgo implements AutoCloseable {
             if (source.image() == null) {
                 return upToDate(request.rootfs(), pulled, source.warnings());
             }
-            PullResult r = pull(source.image(), ref.toString(), request.rootfs(), request.gitLayers(),
-                    request.force(), progress);
+            PullResult r = pull(new ImagePullRequest(source.image(), ref.toString(), request.rootfs(),
+                    request.gitLayers(), request.force()), progress);
             trust.remember(ref, source.checked(null), verdict);
             source.image().indexDescriptor().ifPresent(index -> PulledState.recordSource(request.rootfs(),
                     r.manifestDigest().toString(), index.digest(), request.platform()));
@@ -245,7 +246,7 @@ public final class Krgo implements AutoCloseable {
 
     /** The answer for a DIR found up to date before the rootfs sink was needed; as the sink, it clears leftovers. */
     private static PullResult upToDate(Path rootfs, PulledState pulled, List<String> warnings) {
-        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(io.krgo.layer.Trees::deleteQuietly);
+        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(io.krgo.sys.Trees::deleteQuietly);
         return new PullResult(io.krgo.image.Digest.parse(pulled.manifestDigest()), true, pulled.layers(), 0, 0,
                 warnings);
     }
@@ -280,16 +281,14 @@ public final class Krgo implements AutoCloseable {
     }
 
     private static Optional<String> recordedDigest(Path rootfs) {
-        return ImageRecord.read(RootfsLayout.of(rootfs).imageJson()).map(ImageRecord::manifestDigest);
+        return RootfsMetadata.of(rootfs).imageRecord().map(ImageRecord::manifestDigest);
     }
 
     /** Turns the changes in a rootfs pulled with git layers into a new layer. */
     public CommitResult commit(Path rootfs, String message, Compression compression) {
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        LayerWriter.Options layer = new LayerWriter.Options(compression,
-                compression == Compression.ZSTD ? 3 : defaults.level(), defaults.threads());
         try {
-            return new GitLayers(store, rootfs).commit(message, new CommitOptions(layer, Instant.now()));
+            return new GitLayers(store, rootfs).commit(message,
+                    new CommitOptions(LayerWriter.Options.of(compression), Instant.now()));
         } catch (IOException e) {
             throw new io.krgo.error.FilesystemException("cannot commit " + rootfs + ": " + e.getMessage(), e);
         }
@@ -300,7 +299,7 @@ public final class Krgo implements AutoCloseable {
         GitLayers git = new GitLayers(store, rootfs);
         if (git.exists()) {
             Image recorded = git.image();
-            Optional<ImageRecord> pulled = ImageRecord.read(RootfsLayout.of(rootfs).imageJson());
+            Optional<ImageRecord> pulled = RootfsMetadata.of(rootfs).imageRecord();
             if (pulled.isPresent() && pulled.get().reference() != null) {
                 Reference from = Reference.parse(pulled.get().reference());
                 Set<String> original = pulled.get().layers().stream().map(Descriptor::digest).collect(Collectors.toSet());
@@ -308,9 +307,7 @@ public final class Krgo implements AutoCloseable {
             }
             return recorded;
         }
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        return DirectoryImage.of(store, rootfs, platform, new LayerWriter.Options(compression,
-                compression == Compression.ZSTD ? 3 : defaults.level(), defaults.threads()));
+        return DirectoryImage.of(store, rootfs, platform, LayerWriter.Options.of(compression));
     }
 
     /** Pushes a rootfs (git-layered or plain) to a registry. */
@@ -345,7 +342,7 @@ public final class Krgo implements AutoCloseable {
         Image image;
         try {
             image = DirectoryImage.of(store, request.rootfs(), request.platform(),
-                    layerOptions(request.compression()), upload);
+                    LayerWriter.Options.of(request.compression()), upload);
         } catch (RuntimeException e) {
             upload.abort();
             throw e;
@@ -360,24 +357,14 @@ public final class Krgo implements AutoCloseable {
         return image;
     }
 
-    private static LayerWriter.Options layerOptions(Compression compression) {
-        LayerWriter.Options defaults = LayerWriter.Options.defaults();
-        return new LayerWriter.Options(compression, compression == Compression.ZSTD ? 3 : defaults.level(),
-                defaults.threads());
-    }
-
-    /**
-     * Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory.
-     *
-     * @param reference recorded as where the rootfs came from; may be null
-     */
-    public PullResult pull(Image image, String reference, Path rootfs, boolean gitLayers, boolean force,
-                           ProgressListener progress) {
-        GitLayers git = gitLayers ? new GitLayers(store, rootfs) : null;
-        RootfsOptions options = RootfsOptions.defaults().withForce(force
+    /** Pulls any {@link Image} (e.g. {@link #ociImage} of a local layout) into a rootfs directory. */
+    public PullResult pull(ImagePullRequest request, ProgressListener progress) {
+        Path rootfs = request.rootfs();
+        GitLayers git = request.gitLayers() ? new GitLayers(store, rootfs) : null;
+        RootfsOptions options = RootfsOptions.defaults().withForce(request.force()
                 || (git != null && !git.exists() && recordedDigest(rootfs)
-                    .map(d -> d.equals(image.descriptor().digest())).orElse(false)));
-        return new RootfsWriter(store).write(image, reference, rootfs, options, git, progress);
+                    .map(d -> d.equals(request.image().descriptor().digest())).orElse(false)));
+        return new RootfsWriter(store).write(request.image(), request.reference(), rootfs, options, git, progress);
     }
 
     /** The image tagged {@code tag} (null: the only one) in the OCI layout {@code dir}, for {@code platform}. */

@@ -99,6 +99,8 @@ public final class ExitCodes {
                 String reason = f.getReason() == null ? f.getClass().getSimpleName() : f.getReason();
                 return new FilesystemException(reason + ": " + f.getFile(), f);
             }
+            // The JDK reports ENOSPC only as strerror's text (no errno, no subclass), from FileSystemException's
+            // reason and from a stream's plain IOException alike: the one classification left by message.
             if (t instanceof IOException io && io.getMessage() != null
                     && io.getMessage().contains("No space left on device")) {
                 return new FilesystemException("disk full: " + io.getMessage(), io);

@@ -1,7 +1,9 @@
 package io.krgo.cli;
 
+import io.krgo.sys.NativeDigests;
 import picocli.CommandLine;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Entry point of the {@code krgo} command. */
@@ -12,6 +14,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        String training = System.getProperty(CdsTrainingStart.PROPERTY);
+        if (training != null) {
+            CdsTrainingStart.run(training); // the build's, see there; the JVM then exits normally and dumps
+            return;
+        }
         int code = run(args);
         System.out.flush();
         System.err.flush();
@@ -70,7 +77,16 @@ public final class Main {
      * provider makes the JDK load all the others (~50 ms).
      */
     static void installNativeDigests() {
-        io.krgo.image.NativeDigests.install();
+        NativeDigests.install();
+    }
+
+    /** Each subcommand's name, in the order help lists them (the build's class-data-sharing training asks each for help). */
+    public static List<String> subcommandNames() {
+        List<String> names = new ArrayList<>();
+        for (Subcommand s : SUBCOMMANDS) {
+            names.add(s.names().get(0));
+        }
+        return names;
     }
 
     /** A subcommand: its name and aliases, as its {@code @Command} says (a test checks). */

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.ImagePullRequest;
 import io.krgo.Krgo;
 import io.krgo.PullRequest;
 import io.krgo.image.Platform;
@@ -94,8 +95,8 @@ final class PullCommand implements Callable<Integer> {
             if (parsed == null) {
                 String[] dirAndTag = splitLayout(image.substring(OCI_PREFIX.length()));
                 shown = image;
-                result = krgo.pull(krgo.ociImage(Path.of(dirAndTag[0]), dirAndTag[1], wanted), null, rootfs, git,
-                        force, out.pullProgress(progress));
+                result = krgo.pull(new ImagePullRequest(krgo.ociImage(Path.of(dirAndTag[0]), dirAndTag[1], wanted),
+                        null, rootfs, git, force), out.pullProgress(progress));
             } else {
                 Reference ref = parsed;
                 shown = ref.toString();

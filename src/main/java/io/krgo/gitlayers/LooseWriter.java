@@ -1,7 +1,8 @@
 package io.krgo.gitlayers;
 
-import io.krgo.image.NativeDigests;
-import io.krgo.layer.StoredBlock;
+import io.krgo.compress.FastAdler32;
+import io.krgo.sys.NativeDigests;
+import io.krgo.compress.StoredBlock;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 

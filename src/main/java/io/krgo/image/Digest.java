@@ -1,5 +1,6 @@
 package io.krgo.image;
 
+import io.krgo.sys.NativeDigests;
 import io.krgo.error.UnsafeImageException;
 
 import java.security.MessageDigest;

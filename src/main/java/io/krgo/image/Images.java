@@ -28,17 +28,9 @@ public final class Images {
         List<Descriptor> layers = new ArrayList<>();
         for (Descriptor l : m.layers()) {
             Compression c = MediaTypes.layerCompression(l.mediaType());
-            String type = switch (c) {
-                case GZIP, UNKNOWN -> docker ? MediaTypes.DOCKER_LAYER_GZIP : MediaTypes.OCI_LAYER_GZIP;
-                case NONE -> docker ? "application/vnd.docker.image.rootfs.diff.tar" : MediaTypes.OCI_LAYER;
-                case ZSTD -> {
-                    if (docker) {
-                        throw new UsageException("zstd layers cannot be described by a Docker schema 2 manifest;"
-                                + " use --format oci");
-                    }
-                    yield MediaTypes.OCI_LAYER_ZSTD;
-                }
-            };
+            String type = MediaTypes.layerType(manifestMediaType, c == Compression.UNKNOWN ? Compression.GZIP : c)
+                    .orElseThrow(() -> new UsageException("zstd layers cannot be described by a Docker schema 2"
+                            + " manifest; use --format oci"));
             layers.add(retype(l, type));
         }
         Manifest converted = new Manifest(2, manifestMediaType, docker ? null : m.artifactType(), cfg, layers,

@@ -1,5 +1,7 @@
 package io.krgo.image;
 
+import java.util.Optional;
+
 /** The media types krgo reads and writes. */
 public final class MediaTypes {
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -15,6 +17,7 @@ public final class MediaTypes {
     public static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     public static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
     public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    public static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
     public static final String DOCKER_LAYER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
     public static final String DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
     public static final String DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws";
@@ -53,5 +56,22 @@ public final class MediaTypes {
             return Compression.NONE;
         }
         return Compression.UNKNOWN;
+    }
+
+    /**
+     * The layer media type for a layer compressed with {@code c} in a manifest of {@code manifestType}: the one
+     * place that pairs them. Empty when that manifest format cannot describe such a layer (zstd in a Docker
+     * schema 2 manifest); callers say what the user can do about it.
+     *
+     * @throws IllegalArgumentException for {@link Compression#UNKNOWN}, which names no media type
+     */
+    public static Optional<String> layerType(String manifestType, Compression c) {
+        boolean docker = DOCKER_MANIFEST.equals(manifestType);
+        return switch (c) {
+            case GZIP -> Optional.of(docker ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP);
+            case NONE -> Optional.of(docker ? DOCKER_LAYER : OCI_LAYER);
+            case ZSTD -> docker ? Optional.empty() : Optional.of(OCI_LAYER_ZSTD);
+            case UNKNOWN -> throw new IllegalArgumentException("no layer media type for an unknown compression");
+        };
     }
 }

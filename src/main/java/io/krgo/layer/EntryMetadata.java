@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.NativeFs;
 import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarEntry;
 import io.krgo.tar.TarTime;

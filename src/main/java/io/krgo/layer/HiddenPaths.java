@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.compress.Decompression;
 import io.krgo.tar.ByteNames;
 import io.krgo.tar.TarEntry;
 import io.krgo.tar.TarReader;

@@ -1,5 +1,8 @@
 package io.krgo.layer;
 
+import io.krgo.compress.Decompression;
+import io.krgo.sys.NativeFs;
+import io.krgo.stream.ReadAheadStream;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.IntegrityException;
 import io.krgo.error.KrgoException;

@@ -1,6 +1,6 @@
 package io.krgo.layer;
 
-import io.krgo.image.BulkOutputStream;
+import io.krgo.stream.BulkOutputStream;
 import io.krgo.image.Digest;
 
 import java.io.IOException;

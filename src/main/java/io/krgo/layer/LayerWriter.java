@@ -1,5 +1,7 @@
 package io.krgo.layer;
 
+import io.krgo.compress.IsalDeflater;
+import io.krgo.compress.ParallelGzipOutputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.krgo.error.UsageException;
 import io.krgo.image.Compression;
@@ -60,6 +62,12 @@ public final class LayerWriter {
          */
         public static Options defaults() {
             return new Options(Compression.GZIP, 1, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        }
+
+        /** {@link #defaults()} with compression {@code c}; zstd at level 3, zstd's own default. */
+        public static Options of(Compression c) {
+            Options defaults = defaults();
+            return new Options(c, c == Compression.ZSTD ? 3 : defaults.level(), defaults.threads());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.NativeFs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

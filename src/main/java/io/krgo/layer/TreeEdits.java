@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.Trees;
 import io.krgo.error.UnsafeImageException;
 import io.krgo.tar.ByteNames;
 

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.NativeFs;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import io.krgo.error.FilesystemException;

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.NativeFs;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.UnsafeImageException;
 import io.krgo.tar.AclText;

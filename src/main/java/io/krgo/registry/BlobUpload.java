@@ -1,6 +1,6 @@
 package io.krgo.registry;
 
-import io.krgo.image.BulkOutputStream;
+import io.krgo.stream.BulkOutputStream;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;
 import io.krgo.image.Digest;

@@ -1,6 +1,6 @@
 package io.krgo.registry;
 
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 import java.io.IOException;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;

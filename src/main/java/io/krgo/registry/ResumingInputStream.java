@@ -1,6 +1,6 @@
 package io.krgo.registry;
 
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 import io.krgo.error.KrgoException;
 
 import java.io.IOException;

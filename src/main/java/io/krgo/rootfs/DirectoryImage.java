@@ -2,6 +2,7 @@ package io.krgo.rootfs;
 
 import io.krgo.error.FilesystemException;
 import io.krgo.image.ComposedImage;
+import io.krgo.image.Compression;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Image;
@@ -69,11 +70,8 @@ public final class DirectoryImage {
             String now = Instant.now().toString();
             byte[] rawConfig = ImageConfig.empty(platform)
                     .withLayer(blob.diffId(), now, "krgo push (directory " + dir.getFileName() + ")", null).toJson();
-            String layerType = switch (blob.compression()) {
-                case ZSTD -> MediaTypes.OCI_LAYER_ZSTD;
-                case NONE -> MediaTypes.OCI_LAYER;
-                default -> MediaTypes.OCI_LAYER_GZIP;
-            };
+            Compression c = blob.compression() == Compression.UNKNOWN ? Compression.GZIP : blob.compression();
+            String layerType = MediaTypes.layerType(MediaTypes.OCI_MANIFEST, c).orElseThrow();
             Descriptor layer = new Descriptor(layerType, blob.digest(), blob.size());
             Manifest manifest = new Manifest(MediaTypes.OCI_MANIFEST,
                     new Descriptor(MediaTypes.OCI_CONFIG, Digest.sha256(rawConfig), rawConfig.length), List.of(layer));

@@ -13,10 +13,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code metaDir/image.json}: what was pulled into a rootfs directory; {@link #write(Path, byte[])} also
- * keeps the image config's bytes beside it ({@code metaDir/config.json}), so runtime configs need neither
- * the content store nor the network. {@code pull -g} writes the same file, and {@code commit} replaces it
- * with the committed image's config.
+ * {@code metaDir/image.json}: what was pulled into a rootfs directory. {@link RootfsMetadata} reads and writes
+ * it, and keeps the image config's bytes beside it ({@code metaDir/config.json}), so runtime configs need
+ * neither the content store nor the network; {@code commit} replaces the config with the committed image's.
  *
  * @param reference      the reference as the user gave it (may be null for a layout source)
  * @param manifestDigest digest of the manifest
@@ -47,7 +46,6 @@ public record ImageRecord(String reference, String manifestDigest, String config
 
     /** Writes {@code metaDir/image.json} and the config's exact bytes as {@code metaDir/config.json}. */
     public void write(Path metaDir, byte[] rawConfig) throws IOException {
-        Files.write(metaDir.resolve(RootfsLayout.CONFIG_JSON), rawConfig);
-        write(metaDir.resolve(RootfsLayout.IMAGE_JSON));
+        new RootfsMetadata(metaDir).writeImageRecord(this, rawConfig);
     }
 }

@@ -1,6 +1,6 @@
 package io.krgo.rootfs;
 
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;

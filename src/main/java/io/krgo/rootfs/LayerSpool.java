@@ -3,7 +3,7 @@ package io.krgo.rootfs;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.KrgoException;
 import io.krgo.error.RegistryException;
-import io.krgo.image.BulkInputStream;
+import io.krgo.stream.BulkInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -18,14 +18,14 @@ import java.util.UUID;
 
 /**
  * Where a rootfs directory and krgo's metadata about it live. The metadata is kept BESIDE the rootfs,
- * never inside it, so the tree stays exactly the image's: for {@code /x/DIR} it is {@code /x/.DIR.krgo/}
- * (image.json; the git-layers repository at {@code git/}).
+ * never inside it, so the tree stays exactly the image's: for {@code /x/DIR} it is {@code /x/.DIR.krgo/},
+ * whose files {@link RootfsMetadata} owns.
  */
 public record RootfsLayout(Path dir) {
     /** The record of what was pulled, in {@link #metaDir()}. */
-    public static final String IMAGE_JSON = "image.json";
+    public static final String IMAGE_JSON = RootfsMetadata.IMAGE_JSON;
     /** The image config's bytes as pulled (or committed), in {@link #metaDir()}. */
-    public static final String CONFIG_JSON = "config.json";
+    public static final String CONFIG_JSON = RootfsMetadata.CONFIG_JSON;
 
     public RootfsLayout {
         dir = dir.toAbsolutePath().normalize();
@@ -51,19 +51,24 @@ public record RootfsLayout(Path dir) {
         return parent().resolve("." + name() + ".krgo");
     }
 
-    /** {@code metaDir/image.json}: what was pulled into DIR. */
-    public Path imageJson() {
-        return metaDir().resolve(IMAGE_JSON);
+    /** What krgo records in {@link #metaDir()}: its files, read and written. */
+    public RootfsMetadata metadata() {
+        return new RootfsMetadata(metaDir());
     }
 
-    /** {@code metaDir/config.json}: the image config's bytes, recorded by every pull and by commit. */
+    /** {@code metaDir/image.json}: what was pulled into DIR (see {@link RootfsMetadata#imageJson()}). */
+    public Path imageJson() {
+        return metadata().imageJson();
+    }
+
+    /** {@code metaDir/config.json}: the image config's bytes (see {@link RootfsMetadata#configJson()}). */
     public Path configJson() {
-        return metaDir().resolve(CONFIG_JSON);
+        return metadata().configJson();
     }
 
     /** {@code metaDir/git}: the git-layers repository ({@code pull -g}). */
     public Path gitDir() {
-        return metaDir().resolve("git");
+        return metadata().gitDir();
     }
 
     /** Whether DIR is absent, not a directory, or an empty directory: nothing a pull would replace. */
@@ -78,9 +83,9 @@ public record RootfsLayout(Path dir) {
         }
     }
 
-    /** Whether DIR was pulled with git layers: the repository and the recorded manifest are there. */
+    /** Whether DIR was pulled with git layers (see {@link RootfsMetadata#hasGitLayers()}). */
     public boolean hasGitLayers() {
-        return Files.isDirectory(gitDir()) && Files.isRegularFile(metaDir().resolve("manifest.json"));
+        return metadata().hasGitLayers();
     }
 
     /**

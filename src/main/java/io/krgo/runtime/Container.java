@@ -107,6 +107,6 @@ public final class Container {
         if (Overlay.isMountPoint(dir.resolve("rootfs"))) {
             throw new FilesystemException("cannot unmount " + dir.resolve("rootfs") + "; container directory kept");
         }
-        io.krgo.layer.Trees.deleteQuietly(dir);
+        io.krgo.sys.Trees.deleteQuietly(dir);
     }
 }

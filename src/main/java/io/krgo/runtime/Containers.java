@@ -4,7 +4,7 @@ import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
 import io.krgo.error.UsageException;
 import io.krgo.layer.RootfsFiles;
-import io.krgo.layer.Trees;
+import io.krgo.sys.Trees;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,7 +1,7 @@
 package io.krgo.runtime;
 
 import io.krgo.error.FilesystemException;
-import io.krgo.layer.Trees;
+import io.krgo.sys.Trees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -32,7 +32,7 @@ final class RecordedConfig {
         if (!Files.isDirectory(layout.dir(), LinkOption.NOFOLLOW_LINKS)) {
             throw new NotFoundException("no rootfs directory " + layout.dir());
         }
-        Path file = layout.configJson();
+        Path file = layout.metadata().configJson();
         try {
             if (Files.size(file) > Json.MAX_DOCUMENT_BYTES) {
                 throw new UnsafeImageException(file + " is larger than " + Json.MAX_DOCUMENT_BYTES + " bytes");
@@ -47,7 +47,7 @@ final class RecordedConfig {
     }
 
     private static Optional<JsonNode> fromStore(RootfsLayout layout, BlobStore store) {
-        Optional<ImageRecord> record = ImageRecord.read(layout.imageJson());
+        Optional<ImageRecord> record = layout.metadata().imageRecord();
         if (record.isEmpty() || record.get().configDigest() == null || store == null) {
             return Optional.empty();
         }

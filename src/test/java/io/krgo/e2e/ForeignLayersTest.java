@@ -1,6 +1,6 @@
 package io.krgo.e2e;
 
-import io.krgo.layer.NativeFs;
+import io.krgo.sys.NativeFs;
 import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
 import io.krgo.testing.ForeignTree;

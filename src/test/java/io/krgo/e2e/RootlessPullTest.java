@@ -1,7 +1,7 @@
 package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.krgo.layer.NativeFs;
+import io.krgo.sys.NativeFs;
 import io.krgo.testing.ForeignTar;
 import io.krgo.testing.ForeignTree;
 import io.krgo.testing.OciFixtures;

@@ -1,5 +1,6 @@
 package io.krgo.gitlayers;
 
+import io.krgo.compress.FastAdler32;
 import io.krgo.testing.Tools;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;

@@ -1,5 +1,6 @@
 package io.krgo.layer;
 
+import io.krgo.sys.Trees;
 import io.krgo.error.UnsafeImageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +100,7 @@ class SafeRootTest {
         Files.createDirectories(r.root().resolve("usr/lib/sub"));
         assertThat(rel(r, "usr/lib/sub/e")).isEqualTo("usr/lib/sub/e");
         Path lib = r.root().resolve("usr/lib");
-        io.krgo.layer.Trees.deleteRecursively(lib);
+        Trees.deleteRecursively(lib);
         Files.createDirectories(r.root().resolve("opt/real/sub"));
         Files.createSymbolicLink(lib, Path.of("/opt/real"));
         r.forget("usr/lib");

@@ -1,6 +1,6 @@
 package io.krgo.testing;
 
-import io.krgo.layer.NativeFs;
+import io.krgo.sys.NativeFs;
 
 import java.io.IOException;
 import java.io.InputStream;
