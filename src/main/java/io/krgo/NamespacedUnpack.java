@@ -1,9 +1,17 @@
 package io.krgo;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.error.KrgoException;
 import io.krgo.error.UsageException;
 import io.krgo.image.Descriptor;
+import io.krgo.image.Image;
+import io.krgo.image.Platform;
+import io.krgo.registry.CredentialResolver;
+import io.krgo.rootfs.ProgressListener;
+import io.krgo.rootfs.PullResult;
 import io.krgo.runtime.UserNamespace;
+import io.krgo.store.BlobStore;
+import io.krgo.sys.NativeDigests;
 
 import java.io.File;
 import java.io.IOException;
@@ -24,7 +32,7 @@ import java.util.regex.Pattern;
  * {@code krgo pull oci:LAYOUT} and chowns for real. A child, because a JVM cannot enter a user namespace
  * itself.
  */
-final class NamespacedUnpack {
+public final class NamespacedUnpack {
     private static final Pattern UNMAPPED = Pattern.compile("(uid|gid) (\\d+) is not mapped in this user namespace"
             + " \\([^)]*\\) \\(owner of ([^)]*)\\)");
 
@@ -41,13 +49,11 @@ final class NamespacedUnpack {
         userns.check();
         Path layout = staging.resolve("layout");
         Descriptor image = krgo.exportOci(request.image(), request.registry(), request.platform(), layout, "krgo");
-        // This process checked the image against the user's trust policy (exportOci); the child reads a local
-        // copy of what was checked, which a policy for registries might otherwise reject as an oci: source.
-        Path policy = staging.resolve("policy.json");
-        Files.writeString(policy, "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}\n");
+        // This process checked the image against the user's trust policy (exportOci); the child unpacks the
+        // local copy of what was checked, so it reads no policy (main below).
         List<String> child = new ArrayList<>(jvm());
-        child.addAll(List.of("io.krgo.cli.Main", "pull", "oci:" + layout + ":krgo", "-r",
-                staging.resolve("rootfs").toString(), "--policy", policy.toString(), "-q"));
+        child.addAll(List.of(NamespacedUnpack.class.getName(), layout.toString(), staging.resolve("rootfs").toString(),
+                request.platform().toString()));
         Path err = staging.resolve("unpack.err");
         Process p = new ProcessBuilder(userns.command(child, false)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -83,6 +89,30 @@ final class NamespacedUnpack {
                     + userns.mapping().describe());
         }
         return new FilesystemException("cannot unpack " + request.image() + " in your user namespace: " + last);
+    }
+
+    /**
+     * The child's entry point, as root in the user namespace: {@code LAYOUT ROOTFS PLATFORM} pulls the image
+     * tagged {@code krgo} (for PLATFORM) in the OCI layout into ROOTFS through the user's content store. Failures and warnings are
+     * lines {@code krgo: ...} on stderr (what {@link #failure} reads), the exit status 1 on failure.
+     */
+    public static void main(String[] args) {
+        if (args.length != 3) {
+            System.err.println("krgo: usage: NamespacedUnpack LAYOUT ROOTFS PLATFORM");
+            System.exit(1);
+        }
+        NativeDigests.install();
+        int status = 0;
+        try (Krgo krgo = new Krgo(BlobStore.defaultStore(), CredentialResolver.fromSystem())) {
+            Image image = krgo.ociImage(Path.of(args[0]), "krgo", Platform.parse(args[2]));
+            PullResult result = krgo.pull(new ImagePullRequest(image, null, Path.of(args[1]), false, false),
+                    ProgressListener.NONE);
+            result.warnings().forEach(w -> System.err.println("krgo: warning: " + w));
+        } catch (RuntimeException e) {
+            System.err.println("krgo: " + (e instanceof KrgoException ? e.getMessage() : e.toString()));
+            status = 1;
+        }
+        System.exit(status);
     }
 
     /** This JVM's command line up to the main class: the same java, options and class path. */
