@@ -28,17 +28,7 @@ import java.util.List;
  * Images copied as they are, from a registry to a registry or an OCI layout: one image, or with {@code all} every
  * image of an index and the index itself byte for byte (so its digest is kept).
  */
-final class Copies {
-    private final CredentialResolver credentials;
-    private final Mirrors mirrors;
-    private final ImageTrust trust;
-
-    Copies(CredentialResolver credentials, Mirrors mirrors, ImageTrust trust) {
-        this.credentials = credentials;
-        this.mirrors = mirrors;
-        this.trust = trust;
-    }
-
+record Copies(CredentialResolver credentials, Mirrors mirrors, ImageTrust trust) {
     /** See {@link Krgo#copy}. */
     ImagePusher.Result copy(Reference source, RegistryOptions sourceOptions, Reference target,
                             RegistryOptions targetOptions, Platform platform, boolean all,

@@ -34,19 +34,7 @@ import java.util.function.Predicate;
  * Reading one image from a registry (through its mirrors) into a sink: a rootfs directory, an OCI layout or a
  * docker-archive; the trust policy decides before anything is written.
  */
-final class Pulls {
-    private final BlobStore store;
-    private final CredentialResolver credentials;
-    private final Mirrors mirrors;
-    private final ImageTrust trust;
-
-    Pulls(BlobStore store, CredentialResolver credentials, Mirrors mirrors, ImageTrust trust) {
-        this.store = store;
-        this.credentials = credentials;
-        this.mirrors = mirrors;
-        this.trust = trust;
-    }
-
+record Pulls(BlobStore store, CredentialResolver credentials, Mirrors mirrors, ImageTrust trust) {
     /** See {@link Krgo#pull(PullRequest, ProgressListener)}. */
     PullResult pull(PullRequest request, ProgressListener progress) {
         Reference ref = request.reference();

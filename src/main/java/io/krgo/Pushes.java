@@ -35,17 +35,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /** A rootfs becoming an image: committed as a new git layer, read back as an image, pushed to a registry. */
-final class Pushes {
-    private final BlobStore store;
-    private final CredentialResolver credentials;
-    private final Mirrors mirrors;
-
-    Pushes(BlobStore store, CredentialResolver credentials, Mirrors mirrors) {
-        this.store = store;
-        this.credentials = credentials;
-        this.mirrors = mirrors;
-    }
-
+record Pushes(BlobStore store, CredentialResolver credentials, Mirrors mirrors) {
     /** See {@link Krgo#commit}. */
     CommitResult commit(Path rootfs, String message, Compression compression) {
         try {
