@@ -28,7 +28,7 @@ public record RootfsOptions(boolean force, ApplyOptions apply, int parallelism) 
      */
     public static RootfsOptions pulling(Image image, Path dir, boolean force, boolean addingGitLayers) {
         return defaults().withForce(force || (addingGitLayers && RootfsMetadata.of(dir).imageRecord()
-                .map(r -> r.manifestDigest().equals(image.descriptor().digest())).orElse(false)));
+                .map(ImageRecord::manifestDigest).map(d -> d.equals(image.descriptor().digest())).orElse(false)));
     }
 
     public RootfsOptions withForce(boolean f) {
