@@ -7,6 +7,7 @@ import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
 import io.krgo.runtime.StateDir;
 import io.krgo.runtime.UserNamespace;
+import io.krgo.store.StoreRoots;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
 
@@ -70,7 +72,7 @@ final class ImageCache {
                         delete(image);
                         Files.move(staging, image, StandardCopyOption.ATOMIC_MOVE);
                         // the store's root names where the rootfs now is, so prune keeps its blobs
-                        new io.krgo.store.StoreRoots(krgo.store()).move(staging.resolve("rootfs"), image.resolve("rootfs"));
+                        new StoreRoots(krgo.store()).move(staging.resolve("rootfs"), image.resolve("rootfs"));
                     }
                     Path tmp = refFile.resolveSibling(key + ".tmp");
                     Files.writeString(tmp, hex, StandardCharsets.UTF_8);
@@ -130,7 +132,7 @@ final class ImageCache {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

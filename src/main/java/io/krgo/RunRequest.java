@@ -1,5 +1,6 @@
 package io.krgo;
 
+import io.krgo.error.UsageException;
 import io.krgo.image.Platform;
 import io.krgo.reference.Reference;
 import io.krgo.registry.RegistryOptions;
@@ -26,7 +27,7 @@ public record RunRequest(Reference image, Path rootfs, Platform platform, PullPo
 
     public RunRequest {
         if ((image == null) == (rootfs == null)) {
-            throw new io.krgo.error.UsageException("give an image or -r DIR, not both and not neither");
+            throw new UsageException("give an image or -r DIR, not both and not neither");
         }
     }
 }

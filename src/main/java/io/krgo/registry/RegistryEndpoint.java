@@ -6,7 +6,7 @@ import io.krgo.reference.Reference;
  * A client for where registries.conf sends a reference, and the reference there: reads go to the entry's
  * {@code location} (remapped), writes to the name as given (as containers/image does: a push never goes to a
  * mirror or a remapped location); both honour {@code blocked} (a {@link io.krgo.error.PolicyException}) and
- * {@code insecure}. Pulls, which also try mirrors, use {@link Mirrors#sources}.
+ * {@code insecure}. Pulls, which also try mirrors, use {@link MirrorFallback}.
  */
 public record RegistryEndpoint(RegistryClient client, Reference reference) implements AutoCloseable {
 

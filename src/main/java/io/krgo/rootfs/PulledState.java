@@ -2,9 +2,11 @@ package io.krgo.rootfs;
 
 import io.krgo.image.Digest;
 import io.krgo.image.Platform;
+import io.krgo.sys.Trees;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -37,6 +39,15 @@ public record PulledState(String manifestDigest, int layers, String indexDigest,
         } catch (IOException | RuntimeException unreadable) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The answer for {@code rootfs} found up to date before the rootfs sink was needed; as the sink, it clears
+     * the staging directories killed pulls left.
+     */
+    public PullResult upToDate(Path rootfs, List<String> warnings) {
+        RootfsLayout.of(rootfs).abandonedStagingDirs().forEach(Trees::deleteQuietly);
+        return new PullResult(Digest.parse(manifestDigest), true, layers, 0, 0, warnings);
     }
 
     /** From {@code image.json}'s bytes and, if there is one, {@code source.json}'s. */
