@@ -3,6 +3,7 @@ package io.krgo.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.krgo.image.Digest;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -50,8 +51,8 @@ class CopyExportTest {
         OciFixtures.pushIndex(registry, work, "demo/multi:latest", List.of(
                 new PlatformImage("linux", "amd64", List.of(l1)),
                 new PlatformImage("linux", "arm64", List.of(l1, l2))));
-        Cli.Run pull = krgo("pull", host + "/demo/app:v1", "-r", work.resolve("pulled").toString(), "-q");
-        assertThat(pull.code()).as(pull.toString()).isZero();
+        KrgoCli.Result pull = krgo("pull", host + "/demo/app:v1", "-r", work.resolve("pulled").toString(), "-q");
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
         pulled = TreeSnapshot.of(work.resolve("pulled"));
         assertThat(pulled.nodes()).containsKeys("etc/hello.txt", "etc/second.txt", "bin/tool", "var/secret/key")
                 .doesNotContainKey("bin/tool-link");
@@ -65,13 +66,13 @@ class CopyExportTest {
         Tools.deleteTree(work);
     }
 
-    private Cli.Run krgo(String... args) {
-        return Cli.run(home, null, args);
+    private KrgoCli.Result krgo(String... args) {
+        return KrgoCli.runInProcess(home, null, args);
     }
 
-    private Cli.Run ok(String... args) {
-        Cli.Run r = krgo(args);
-        assertThat(r.code()).as(r.toString()).isZero();
+    private KrgoCli.Result ok(String... args) {
+        KrgoCli.Result r = krgo(args);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         return r;
     }
 
@@ -81,8 +82,8 @@ class CopyExportTest {
 
     @Test
     void copyWithinARegistryMountsTheLayers() throws Exception {
-        Cli.Run r = ok("copy", "--json", host + "/demo/app:v1", host + "/other/app:copied");
-        JsonNode json = JSON.readTree(r.stdout());
+        KrgoCli.Result r = ok("copy", "--json", host + "/demo/app:v1", host + "/other/app:copied");
+        JsonNode json = JSON.readTree(r.stdoutBytes());
         assertThat(json.path("layers").path("mounted").asInt()).isEqualTo(2);
         assertThat(json.path("layers").path("uploaded").asInt()).isZero();
         assertThat(registry.countRequests("POST", "/v2/other/app/blobs/uploads/\\?.*mount=sha256:[a-f0-9]{64}.*"))
@@ -95,20 +96,20 @@ class CopyExportTest {
 
     @Test
     void copyAllKeepsTheIndexAndItsDigest() throws Exception {
-        Cli.Run r = ok("copy", "--all", host + "/demo/multi:latest", host + "/mirror/multi:1");
+        KrgoCli.Result r = ok("copy", "--all", host + "/demo/multi:latest", host + "/mirror/multi:1");
         String source = rawOf("demo/multi:latest");
         assertThat(rawOf("mirror/multi:1")).isEqualTo(source);
         String digest = Digest.sha256(source.getBytes(StandardCharsets.UTF_8)).toString();
-        assertThat(r.out()).contains(digest);
+        assertThat(r.stdout()).contains(digest);
         for (JsonNode m : JSON.readTree(source).path("manifests")) {
             String d = m.path("digest").asText();
             assertThat(Digest.sha256(rawOf("mirror/multi@" + d).getBytes(StandardCharsets.UTF_8)).toString()).isEqualTo(d);
         }
         // and what the index names can be pulled
-        Cli.Run pull = ok("pull", host + "/mirror/multi:1", "--platform", "linux/arm64", "-r",
+        KrgoCli.Result pull = ok("pull", host + "/mirror/multi:1", "--platform", "linux/arm64", "-r",
                 work.resolve("arm").toString(), "-q");
         assertThat(TreeSnapshot.of(work.resolve("arm")).diff(pulled)).isEmpty();
-        assertThat(pull.out()).contains("Done");
+        assertThat(pull.stdout()).contains("Done");
     }
 
     @Test
@@ -132,8 +133,8 @@ class CopyExportTest {
         assertThat(TreeSnapshot.of(bundle.resolve("rootfs")).diff(pulled)).isEmpty();
 
         Path fromLayout = work.resolve("from-layout");
-        Cli.Run r = ok("pull", "oci:" + layout + ":v1", "-r", fromLayout.toString());
-        assertThat(r.out()).contains("Done");
+        KrgoCli.Result r = ok("pull", "oci:" + layout + ":v1", "-r", fromLayout.toString());
+        assertThat(r.stdout()).contains("Done");
         assertThat(TreeSnapshot.of(fromLayout).diff(pulled)).isEmpty();
         // the only image of a layout needs no tag
         Path untagged = work.resolve("from-layout-untagged");
@@ -190,11 +191,11 @@ class CopyExportTest {
     void pushAndCopyPrintJsonResults() throws Exception {
         Path dir = Files.createDirectories(work.resolve("plain"));
         Files.writeString(dir.resolve("file.txt"), "pushed as one layer\n");
-        JsonNode pushed = JSON.readTree(ok("push", host + "/pushed/plain:1", "-r", dir.toString(), "--json").stdout());
+        JsonNode pushed = JSON.readTree(ok("push", host + "/pushed/plain:1", "-r", dir.toString(), "--json").stdoutBytes());
         assertThat(pushed.path("layers").path("uploaded").asInt()).isEqualTo(1);
         assertThat(pushed.path("digest").asText())
                 .isEqualTo(Digest.sha256(rawOf("pushed/plain:1").getBytes(StandardCharsets.UTF_8)).toString());
-        assertThat(ok("digest", host + "/pushed/plain:1").out().strip()).isEqualTo(pushed.path("digest").asText());
+        assertThat(ok("digest", host + "/pushed/plain:1").stdout().strip()).isEqualTo(pushed.path("digest").asText());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -176,8 +177,8 @@ class CosignSignaturesTest {
         }
     }
 
-    private Cli.Run pull(String repoAndTag, Path dir, Path registries) {
-        return Cli.run(home, null, "pull", host + "/" + repoAndTag, "-r", dir.toString(), "-q",
+    private KrgoCli.Result pull(String repoAndTag, Path dir, Path registries) {
+        return KrgoCli.runInProcess(home, null, "pull", host + "/" + repoAndTag, "-r", dir.toString(), "-q",
                 "--policy", policy.toString(), "--registries.d", registries.toString());
     }
 
@@ -212,7 +213,7 @@ class CosignSignaturesTest {
             Path keyOnly = Files.writeString(work.resolve("any-ec.json"),
                     "{\"default\": [{\"type\": \"sigstoreSigned\", \"keyPath\": \"" + work.resolve("ec.pub") + "\"}]}");
             Path out = work.resolve("out-referrers-api");
-            assertError(Cli.run(home, null, "pull", proxy.host() + "/cosign/unsigned:v1", "-r", out.toString(), "-q",
+            assertError(KrgoCli.runInProcess(home, null, "pull", proxy.host() + "/cosign/unsigned:v1", "-r", out.toString(), "-q",
                     "--policy", keyOnly.toString(), "--registries.d", noAttachments.toString()), 8,
                     "but the image has only a sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json) attached"
                             + " as an OCI 1.1 referrer");
@@ -226,14 +227,14 @@ class CosignSignaturesTest {
     void keyPairSignaturesAreAccepted() {
         for (String image : List.of("cosign/app:v1", "rsa/app:v1", "ed/app:v1")) {
             Path out = work.resolve("ok-" + image.replaceAll("[^a-z0-9]", "_"));
-            Cli.Run r = pull(image, out, registriesD);
-            assertThat(r.code()).as(image + ": " + r).isZero();
+            KrgoCli.Result r = pull(image, out, registriesD);
+            assertThat(r.exitCode()).as(image + ": " + r).isZero();
             assertThat(out.resolve("etc/hello.txt")).hasContent("hello from layer one");
         }
-        Cli.Run v = Cli.run(home, null, "verify", host + "/cosign/app:v1", "--policy", policy.toString(),
+        KrgoCli.Result v = KrgoCli.runInProcess(home, null, "verify", host + "/cosign/app:v1", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
-        assertThat(v.code()).as(v.toString()).isZero();
-        assertThat(v.out()).contains("signature-1: accepted, key SHA256:", "identity " + host + "/cosign/app, digest "
+        assertThat(v.exitCode()).as(v.toString()).isZero();
+        assertThat(v.stdout()).contains("signature-1: accepted, key SHA256:", "identity " + host + "/cosign/app, digest "
                 + digest);
     }
 
@@ -254,7 +255,7 @@ class CosignSignaturesTest {
         refused("keyless/app:v1", "keyless sigstore signatures (fulcio, rekorPublicKeyPath) are not verified by krgo"
                 + " yet");
         // pulled by digest, the default identity accepts a signature naming the repository, as containers/image does
-        Cli.Run byDigest = pull("strict/app@" + digest, work.resolve("strict-by-digest"), registriesD);
-        assertThat(byDigest.code()).as(byDigest.toString()).isZero();
+        KrgoCli.Result byDigest = pull("strict/app@" + digest, work.resolve("strict-by-digest"), registriesD);
+        assertThat(byDigest.exitCode()).as(byDigest.toString()).isZero();
     }
 }

@@ -7,6 +7,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Tools;
 import io.krgo.trust.SigstoreAttachments;
@@ -97,10 +98,10 @@ class CosignSigningTest {
         return Tools.run(cmd);
     }
 
-    private Cli.Run krgo(String... args) {
+    private KrgoCli.Result krgo(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--registries.d", registriesD.toString()));
-        return Cli.run(home, null, all.toArray(String[]::new));
+        return KrgoCli.runInProcess(home, null, all.toArray(String[]::new));
     }
 
     /** The layers of the .sig manifest of {@code digest} in {@code repo}: payload and base64 signature each. */
@@ -136,11 +137,11 @@ class CosignSigningTest {
 
     @Test
     void pushSignsAndCopyAppendsKeepingTheOlderSignature() throws Exception {
-        Cli.Run push = krgo("push", host + "/signed/app:v1", "-r", rootfs.toString(),
+        KrgoCli.Result push = krgo("push", host + "/signed/app:v1", "-r", rootfs.toString(),
                 "--sign-by-sigstore-private-key", work.resolve("ec.key").toString(),
                 "--sign-passphrase-file", pass.toString(), "--json");
-        assertThat(push.code()).as(push.toString()).isZero();
-        JsonNode pushed = JSON.readTree(push.stdout());
+        assertThat(push.exitCode()).as(push.toString()).isZero();
+        JsonNode pushed = JSON.readTree(push.stdoutBytes());
         String digest = pushed.path("digest").asText();
         assertThat(pushed.path("sigstoreSignature").asText()).isEqualTo(host + "/signed/app:" + digest.replace(':', '-')
                 + ".sig");
@@ -153,39 +154,39 @@ class CosignSigningTest {
                 .isEqualTo(host + "/signed/app:v1"); // the pushed reference, as skopeo signs it
         pythonVerifies("ec", one.get(0));
         // krgo's own verifier accepts it under the default identity rule, pulled by tag
-        Cli.Run pull = krgo("pull", host + "/signed/app:v1", "-r", work.resolve("out-signed").toString(), "-q",
+        KrgoCli.Result pull = krgo("pull", host + "/signed/app:v1", "-r", work.resolve("out-signed").toString(), "-q",
                 "--policy", policy.toString());
-        assertThat(pull.code()).as(pull.toString()).isZero();
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
         assertThat(work.resolve("out-signed/etc/motd")).hasContent("signed by a cosign key");
 
         // copied to another repository and signed there with the ec key, then signed again with the rsa key:
         // the second signature is appended, the first stays valid, and a policy needing both accepts
         for (String key : List.of("ec", "rsa")) {
-            Cli.Run copy = krgo("copy", host + "/signed/app:v1", host + "/both/app:v1", "--policy", policy.toString(),
+            KrgoCli.Result copy = krgo("copy", host + "/signed/app:v1", host + "/both/app:v1", "--policy", policy.toString(),
                     "--sign-by-sigstore-private-key", work.resolve(key + ".key").toString(),
                     "--sign-passphrase-file", pass.toString());
-            assertThat(copy.code()).as(copy.toString()).isZero();
-            assertThat(copy.out()).contains("Signed by SHA256:", host + "/both/app:" + digest.replace(':', '-') + ".sig");
+            assertThat(copy.exitCode()).as(copy.toString()).isZero();
+            assertThat(copy.stdout()).contains("Signed by SHA256:", host + "/both/app:" + digest.replace(':', '-') + ".sig");
         }
         List<String[]> two = attached("both/app", digest);
         assertThat(two).hasSize(2);
         pythonVerifies("ec", two.get(0));
         pythonVerifies("rsa", two.get(1));
-        Cli.Run both = krgo("pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
+        KrgoCli.Result both = krgo("pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
                 "--policy", policy.toString());
-        assertThat(both.code()).as(both.toString()).isZero();
-        Cli.Run verify = krgo("verify", host + "/both/app:v1", "--policy", policy.toString());
-        assertThat(verify.code()).as(verify.toString()).isZero();
-        assertThat(verify.out()).contains("signature-1: accepted", "signature-2: accepted");
+        assertThat(both.exitCode()).as(both.toString()).isZero();
+        KrgoCli.Result verify = krgo("verify", host + "/both/app:v1", "--policy", policy.toString());
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        assertThat(verify.stdout()).contains("signature-1: accepted", "signature-2: accepted");
     }
 
     @Test
     void verdictsAreRememberedUntilPolicyRegistriesDOrKeysChange() throws Exception {
-        Cli.Run push = krgo("push", host + "/remember/app:v1", "-r", rootfs.toString(),
+        KrgoCli.Result push = krgo("push", host + "/remember/app:v1", "-r", rootfs.toString(),
                 "--sign-by-sigstore-private-key", work.resolve("ec.key").toString(), "--sign-passphrase-file",
                 pass.toString(), "--json");
-        assertThat(push.code()).as(push.toString()).isZero();
-        String digest = JSON.readTree(push.stdout()).path("digest").asText();
+        assertThat(push.exitCode()).as(push.toString()).isZero();
+        String digest = JSON.readTree(push.stdoutBytes()).path("digest").asText();
         String sigReads = "/v2/remember/app/manifests/sha256-.*\\.sig";
         String text = "{\"default\": [{\"type\": \"reject\"}], \"transports\": {\"docker\": {\"HOST/remember\":"
                 + " [{\"type\": \"sigstoreSigned\", \"keyPath\": \"KEY\"}]}}}";
@@ -194,27 +195,27 @@ class CosignSigningTest {
                 text.replace("HOST", host).replace("KEY", key.toString()));
         for (String ref : List.of(host + "/remember/app:v1", host + "/remember/app@" + digest)) {
             Path dir = work.resolve("out-remember-" + ref.length());
-            java.util.function.Supplier<Cli.Run> pull = () -> krgo("pull", ref, "-r", dir.toString(), "-q",
+            java.util.function.Supplier<KrgoCli.Result> pull = () -> krgo("pull", ref, "-r", dir.toString(), "-q",
                     "--policy", rememberPolicy.toString());
             long before = registry.countRequests("GET", sigReads);
-            assertThat(pull.get().code()).isZero();
+            assertThat(pull.get().exitCode()).isZero();
             long reads = registry.countRequests("GET", sigReads);
             assertThat(reads).as("the first pull reads the signature").isEqualTo(before + 1);
-            assertThat(pull.get().code()).isZero();
+            assertThat(pull.get().exitCode()).isZero();
             assertThat(registry.countRequests("GET", sigReads)).as("up to date, remembered: no signature read")
                     .isEqualTo(reads);
             // the same policy in other bytes: verified again
             Files.writeString(rememberPolicy, Files.readString(rememberPolicy) + "\n");
-            assertThat(pull.get().code()).isZero();
+            assertThat(pull.get().exitCode()).isZero();
             assertThat(registry.countRequests("GET", sigReads)).isEqualTo(reads + 1);
             // another registries.d file: verified again
             Path extra = Files.writeString(registriesD.resolve("extra.yaml"), "docker:\n  example.com:\n    lookaside: file:///x\n");
-            assertThat(pull.get().code()).isZero();
+            assertThat(pull.get().exitCode()).isZero();
             assertThat(registry.countRequests("GET", sigReads)).isEqualTo(reads + 2);
             Files.delete(extra);
             // the key file now holds another key: verified again, and refused, DIR left as it was
             Files.copy(work.resolve("rsa.pub"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Cli.Run refused = pull.get();
+            KrgoCli.Result refused = pull.get();
             assertError(refused, 8, "the cosign signature is not by a key the policy trusts");
             assertThat(dir.resolve("etc/motd")).hasContent("signed by a cosign key");
             Files.copy(work.resolve("ec.pub"), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -223,27 +224,27 @@ class CosignSigningTest {
 
     @Test
     void ed25519KeyWithAnEmptyPassphrase() throws Exception {
-        Cli.Run push = krgo("push", host + "/ed/app:v1", "-r", rootfs.toString(), "--sign-by-sigstore-private-key",
+        KrgoCli.Result push = krgo("push", host + "/ed/app:v1", "-r", rootfs.toString(), "--sign-by-sigstore-private-key",
                 work.resolve("ed25519.key").toString(), "--json");
-        assertThat(push.code()).as(push.toString()).isZero();
-        String digest = JSON.readTree(push.stdout()).path("digest").asText();
+        assertThat(push.exitCode()).as(push.toString()).isZero();
+        String digest = JSON.readTree(push.stdoutBytes()).path("digest").asText();
         List<String[]> sigs = attached("ed/app", digest);
         assertThat(sigs).hasSize(1);
         pythonVerifies("ed25519", sigs.get(0)); // pure ed25519, as containers/image verifies
-        Cli.Run pull = krgo("pull", host + "/ed/app:v1", "-r", work.resolve("out-ed").toString(), "-q",
+        KrgoCli.Result pull = krgo("pull", host + "/ed/app:v1", "-r", work.resolve("out-ed").toString(), "-q",
                 "--policy", policy.toString());
-        assertThat(pull.code()).as(pull.toString()).isZero();
+        assertThat(pull.exitCode()).as(pull.toString()).isZero();
     }
 
     @Test
     void wrongPassphraseOrNowhereToAttachPushNothing() throws Exception {
         Path wrong = Files.writeString(work.resolve("wrong.txt"), "not it\n");
-        Cli.Run r = krgo("push", host + "/nope/app:v1", "-r", rootfs.toString(), "--sign-by-sigstore-private-key",
+        KrgoCli.Result r = krgo("push", host + "/nope/app:v1", "-r", rootfs.toString(), "--sign-by-sigstore-private-key",
                 work.resolve("ec.key").toString(), "--sign-passphrase-file", wrong.toString());
         assertError(r, 3, "--sign-by-sigstore-private-key " + work.resolve("ec.key") + ": cannot decrypt the private"
                 + " key: wrong passphrase (see --sign-passphrase-file) or a damaged file");
         Path none = Files.createDirectories(work.resolve("registries.d-none"));
-        Cli.Run off = Cli.run(home, null, "push", host + "/nope/app:v1", "-r", rootfs.toString(),
+        KrgoCli.Result off = KrgoCli.runInProcess(home, null, "push", host + "/nope/app:v1", "-r", rootfs.toString(),
                 "--sign-by-sigstore-private-key", work.resolve("ec.key").toString(), "--sign-passphrase-file",
                 pass.toString(), "--registries.d", none.toString());
         assertError(off, 8, "use-sigstore-attachments is not enabled for " + host + "/nope/app in registries.d " + none);

@@ -1,6 +1,6 @@
 package io.krgo.cli;
 
-import io.krgo.testing.Cli;
+import io.krgo.testing.KrgoCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,18 +24,18 @@ class HelpTextTest {
 
     @Test
     void helpFastPathPrintsExactlyWhatPicocliPrints() {
-        Cli cli = new Cli(tmp.resolve("cache"));
+        KrgoCli cli = KrgoCli.inProcessWithStore(tmp.resolve("cache"));
         String picocli = HelpText.render(CommandLine.Help.Ansi.OFF);
         assertThat(picocli).contains("Usage: krgo").contains("pull").contains("Exit codes");
         for (String flag : new String[] {"--help", "-h"}) {
-            Cli.Result r = cli.run(flag);
+            KrgoCli.Result r = cli.run(flag);
             assertThat(r.exitCode()).isZero();
-            assertThat(r.out()).isEqualTo(picocli);
+            assertThat(r.stdout()).isEqualTo(picocli);
         }
         // anything more than the bare flag still goes through picocli
-        Cli.Result sub = cli.run("pull", "--help");
+        KrgoCli.Result sub = cli.run("pull", "--help");
         assertThat(sub.exitCode()).isZero();
-        assertThat(sub.out()).contains("Usage: krgo pull");
+        assertThat(sub.stdout()).contains("Usage: krgo pull");
     }
 
     @Test

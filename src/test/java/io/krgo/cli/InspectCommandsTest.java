@@ -3,6 +3,7 @@ package io.krgo.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.krgo.image.Digest;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.LoopbackProxy;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
@@ -57,8 +58,8 @@ class InspectCommandsTest {
         Tools.deleteTree(work);
     }
 
-    private Cli.Run krgo(String... args) {
-        return Cli.run(home, null, args);
+    private KrgoCli.Result krgo(String... args) {
+        return KrgoCli.runInProcess(home, null, args);
     }
 
     private static String sha256(String text) {
@@ -67,13 +68,13 @@ class InspectCommandsTest {
 
     @Test
     void inspectSummarisesAnImage() throws Exception {
-        Cli.Run r = krgo("inspect", host + "/demo/app:v1");
-        assertThat(r.code()).as(r.toString()).isZero();
+        KrgoCli.Result r = krgo("inspect", host + "/demo/app:v1");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         String raw = Skopeo.inspectRaw(registry, "demo/app:v1");
-        assertThat(r.out()).contains("Digest:      " + sha256(raw))
+        assertThat(r.stdout()).contains("Digest:      " + sha256(raw))
                 .contains("Platform:    linux/amd64").contains("Layers:      2,");
 
-        JsonNode json = JSON.readTree(krgo("inspect", "--json", host + "/demo/app:v1").stdout());
+        JsonNode json = JSON.readTree(krgo("inspect", "--json", host + "/demo/app:v1").stdoutBytes());
         assertThat(json.path("digest").asText()).isEqualTo(sha256(raw));
         assertThat(json.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
         assertThat(json.path("layers")).hasSize(2);
@@ -94,30 +95,30 @@ class InspectCommandsTest {
     @Test
     void rawAndConfigAreTheBytesSkopeoSees() {
         for (String image : List.of("demo/app:v1", "demo/multi:latest")) {
-            Cli.Run r = krgo("inspect", "--raw", host + "/" + image);
-            assertThat(r.code()).as(r.toString()).isZero();
+            KrgoCli.Result r = krgo("inspect", "--raw", host + "/" + image);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
             String skopeo = Skopeo.inspectRaw(registry, image);
-            assertThat(r.out()).isEqualTo(skopeo);
-            assertThat(krgo("digest", host + "/" + image).out().strip()).isEqualTo(sha256(r.out()));
+            assertThat(r.stdout()).isEqualTo(skopeo);
+            assertThat(krgo("digest", host + "/" + image).stdout().strip()).isEqualTo(sha256(r.stdout()));
         }
-        Cli.Run cfg = krgo("inspect", "--config", host + "/demo/app:v1");
-        assertThat(cfg.code()).as(cfg.toString()).isZero();
+        KrgoCli.Result cfg = krgo("inspect", "--config", host + "/demo/app:v1");
+        assertThat(cfg.exitCode()).as(cfg.toString()).isZero();
         String skopeoConfig = Skopeo.run("inspect", "--config", "--raw", "--tls-verify=false",
                 "docker://" + host + "/demo/app:v1");
-        assertThat(cfg.out()).isEqualTo(skopeoConfig);
+        assertThat(cfg.stdout()).isEqualTo(skopeoConfig);
     }
 
     @Test
     void inspectOfAnIndexListsItsPlatforms() throws Exception {
         String raw = Skopeo.inspectRaw(registry, "demo/multi:latest");
         JsonNode index = JSON.readTree(raw);
-        Cli.Run r = krgo("inspect", host + "/demo/multi:latest");
-        assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("Digest:      " + sha256(raw)).contains("linux/amd64").contains("linux/arm64")
+        KrgoCli.Result r = krgo("inspect", host + "/demo/multi:latest");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.stdout()).contains("Digest:      " + sha256(raw)).contains("linux/amd64").contains("linux/arm64")
                 .doesNotContain("Layers:");
 
         JsonNode arm = JSON.readTree(krgo("inspect", "--json", "--platform", "linux/arm64",
-                host + "/demo/multi:latest").stdout());
+                host + "/demo/multi:latest").stdoutBytes());
         assertThat(arm.path("digest").asText()).isEqualTo(sha256(raw));
         assertThat(arm.path("manifests")).hasSize(2);
         assertThat(arm.path("platform").asText()).isEqualTo("linux/arm64");
@@ -129,18 +130,18 @@ class InspectCommandsTest {
         }
         assertThat(arm.path("platformDigest").asText()).isEqualTo(armDigest);
 
-        Cli.Run armRaw = krgo("inspect", "--raw", "--platform", "linux/arm64", host + "/demo/multi:latest");
-        assertThat(sha256(armRaw.out())).isEqualTo(armDigest);
+        KrgoCli.Result armRaw = krgo("inspect", "--raw", "--platform", "linux/arm64", host + "/demo/multi:latest");
+        assertThat(sha256(armRaw.stdout())).isEqualTo(armDigest);
     }
 
     @Test
     void digestPrintsTheManifestOrIndexDigest() throws Exception {
         for (String image : List.of("demo/app:v1", "demo/multi:latest")) {
-            Cli.Run r = krgo("digest", host + "/" + image);
-            assertThat(r.code()).as(r.toString()).isZero();
-            assertThat(r.out()).isEqualTo(sha256(Skopeo.inspectRaw(registry, image)) + "\n");
+            KrgoCli.Result r = krgo("digest", host + "/" + image);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stdout()).isEqualTo(sha256(Skopeo.inspectRaw(registry, image)) + "\n");
         }
-        JsonNode json = JSON.readTree(krgo("digest", "--json", host + "/demo/multi:latest").stdout());
+        JsonNode json = JSON.readTree(krgo("digest", "--json", host + "/demo/multi:latest").stdoutBytes());
         assertThat(json.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
     }
 
@@ -148,13 +149,13 @@ class InspectCommandsTest {
     void tagsFollowsPagination() throws Exception {
         // distribution 2.8 ignores ?n=, so a proxy paginates the registry's real tag list as the spec says.
         try (LoopbackProxy front = LoopbackProxy.start(host, LoopbackProxy.paginatingTags("demo/app"))) {
-            Cli.Run r = krgo("tags", "--page-size", "2", front.host() + "/demo/app");
-            assertThat(r.code()).as(r.toString()).isZero();
-            assertThat(r.out().lines().toList()).containsExactly("t1", "t2", "t3", "t4", "t5", "v1");
+            KrgoCli.Result r = krgo("tags", "--page-size", "2", front.host() + "/demo/app");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stdout().lines().toList()).containsExactly("t1", "t2", "t3", "t4", "t5", "v1");
             // 6 tags at 2 per page: three pages, the second and third found through the Link header
             assertThat(front.requests().stream().filter(q -> q.uri().contains("/tags/list")).count()).isEqualTo(3);
         }
-        JsonNode json = JSON.readTree(krgo("tags", "--json", host + "/demo/app").stdout());
+        JsonNode json = JSON.readTree(krgo("tags", "--json", host + "/demo/app").stdoutBytes());
         List<String> tags = new ArrayList<>();
         json.forEach(t -> tags.add(t.asText()));
         assertThat(tags).containsExactlyInAnyOrder("t1", "t2", "t3", "t4", "t5", "v1");
@@ -173,8 +174,8 @@ class InspectCommandsTest {
     }
 
 
-    static void assertError(Cli.Run r, int code, String mentions) {
-        assertThat(r.code()).as(r.toString()).isEqualTo(code);
+    static void assertError(KrgoCli.Result r, int code, String mentions) {
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(code);
         List<String> lines = r.stderr().lines().filter(l -> !l.startsWith("Try '")).toList();
         assertThat(lines).as(r.toString()).hasSize(1);
         assertThat(lines.get(0)).startsWith("krgo: ").contains(mentions);

@@ -2,6 +2,7 @@ package io.krgo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -66,9 +67,9 @@ class LoginTest {
         Path config = home.resolve(".docker/config.json");
         String host = registry.host();
         // without credentials the private repository is refused
-        assertError(Cli.run(home, null, "tags", host + "/team/app"), 3, host);
+        assertError(KrgoCli.runInProcess(home, null, "tags", host + "/team/app"), 3, host);
 
-        assertError(Cli.run(home, "wrong-password\n", "login", host, "-u", registry.username(), "--password-stdin"),
+        assertError(KrgoCli.runInProcess(home, "wrong-password\n", "login", host, "-u", registry.username(), "--password-stdin"),
                 3, "wrong username or password");
         assertThat(config).doesNotExist();
 
@@ -76,33 +77,33 @@ class LoginTest {
         Files.createDirectories(config.getParent());
         Files.writeString(config, "{\"auths\":{\"other.example\":{\"auth\":\"" + b64("a:b") + "\"}},"
                 + "\"HttpHeaders\":{\"X-Test\":\"1\"}}");
-        Cli.Run login = Cli.run(home, registry.password() + "\n", "login", host, "-u", registry.username(),
+        KrgoCli.Result login = KrgoCli.runInProcess(home, registry.password() + "\n", "login", host, "-u", registry.username(),
                 "--password-stdin");
-        assertThat(login.code()).as(login.toString()).isZero();
-        assertThat(login.out()).contains("Login succeeded");
+        assertThat(login.exitCode()).as(login.toString()).isZero();
+        assertThat(login.stdout()).contains("Login succeeded");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
         JsonNode stored = JSON.readTree(config.toFile());
         assertThat(stored.path("auths").path(host).path("auth").asText())
                 .isEqualTo(b64(registry.username() + ":" + registry.password()));
         assertThat(stored.path("auths").path("other.example").path("auth").asText()).isEqualTo(b64("a:b"));
         assertThat(stored.path("HttpHeaders").path("X-Test").asText()).isEqualTo("1");
-        assertThat(login.out() + login.stderr()).doesNotContain(registry.password());
+        assertThat(login.stdout() + login.stderr()).doesNotContain(registry.password());
         try (var files = Files.list(config.getParent())) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("config.json");
         }
 
         // the stored credentials are used
-        Cli.Run tags = Cli.run(home, null, "tags", host + "/team/app");
-        assertThat(tags.code()).as(tags.toString()).isZero();
-        assertThat(tags.out().strip()).isEqualTo("v1");
+        KrgoCli.Result tags = KrgoCli.runInProcess(home, null, "tags", host + "/team/app");
+        assertThat(tags.exitCode()).as(tags.toString()).isZero();
+        assertThat(tags.stdout().strip()).isEqualTo("v1");
 
-        Cli.Run logout = Cli.run(home, null, "logout", host);
-        assertThat(logout.code()).as(logout.toString()).isZero();
+        KrgoCli.Result logout = KrgoCli.runInProcess(home, null, "logout", host);
+        assertThat(logout.exitCode()).as(logout.toString()).isZero();
         stored = JSON.readTree(config.toFile());
         assertThat(stored.path("auths").has(host)).isFalse();
         assertThat(stored.path("auths").has("other.example")).isTrue();
-        assertError(Cli.run(home, null, "tags", host + "/team/app"), 3, host);
-        assertThat(Cli.run(home, null, "logout", host).out()).contains("Not logged in");
+        assertError(KrgoCli.runInProcess(home, null, "tags", host + "/team/app"), 3, host);
+        assertThat(KrgoCli.runInProcess(home, null, "logout", host).stdout()).contains("Not logged in");
     }
 
     @Test
@@ -110,9 +111,9 @@ class LoginTest {
         Path home = Files.createDirectories(work.resolve("home-env"));
         Path dockerConfig = Files.createDirectories(work.resolve("docker-config"));
         Map<String, String> env = Map.of("DOCKER_CONFIG", dockerConfig.toString());
-        Cli.Run login = Cli.runProcess(home, env, basic.password() + "\n", "login", basic.host(), "-u",
+        KrgoCli.Result login = KrgoCli.run(home, env, basic.password() + "\n", "login", basic.host(), "-u",
                 basic.username(), "--password-stdin");
-        assertThat(login.code()).as(login.toString()).isZero();
+        assertThat(login.exitCode()).as(login.toString()).isZero();
         assertThat(dockerConfig.resolve("config.json")).exists();
         assertThat(home.resolve(".docker")).doesNotExist();
 
@@ -129,16 +130,16 @@ class LoginTest {
         Files.writeString(helperConfig.resolve("config.json"), "{\"credsStore\":\"krgotest\"}");
         Map<String, String> helperEnv = Map.of("DOCKER_CONFIG", helperConfig.toString(),
                 "PATH", bin + ":" + System.getenv("PATH"));
-        login = Cli.runProcess(home, helperEnv, basic.password() + "\n", "login", basic.host(), "-u",
+        login = KrgoCli.run(home, helperEnv, basic.password() + "\n", "login", basic.host(), "-u",
                 basic.username(), "--password-stdin");
-        assertThat(login.code()).as(login.toString()).isZero();
+        assertThat(login.exitCode()).as(login.toString()).isZero();
         assertThat(JSON.readTree(store.toFile()).path("Secret").asText()).isEqualTo(basic.password());
         assertThat(Files.readString(helperConfig.resolve("config.json"))).doesNotContain(b64(basic.username() + ":"
                 + basic.password()));
-        Cli.Run tags = Cli.runProcess(home, helperEnv, null, "tags", basic.host() + "/team/app");
-        assertThat(tags.code()).as(tags.toString()).isZero();
-        assertThat(tags.out().strip()).isEqualTo("v1");
-        assertThat(Cli.runProcess(home, helperEnv, null, "logout", basic.host()).code()).isZero();
+        KrgoCli.Result tags = KrgoCli.run(home, helperEnv, null, "tags", basic.host() + "/team/app");
+        assertThat(tags.exitCode()).as(tags.toString()).isZero();
+        assertThat(tags.stdout().strip()).isEqualTo("v1");
+        assertThat(KrgoCli.run(home, helperEnv, null, "logout", basic.host()).exitCode()).isZero();
         assertThat(store).doesNotExist();
     }
 
@@ -146,21 +147,21 @@ class LoginTest {
     void copyWithTokensMountsWithinTheRegistry() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-copy"));
         String host = token.host();
-        Cli.Run r = Cli.run(home, token.password() + "\n", "copy", "--json", "-u", token.username(),
+        KrgoCli.Result r = KrgoCli.runInProcess(home, token.password() + "\n", "copy", "--json", "-u", token.username(),
                 "--password-stdin", host + "/team/app:v1", host + "/team/copy:v1");
-        assertThat(r.code()).as(r.toString()).isZero();
-        JsonNode json = JSON.readTree(r.stdout());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode json = JSON.readTree(r.stdoutBytes());
         assertThat(json.path("layers").path("mounted").asInt()).isEqualTo(1);
-        assertError(Cli.run(home, "wrong\n", "copy", "-u", token.username(), "--password-stdin",
+        assertError(KrgoCli.runInProcess(home, "wrong\n", "copy", "-u", token.username(), "--password-stdin",
                 host + "/team/app:v1", host + "/team/copy2:v1"), 3, "wrong username or password");
     }
 
     @Test
     void usageErrors() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-usage"));
-        assertError(Cli.run(home, "", "login", basic.host(), "-u", "me", "--password-stdin"), 1, "standard input");
-        assertError(Cli.run(home, null, "login", basic.host(), "-u", "me"), 1, "--password-stdin");
-        assertError(Cli.run(home, "pw\n", "login", "127.0.0.1:1", "-u", "me", "--password-stdin"), 4, "127.0.0.1:1");
+        assertError(KrgoCli.runInProcess(home, "", "login", basic.host(), "-u", "me", "--password-stdin"), 1, "standard input");
+        assertError(KrgoCli.runInProcess(home, null, "login", basic.host(), "-u", "me"), 1, "--password-stdin");
+        assertError(KrgoCli.runInProcess(home, "pw\n", "login", "127.0.0.1:1", "-u", "me", "--password-stdin"), 4, "127.0.0.1:1");
     }
 
     private static String b64(String s) {

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -43,7 +44,7 @@ class MirrorTest {
         Skopeo.run("copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false",
                 "docker://" + origin.host() + "/demo/app:v1", "docker://" + mirror.host() + "/demo/app:v1");
         Path reference = work.resolve("reference");
-        assertThat(Cli.run(home, null, "pull", "-q", origin.host() + "/demo/app:v1", "-r", reference.toString()).code())
+        assertThat(KrgoCli.runInProcess(home, null, "pull", "-q", origin.host() + "/demo/app:v1", "-r", reference.toString()).exitCode())
                 .isZero();
         expected = TreeSnapshot.of(reference);
     }
@@ -58,11 +59,11 @@ class MirrorTest {
         Tools.deleteTree(work);
     }
 
-    private Cli.Run pull(String image, String dir, String... extra) {
+    private KrgoCli.Result pull(String image, String dir, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("pull", image, "-r", work.resolve(dir).toString()));
         args.addAll(List.of(extra));
-        Cli.Run r = Cli.run(home, null, args.toArray(String[]::new));
-        assertThat(r.code()).as(r.toString()).isZero();
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         return r;
     }
 
@@ -70,7 +71,7 @@ class MirrorTest {
     void pullGoesThroughTheMirror() throws Exception {
         long originBefore = origin.countRequests("GET", MANIFESTS);
         long mirrorBefore = mirror.countRequests("GET", MANIFESTS);
-        Cli.Run r = pull(origin.host() + "/demo/app:v1", "via-mirror", "--mirror", mirror.host(), "--force");
+        KrgoCli.Result r = pull(origin.host() + "/demo/app:v1", "via-mirror", "--mirror", mirror.host(), "--force");
         assertThat(r.stderr()).doesNotContain("warning");
         assertThat(TreeSnapshot.of(work.resolve("via-mirror")).diff(expected)).isEmpty();
         assertThat(mirror.countRequests("GET", MANIFESTS)).isGreaterThan(mirrorBefore);
@@ -86,9 +87,9 @@ class MirrorTest {
                     "docker://" + origin.host() + "/demo/app:v1", "docker://" + upstream.host() + "/demo/app:v1");
             // a fresh home: krgo's own blob cache must not spare the download through the mirror
             Path firstHome = Files.createDirectories(work.resolve("home-cache-1"));
-            Cli.Run first = Cli.run(firstHome, null, "pull", upstream.host() + "/demo/app:v1", "-r",
+            KrgoCli.Result first = KrgoCli.runInProcess(firstHome, null, "pull", upstream.host() + "/demo/app:v1", "-r",
                     work.resolve("through-cache").toString(), "--mirror", cache.host());
-            assertThat(first.code()).as(first.toString()).isZero();
+            assertThat(first.exitCode()).as(first.toString()).isZero();
             assertThat(TreeSnapshot.of(work.resolve("through-cache")).diff(expected)).isEmpty();
             assertThat(cache.countRequests("GET", MANIFESTS)).isPositive();
             assertThat(upstream.countRequests("GET", MANIFESTS)).isPositive(); // the cache filled itself
@@ -110,9 +111,9 @@ class MirrorTest {
             upstream.close();
             // the mirror holds the blobs now (krgo's own cache is bypassed again: another fresh home)
             Path otherHome = Files.createDirectories(work.resolve("home-cache-2"));
-            Cli.Run r = Cli.run(otherHome, null, "pull", upstreamHost + "/demo/app:v1", "-r",
+            KrgoCli.Result r = KrgoCli.runInProcess(otherHome, null, "pull", upstreamHost + "/demo/app:v1", "-r",
                     work.resolve("from-cache-only").toString(), "--mirror", cache.host());
-            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.exitCode()).as(r.toString()).isZero();
             got = TreeSnapshot.of(work.resolve("from-cache-only"));
         }
         assertThat(got.diff(expected)).isEmpty();
@@ -137,21 +138,21 @@ class MirrorTest {
     @Test
     void aMirrorThatIsDownFallsBackToTheOrigin() throws Exception {
         long originBefore = origin.countRequests("GET", MANIFESTS);
-        Cli.Run r = pull(origin.host() + "/demo/app:v1", "mirror-down", "--mirror", "127.0.0.1:1");
+        KrgoCli.Result r = pull(origin.host() + "/demo/app:v1", "mirror-down", "--mirror", "127.0.0.1:1");
         assertThat(r.stderr()).contains("krgo: warning: mirror 127.0.0.1:1 skipped");
         assertThat(TreeSnapshot.of(work.resolve("mirror-down")).diff(expected)).isEmpty();
         assertThat(origin.countRequests("GET", MANIFESTS)).isGreaterThan(originBefore);
 
         Path layout = work.resolve("layout-mirror-down");
-        Cli.Run export = Cli.run(home, null, "export", origin.host() + "/demo/app:v1", "--oci", layout.toString(),
+        KrgoCli.Result export = KrgoCli.runInProcess(home, null, "export", origin.host() + "/demo/app:v1", "--oci", layout.toString(),
                 "--mirror", "127.0.0.1:1");
-        assertThat(export.code()).as(export.toString()).isZero();
+        assertThat(export.exitCode()).as(export.toString()).isZero();
         assertThat(layout.resolve("index.json")).exists();
     }
 
     @Test
     void aMirrorWithoutTheImageFallsBackToTheOrigin() throws Exception {
-        Cli.Run r = pull(origin.host() + "/demo/only:v1", "mirror-lacks", "--mirror", "127.0.0.1:1", "--mirror",
+        KrgoCli.Result r = pull(origin.host() + "/demo/only:v1", "mirror-lacks", "--mirror", "127.0.0.1:1", "--mirror",
                 mirror.host());
         assertThat(r.stderr()).contains("mirror 127.0.0.1:1 skipped").contains("mirror " + mirror.host() + " skipped")
                 .contains("not found");

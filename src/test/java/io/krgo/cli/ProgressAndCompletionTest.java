@@ -48,9 +48,9 @@ class ProgressAndCompletionTest {
     @Test
     void ttyProgressRedrawsOneLinePerLayerInPlace() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-tty"));
-        Cli.Run r = Cli.run(home, null, "pull", image, "-r", work.resolve("tty").toString(), "--progress=tty");
-        assertThat(r.code()).as(r.toString()).isZero();
-        String out = r.out();
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("tty").toString(), "--progress=tty");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        String out = r.stdout();
         assertThat(out).contains(CURSOR_UP_2).contains(TtyProgress.ERASE_LINE).contains("Waiting")
                 .contains("Downloading").contains("Extracting").contains("Pull complete").contains("Done.");
         // the last frame: both layers complete, then the result line
@@ -73,38 +73,38 @@ class ProgressAndCompletionTest {
         assertThat(onPty.stdout()).contains(CURSOR_UP_2).contains("\033[2K").contains("Pull complete");
 
         // not a terminal: one plain line per event, no escape sequences
-        Cli.Run piped = Cli.runProcess(home, Map.of(), null, "pull", image, "-r", work.resolve("piped").toString());
-        assertThat(piped.code()).as(piped.toString()).isZero();
-        assertThat(piped.out()).doesNotContain("\033").contains("layer 1: ").contains("layer 2: applied");
+        KrgoCli.Result piped = KrgoCli.run(home, Map.of(), null, "pull", image, "-r", work.resolve("piped").toString());
+        assertThat(piped.exitCode()).as(piped.toString()).isZero();
+        assertThat(piped.stdout()).doesNotContain("\033").contains("layer 1: ").contains("layer 2: applied");
     }
 
     @Test
     void plainAndJsonOutputs() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-json"));
-        Cli.Run r = Cli.run(home, null, "pull", image, "-r", work.resolve("json").toString(), "--json");
-        assertThat(r.code()).as(r.toString()).isZero();
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("json").toString(), "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdoutBytes());
         assertThat(json.path("layers").asInt()).isEqualTo(2);
         assertThat(json.path("digest").asText()).startsWith("sha256:");
         assertThat(json.path("upToDate").asBoolean()).isFalse();
-        Cli.Run again = Cli.run(home, null, "pull", image, "-r", work.resolve("json").toString(), "--progress=plain");
-        assertThat(again.out()).contains("Already up to date").doesNotContain("\033");
+        KrgoCli.Result again = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("json").toString(), "--progress=plain");
+        assertThat(again.stdout()).contains("Already up to date").doesNotContain("\033");
     }
 
     @Test
     void completionScriptCoversTheCommandsAndLoadsInBash() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-completion"));
-        Cli.Run r = Cli.run(home, null, "completion", "bash");
-        assertThat(r.code()).as(r.toString()).isZero();
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "completion", "bash");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         for (String sub : List.of("pull", "push", "commit", "inspect", "digest", "tags", "copy", "export", "login",
                 "logout", "completion", "version", "--platform", "--progress")) {
-            assertThat(r.out()).contains(sub);
+            assertThat(r.stdout()).contains(sub);
         }
         Path script = work.resolve("krgo-completion.bash");
-        Files.write(script, r.stdout());
+        Files.write(script, r.stdoutBytes());
         String registered = Tools.run(List.of("bash", "-c", "source '" + script + "' && complete -p krgo"));
         assertThat(registered).contains("krgo");
-        InspectCommandsTest.assertError(Cli.run(home, null, "completion", "fish"), 1, "bash");
+        InspectCommandsTest.assertError(KrgoCli.runInProcess(home, null, "completion", "fish"), 1, "bash");
     }
 
     @Test
@@ -112,12 +112,12 @@ class ProgressAndCompletionTest {
         Path home = Files.createDirectories(work.resolve("home-help"));
         for (String sub : List.of("pull", "push", "commit", "inspect", "digest", "tags", "copy", "export", "login",
                 "logout", "completion")) {
-            Cli.Run r = Cli.run(home, null, sub, "--help");
-            assertThat(r.code()).as(sub + ": " + r).isZero();
-            assertThat(r.out()).as(sub).startsWith("Usage: krgo " + sub).contains("Example");
-            assertThat(r.out().lines().filter(l -> l.length() > 80).toList()).as(sub).isEmpty();
+            KrgoCli.Result r = KrgoCli.runInProcess(home, null, sub, "--help");
+            assertThat(r.exitCode()).as(sub + ": " + r).isZero();
+            assertThat(r.stdout()).as(sub).startsWith("Usage: krgo " + sub).contains("Example");
+            assertThat(r.stdout().lines().filter(l -> l.length() > 80).toList()).as(sub).isEmpty();
         }
-        Cli.Run help = Cli.run(home, null, "help", "tags");
-        assertThat(help.out()).startsWith("Usage: krgo tags");
+        KrgoCli.Result help = KrgoCli.runInProcess(home, null, "help", "tags");
+        assertThat(help.stdout()).startsWith("Usage: krgo tags");
     }
 }

@@ -1,6 +1,6 @@
 package io.krgo.cli;
 
-import io.krgo.testing.Cli;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -33,18 +33,18 @@ class SecretsNeverPrintedTest {
                 b64.encodeToString(password.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void assertNoSecret(Cli.Result r, String user, String... passwords) {
+    private static void assertNoSecret(KrgoCli.Result r, String user, String... passwords) {
         for (String password : passwords) {
             for (String form : forms(user, password)) {
-                assertThat(r.out()).doesNotContain(form);
-                assertThat(r.err()).doesNotContain(form);
+                assertThat(r.stdout()).doesNotContain(form);
+                assertThat(r.stderr()).doesNotContain(form);
             }
         }
     }
 
     /** krgo in this JVM with {@code home} as the user's home (no Docker config) and its own content store. */
-    private static Cli.Result krgo(Path home, String stdin, String... args) {
-        return Cli.runInProcess(Map.of("user.home", home.toString(), "krgo.cache", home.resolve("cache").toString()),
+    private static KrgoCli.Result krgo(Path home, String stdin, String... args) {
+        return KrgoCli.runInProcess(Map.of("user.home", home.toString(), "krgo.cache", home.resolve("cache").toString()),
                 stdin, args);
     }
 
@@ -58,37 +58,37 @@ class SecretsNeverPrintedTest {
             String user = registry.username();
             String right = registry.password();
             String image = registry.host() + "/sec/app:v1";
-            List<Cli.Result> runs = new ArrayList<>();
+            List<KrgoCli.Result> runs = new ArrayList<>();
 
-            Cli.Result wrong = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("a").toString(),
+            KrgoCli.Result wrong = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("a").toString(),
                     "-u", user + ":" + WRONG);
             assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(3);
-            assertThat(wrong.err()).as("--debug prints the stack trace").contains("at io.krgo.");
+            assertThat(wrong.stderr()).as("--debug prints the stack trace").contains("at io.krgo.");
             runs.add(wrong);
 
-            Cli.Result wrongStdin = krgo(home, WRONG + "\n", "pull", "--debug", image,
+            KrgoCli.Result wrongStdin = krgo(home, WRONG + "\n", "pull", "--debug", image,
                     "-r", home.resolve("b").toString(), "-u", user, "--password-stdin");
             assertThat(wrongStdin.exitCode()).as(wrongStdin.toString()).isEqualTo(3);
             runs.add(wrongStdin);
 
-            Cli.Result ok = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("c").toString(),
+            KrgoCli.Result ok = krgo(home, null, "pull", "--debug", image, "-r", home.resolve("c").toString(),
                     "-u", user + ":" + right);
             assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(home.resolve("c/etc/motd")).hasContent("secret-free\n");
-            assertThat(ok.err()).as("--debug logs the HTTP exchanges").contains("debug: GET ");
+            assertThat(ok.stderr()).as("--debug logs the HTTP exchanges").contains("debug: GET ");
             runs.add(ok);
 
-            Cli.Result pushOk = krgo(home, right + "\n", "push", "--debug", registry.host() + "/sec/copy:v1",
+            KrgoCli.Result pushOk = krgo(home, right + "\n", "push", "--debug", registry.host() + "/sec/copy:v1",
                     "-r", home.resolve("c").toString(), "-u", user, "--password-stdin");
             assertThat(pushOk.exitCode()).as(pushOk.toString()).isZero();
             runs.add(pushOk);
 
-            Cli.Result pushWrong = krgo(home, null, "push", "--debug", registry.host() + "/sec/copy:v2",
+            KrgoCli.Result pushWrong = krgo(home, null, "push", "--debug", registry.host() + "/sec/copy:v2",
                     "-r", home.resolve("c").toString(), "-u", user + ":" + WRONG);
             assertThat(pushWrong.exitCode()).as(pushWrong.toString()).isEqualTo(3);
             runs.add(pushWrong);
 
-            for (Cli.Result r : runs) {
+            for (KrgoCli.Result r : runs) {
                 assertNoSecret(r, user, WRONG, right);
             }
         }

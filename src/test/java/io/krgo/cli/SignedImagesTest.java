@@ -1,6 +1,7 @@
 package io.krgo.cli;
 
 import io.krgo.testing.Gpg;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -162,7 +163,7 @@ class SignedImagesTest {
             if (!git.isEmpty()) {
                 args.add(git);
             }
-            assertError(Cli.run(home, null, args.toArray(String[]::new)), 8, mentions);
+            assertError(KrgoCli.runInProcess(home, null, args.toArray(String[]::new)), 8, mentions);
             assertThat(out).doesNotExist();
             try (var siblings = Files.list(work)) { // no .DIR.krgo record, no staging directory
                 assertThat(siblings.map(p -> p.getFileName().toString()))
@@ -184,15 +185,15 @@ class SignedImagesTest {
             if (!flag.isEmpty()) {
                 args.add(flag);
             }
-            Cli.Run r = Cli.run(home, null, args.toArray(String[]::new));
-            assertThat(r.code()).as(r.toString()).isZero();
+            KrgoCli.Result r = KrgoCli.runInProcess(home, null, args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.toString()).isZero();
             assertThat(out.resolve("etc/hello.txt")).hasContent("hello from layer one");
         }
         assertThat(skopeoAccepts("signed/app:v1", policy)).isTrue();
-        Cli.Run byDigest = Cli.run(home, null, "pull", host + "/signed/app@" + digest, "-r",
+        KrgoCli.Result byDigest = KrgoCli.runInProcess(home, null, "pull", host + "/signed/app@" + digest, "-r",
                 work.resolve("out-digest").toString(), "-q", "--policy", policy.toString(), "--registries.d",
                 registriesD.toString());
-        assertThat(byDigest.code()).as(byDigest.toString()).isZero();
+        assertThat(byDigest.exitCode()).as(byDigest.toString()).isZero();
     }
 
     @Test
@@ -210,24 +211,24 @@ class SignedImagesTest {
     void twoSignedByRequirementsMustBothHold() {
         refused("both/edonly:v1", "signed by key ID " + ed.substring(24) + ", which the policy does not trust (policy "
                 + policy + ", docker scope \"" + host + "/both\", requirement signedBy)");
-        Cli.Run r = Cli.run(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
-        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(skopeoAccepts("both/app:v1", policy)).isTrue();
     }
 
     @Test
     void verifyShowsEachSignature() throws Exception {
-        Cli.Run ok = Cli.run(home, null, "verify", host + "/both/app:v1", "--policy", policy.toString(),
+        KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "verify", host + "/both/app:v1", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
-        assertThat(ok.code()).as(ok.toString()).isZero();
-        assertThat(ok.out()).contains(host + "/both/app:v1 " + digest, "Policy scope: docker scope \"" + host + "/both\"",
+        assertThat(ok.exitCode()).as(ok.toString()).isZero();
+        assertThat(ok.stdout()).contains(host + "/both/app:v1 " + digest, "Policy scope: docker scope \"" + host + "/both\"",
                 "signature-1: accepted, key " + ed + ", identity " + host + "/both/app:v1, digest " + digest,
                 "signature-2: accepted, key " + rsa, "Accepted");
-        Cli.Run refused = Cli.run(home, null, "verify", host + "/moved/app:v1", "--json", "--policy", policy.toString(),
+        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "verify", host + "/moved/app:v1", "--json", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
-        assertThat(refused.code()).as(refused.toString()).isEqualTo(8);
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(refused.stdout());
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(8);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(refused.stdoutBytes());
         assertThat(json.path("accepted").asBoolean()).isFalse();
         assertThat(json.path("digest").asText()).isEqualTo(digest);
         assertThat(json.path("signatures").get(0).path("fingerprint").asText()).isEqualTo(ed);
@@ -237,15 +238,15 @@ class SignedImagesTest {
 
     @Test
     void copyChecksTheSourceFirst() {
-        Cli.Run refused = Cli.run(home, null, "copy", host + "/unsigned/app:v1", host + "/copies/unsigned:v1", "-q",
+        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "copy", host + "/unsigned/app:v1", host + "/copies/unsigned:v1", "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
         assertError(refused, 8, "signature required, but none exists");
         Tools.Result absent = Tools.runAllowingFailure(List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
                 "docker://" + host + "/copies/unsigned:v1"), Map.of());
         assertThat(absent.exitCode()).as("nothing was pushed").isNotZero();
-        Cli.Run ok = Cli.run(home, null, "copy", host + "/signed/app:v1", host + "/copies/signed:v1", "-q",
+        KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "copy", host + "/signed/app:v1", host + "/copies/signed:v1", "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
-        assertThat(ok.code()).as(ok.toString()).isZero();
+        assertThat(ok.exitCode()).as(ok.toString()).isZero();
     }
 
     @Test
@@ -261,53 +262,53 @@ class SignedImagesTest {
                 if (all) {
                     args.add("--all");
                 }
-                assertError(Cli.run(home, null, args.toArray(String[]::new)), 8,
+                assertError(KrgoCli.runInProcess(home, null, args.toArray(String[]::new)), 8,
                         "signature for identity " + host + "/signed/app:v1 is not accepted");
                 assertThat(target).as(form + (all ? " --all" : "")).doesNotExist();
             }
-            Cli.Run ok = Cli.run(home, null, "export", host + "/signed/app:v1", form, target.toString(),
+            KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "export", host + "/signed/app:v1", form, target.toString(),
                     "--policy", policy.toString(), "--registries.d", registriesD.toString());
-            assertThat(ok.code()).as(ok.toString()).isZero();
+            assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(target).exists();
         }
     }
 
     @Test
     void whatKrgoSignsSkopeoAccepts() throws IOException {
-        Cli.Run copy = Cli.runProcess(home, gpg.env(), null, "copy", host + "/unsigned/app:v1",
+        KrgoCli.Result copy = KrgoCli.run(home, gpg.env(), null, "copy", host + "/unsigned/app:v1",
                 host + "/copies/bykrgo:v1", "--sign-by", ed, "--registries.d", registriesD.toString(),
                 "--policy", work.resolve("accept-all.json").toString());
-        assertThat(copy.code()).as(copy.toString()).isZero();
-        assertThat(copy.out()).contains("Signed by " + ed + ": " + sigDir("copies/bykrgo", digest).resolve("signature-1"));
+        assertThat(copy.exitCode()).as(copy.toString()).isZero();
+        assertThat(copy.stdout()).contains("Signed by " + ed + ": " + sigDir("copies/bykrgo", digest).resolve("signature-1"));
         assertThat(skopeoAccepts("copies/bykrgo:v1", policy)).isTrue();
 
         Path dir = Files.createDirectories(work.resolve("to-push/etc"));
         Files.writeString(dir.resolve("motd"), "pushed and signed\n");
-        Cli.Run push = Cli.runProcess(home, gpg.env(), null, "push", host + "/pushed/app:v1", "-r",
+        KrgoCli.Result push = KrgoCli.run(home, gpg.env(), null, "push", host + "/pushed/app:v1", "-r",
                 dir.getParent().toString(), "--sign-by", ed, "--registries.d", registriesD.toString());
-        assertThat(push.code()).as(push.toString()).isZero();
+        assertThat(push.exitCode()).as(push.toString()).isZero();
         assertThat(skopeoAccepts("pushed/app:v1", policy)).isTrue();
-        Cli.Run verify = Cli.run(home, null, "verify", host + "/pushed/app:v1", "--policy", policy.toString(),
+        KrgoCli.Result verify = KrgoCli.runInProcess(home, null, "verify", host + "/pushed/app:v1", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
-        assertThat(verify.code()).as(verify.toString()).isZero();
-        assertThat(verify.out()).contains("signature-1: accepted, key " + ed + ", identity " + host + "/pushed/app:v1");
+        assertThat(verify.exitCode()).as(verify.toString()).isZero();
+        assertThat(verify.stdout()).contains("signature-1: accepted, key " + ed + ", identity " + host + "/pushed/app:v1");
 
         // a passphrase-protected key file, without gpg, and another identity (matchRepository in the policy)
         Path pass = Files.writeString(work.resolve("pass.txt"), "open sesame\n");
-        Cli.Run wrong = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
+        KrgoCli.Result wrong = KrgoCli.runInProcess(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
                 "--sign-by-key", lockedSecret.toString(), "--registries.d", registriesD.toString());
         assertError(wrong, 3, "--sign-by-key " + lockedSecret + ": cannot unlock the key (wrong passphrase?)");
-        Cli.Run byKey = Cli.run(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
+        KrgoCli.Result byKey = KrgoCli.runInProcess(home, null, "push", host + "/bykey/app:v1", "-r", dir.getParent().toString(),
                 "--sign-by-key", lockedSecret.toString(), "--sign-passphrase-file", pass.toString(),
                 "--sign-identity", host + "/bykey/app:stable", "--registries.d", registriesD.toString(), "--json");
-        assertThat(byKey.code()).as(byKey.toString()).isZero();
-        var pushed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(byKey.stdout());
+        assertThat(byKey.exitCode()).as(byKey.toString()).isZero();
+        var pushed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(byKey.stdoutBytes());
         assertThat(pushed.path("signature").asText()).isEqualTo(sigDir("bykey/app", pushed.path("digest").asText())
                 .resolve("signature-1").toString());
         assertThat(skopeoAccepts("bykey/app:v1", policy)).isTrue();
-        Cli.Run shown = Cli.run(home, null, "verify", host + "/bykey/app:v1", "--policy", policy.toString(),
+        KrgoCli.Result shown = KrgoCli.runInProcess(home, null, "verify", host + "/bykey/app:v1", "--policy", policy.toString(),
                 "--registries.d", registriesD.toString());
-        assertThat(shown.out()).as(shown.toString())
+        assertThat(shown.stdout()).as(shown.toString())
                 .contains("accepted, key " + locked + ", identity " + host + "/bykey/app:stable");
     }
 
@@ -333,11 +334,11 @@ class SignedImagesTest {
             Path httpD = Files.createDirectories(work.resolve("registries.d-http"));
             Files.writeString(httpD.resolve("http.yaml"),
                     "docker:\n  " + host + ":\n    lookaside: http://127.0.0.1:" + port + "\n");
-            Cli.Run ok = Cli.run(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-http").toString(),
+            KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-http").toString(),
                     "-q", "--policy", policy.toString(), "--registries.d", httpD.toString());
-            assertThat(ok.code()).as(ok.toString()).isZero();
+            assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(skopeoAccepts("both/app:v1", policy, httpD)).isTrue();
-            Cli.Run no = Cli.run(home, null, "pull", host + "/rsa/app:v1", "-r", work.resolve("out-http-no").toString(),
+            KrgoCli.Result no = KrgoCli.runInProcess(home, null, "pull", host + "/rsa/app:v1", "-r", work.resolve("out-http-no").toString(),
                     "-q", "--policy", policy.toString(), "--registries.d", httpD.toString());
             assertError(no, 8, "signed by key ID " + rsa.substring(24) + ", which the policy does not trust");
             assertThat(skopeoAccepts("rsa/app:v1", policy, httpD)).isFalse();
@@ -358,15 +359,15 @@ class SignedImagesTest {
                    "LAYOUT:one": [{"type": "insecureAcceptAnything"}],
                    "LAYOUT": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent.gpg"}]}}}"""
                 .replace("LAYOUT", layout.toString()));
-        Cli.Run ok = Cli.run(home, null, "pull", "oci:" + layout + ":one", "-r", work.resolve("oci-ok").toString(), "-q",
+        KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":one", "-r", work.resolve("oci-ok").toString(), "-q",
                 "--policy", ociPolicy.toString());
-        assertThat(ok.code()).as(ok.toString()).isZero();
+        assertThat(ok.exitCode()).as(ok.toString()).isZero();
         Path out = work.resolve("oci-two");
-        assertError(Cli.run(home, null, "pull", "oci:" + layout + ":two", "-r", out.toString(), "-q",
+        assertError(KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":two", "-r", out.toString(), "-q",
                 "--policy", ociPolicy.toString()), 8, "refused oci:" + layout + ":two: signature required, but an OCI"
                 + " layout carries none krgo can read (policy " + ociPolicy + ", oci scope \"" + layout + "\"");
         assertThat(out).doesNotExist();
-        assertError(Cli.run(home, null, "pull", "oci:" + layout + ":one", "-r", out.toString(), "-q",
+        assertError(KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":one", "-r", out.toString(), "-q",
                 "--policy", policy.toString()), 8, "rejected by policy (policy " + policy + ", the default,"
                 + " requirement reject)");
         assertThat(out).doesNotExist();
@@ -376,7 +377,7 @@ class SignedImagesTest {
     void unparsablePolicyIsAnErrorNotAcceptance() throws IOException {
         Path broken = Files.writeString(work.resolve("broken.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}");
         Path out = work.resolve("out-broken");
-        Cli.Run r = Cli.run(home, null, "pull", host + "/signed/app:v1", "-r", out.toString(),
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", host + "/signed/app:v1", "-r", out.toString(),
                 "--policy", broken.toString(), "--registries.d", registriesD.toString());
         assertError(r, 8, "policy " + broken + ": not valid JSON");
         assertThat(out).doesNotExist();

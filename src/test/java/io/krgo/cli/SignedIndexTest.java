@@ -2,6 +2,7 @@ package io.krgo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.krgo.testing.Gpg;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -97,10 +98,10 @@ class SignedIndexTest {
         Tools.deleteTree(work);
     }
 
-    private Cli.Run krgo(String... args) {
+    private KrgoCli.Result krgo(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--registries.d", registriesD.toString()));
-        return Cli.run(home, null, all.toArray(String[]::new));
+        return KrgoCli.runInProcess(home, null, all.toArray(String[]::new));
     }
 
     private Tools.Result skopeo(String... args) {
@@ -122,7 +123,7 @@ class SignedIndexTest {
         throw new AssertionError("no " + arch + " image in " + index);
     }
 
-    private Cli.Run pull(String repoAndTag, String platform) {
+    private KrgoCli.Result pull(String repoAndTag, String platform) {
         return krgo("pull", host + "/" + repoAndTag, "--platform", platform, "-r",
                 work.resolve("out-" + repoAndTag.replaceAll("[^a-z0-9]", "-") + "-" + platform.replace('/', '-')).toString(),
                 "-q", "--policy", policy.toString());
@@ -130,10 +131,10 @@ class SignedIndexTest {
 
     @Test
     void gpgSignedIndexCopyIsAcceptedBySkopeoAndKrgo() throws Exception {
-        Cli.Run copy = krgo("copy", "--all", host + "/src/multi:1", host + "/gpg/multi:1", "--policy", policy.toString(),
+        KrgoCli.Result copy = krgo("copy", "--all", host + "/src/multi:1", host + "/gpg/multi:1", "--policy", policy.toString(),
                 "--sign-by-key", secret.toString(), "--json");
-        assertThat(copy.code()).as(copy.toString()).isZero();
-        var result = new ObjectMapper().readTree(copy.stdout());
+        assertThat(copy.exitCode()).as(copy.toString()).isZero();
+        var result = new ObjectMapper().readTree(copy.stdoutBytes());
         assertThat(result.path("digest").asText()).as("the index is copied byte for byte").isEqualTo(indexDigest);
         String amd64 = instance("gpg/multi:1", "amd64");
         String arm64 = instance("gpg/multi:1", "arm64");
@@ -155,19 +156,19 @@ class SignedIndexTest {
         sk = skopeo("docker://" + host + "/gpg/multi:1", "dir:" + work.resolve("sk-host"));
         assertThat(sk.exitCode()).as(sk.stderr()).isZero();
         for (String platform : List.of("linux/amd64", "linux/arm64")) {
-            Cli.Run r = pull("gpg/multi:1", platform);
-            assertThat(r.code()).as(r.toString()).isZero();
+            KrgoCli.Result r = pull("gpg/multi:1", platform);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
         }
-        Cli.Run verify = krgo("verify", host + "/gpg/multi:1", "--platform", "linux/arm64", "--policy", policy.toString());
-        assertThat(verify.out()).as(verify.toString()).contains("signature-1: accepted, key " + fpr + ", identity "
+        KrgoCli.Result verify = krgo("verify", host + "/gpg/multi:1", "--platform", "linux/arm64", "--policy", policy.toString());
+        assertThat(verify.stdout()).as(verify.toString()).contains("signature-1: accepted, key " + fpr + ", identity "
                 + host + "/gpg/multi:1, digest " + arm64);
     }
 
     @Test
     void anIndexSignedAloneIsRefusedByBothAsContainersImageChecksTheImage() throws Exception {
-        Cli.Run copy = krgo("copy", "--all", host + "/src/multi:1", host + "/gpg/indexonly:1", "--policy",
+        KrgoCli.Result copy = krgo("copy", "--all", host + "/src/multi:1", host + "/gpg/indexonly:1", "--policy",
                 policy.toString());
-        assertThat(copy.code()).as(copy.toString()).isZero();
+        assertThat(copy.exitCode()).as(copy.toString()).isZero();
         // a valid signature of the index alone, made by gpg itself
         byte[] payload = ("{\"critical\":{\"identity\":{\"docker-reference\":\"" + host + "/gpg/indexonly:1\"},"
                 + "\"image\":{\"docker-manifest-digest\":\"" + indexDigest + "\"},\"type\":\"atomic container"
@@ -177,10 +178,10 @@ class SignedIndexTest {
         Tools.Result sk = skopeo("docker://" + host + "/gpg/indexonly:1", "dir:" + work.resolve("sk-indexonly"));
         assertThat(sk.exitCode()).isNotZero();
         assertThat(sk.stderr()).contains("A signature was required, but no signature exists");
-        Cli.Run r = pull("gpg/indexonly:1", "linux/amd64");
+        KrgoCli.Result r = pull("gpg/indexonly:1", "linux/amd64");
         InspectCommandsTest.assertError(r, 8, "signature required, but none exists");
-        Cli.Run verify = krgo("verify", host + "/gpg/indexonly:1", "--policy", policy.toString());
-        assertThat(verify.code()).isEqualTo(8);
+        KrgoCli.Result verify = krgo("verify", host + "/gpg/indexonly:1", "--policy", policy.toString());
+        assertThat(verify.exitCode()).isEqualTo(8);
     }
 
     @Test
@@ -190,22 +191,22 @@ class SignedIndexTest {
                 "--sign-by", fpr, "docker://" + host + "/src/multi:1", "docker://" + host + "/gpg/byskopeo:1"), gpg.env());
         assertThat(signed.exitCode()).as(signed.stderr()).isZero();
         for (String platform : List.of("linux/amd64", "linux/arm64")) {
-            Cli.Run r = pull("gpg/byskopeo:1", platform);
-            assertThat(r.code()).as(r.toString()).isZero();
+            KrgoCli.Result r = pull("gpg/byskopeo:1", platform);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
         }
     }
 
     @Test
     void cosignSignedIndexCopyIsAccepted() throws Exception {
-        Cli.Run copy = krgo("copy", "--all", host + "/src/multi:1", host + "/cosign/multi:1", "--policy",
+        KrgoCli.Result copy = krgo("copy", "--all", host + "/src/multi:1", host + "/cosign/multi:1", "--policy",
                 policy.toString(), "--sign-by-sigstore-private-key", work.resolve("ec.key").toString());
-        assertThat(copy.code()).as(copy.toString()).isZero();
+        assertThat(copy.exitCode()).as(copy.toString()).isZero();
         for (String d : List.of(indexDigest, instance("cosign/multi:1", "amd64"), instance("cosign/multi:1", "arm64"))) {
-            assertThat(copy.out()).contains(host + "/cosign/multi:" + d.replace(':', '-') + ".sig");
+            assertThat(copy.stdout()).contains(host + "/cosign/multi:" + d.replace(':', '-') + ".sig");
         }
         for (String platform : List.of("linux/amd64", "linux/arm64")) {
-            Cli.Run r = pull("cosign/multi:1", platform);
-            assertThat(r.code()).as(r.toString()).isZero();
+            KrgoCli.Result r = pull("cosign/multi:1", platform);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
         }
     }
 }

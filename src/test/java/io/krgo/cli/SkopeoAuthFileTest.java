@@ -2,6 +2,7 @@ package io.krgo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -56,14 +57,14 @@ class SkopeoAuthFileTest {
 
         String image = registry.host() + "/team/app:v1";
         // without the file (and with an empty home) the private repository is refused
-        assertError(Cli.runProcess(home, Map.of(), null, "pull", image, "-r", work.resolve("refused").toString()),
+        assertError(KrgoCli.run(home, Map.of(), null, "pull", image, "-r", work.resolve("refused").toString()),
                 3, registry.host());
         assertThat(work.resolve("refused")).doesNotExist();
 
         Path rootfs = work.resolve("rootfs");
-        Cli.Run pulled = Cli.runProcess(home, Map.of("REGISTRY_AUTH_FILE", authFile.toString()), null,
+        KrgoCli.Result pulled = KrgoCli.run(home, Map.of("REGISTRY_AUTH_FILE", authFile.toString()), null,
                 "pull", image, "-r", rootfs.toString());
-        assertThat(pulled.code()).as(pulled.toString()).isZero();
+        assertThat(pulled.exitCode()).as(pulled.toString()).isZero();
         assertThat(rootfs.resolve("etc/hello.txt")).hasContent("hello from layer one\n");
 
         // skopeo can log in for one repository: the key is host/team/app, and krgo matches it
@@ -76,21 +77,21 @@ class SkopeoAuthFileTest {
         JsonNode repoWritten = new ObjectMapper().readTree(repoAuthFile.toFile());
         assertThat(repoWritten.path("auths").has(registry.host() + "/team/app")).as(repoWritten.toString()).isTrue();
         assertThat(repoWritten.path("auths").has(registry.host())).isFalse();
-        Cli.Run perRepo = Cli.runProcess(home, Map.of("REGISTRY_AUTH_FILE", repoAuthFile.toString()), null,
+        KrgoCli.Result perRepo = KrgoCli.run(home, Map.of("REGISTRY_AUTH_FILE", repoAuthFile.toString()), null,
                 "tags", registry.host() + "/team/app");
-        assertThat(perRepo.code()).as(perRepo.toString()).isZero();
-        assertThat(perRepo.out()).contains("v1");
+        assertThat(perRepo.exitCode()).as(perRepo.toString()).isZero();
+        assertThat(perRepo.stdout()).contains("v1");
         // ...and for that repository only
-        assertError(Cli.runProcess(home, Map.of("REGISTRY_AUTH_FILE", repoAuthFile.toString()), null,
+        assertError(KrgoCli.run(home, Map.of("REGISTRY_AUTH_FILE", repoAuthFile.toString()), null,
                 "tags", registry.host() + "/team/other"), 3, registry.host());
 
         // the same file found as $XDG_RUNTIME_DIR/containers/auth.json
         Path runtimeDir = work.resolve("run-user");
         Files.createDirectories(runtimeDir.resolve("containers"));
         Files.copy(authFile, runtimeDir.resolve("containers/auth.json"));
-        Cli.Run viaRuntimeDir = Cli.runProcess(home, Map.of("XDG_RUNTIME_DIR", runtimeDir.toString()), null,
+        KrgoCli.Result viaRuntimeDir = KrgoCli.run(home, Map.of("XDG_RUNTIME_DIR", runtimeDir.toString()), null,
                 "tags", registry.host() + "/team/app");
-        assertThat(viaRuntimeDir.code()).as(viaRuntimeDir.toString()).isZero();
-        assertThat(viaRuntimeDir.out()).contains("v1");
+        assertThat(viaRuntimeDir.exitCode()).as(viaRuntimeDir.toString()).isZero();
+        assertThat(viaRuntimeDir.stdout()).contains("v1");
     }
 }

@@ -1,5 +1,6 @@
 package io.krgo.cli;
 
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -59,11 +60,11 @@ class UpToDatePullTest {
         Tools.deleteTree(work);
     }
 
-    private Cli.Run krgo(String... args) {
-        return Cli.run(home, null, args);
+    private KrgoCli.Result krgo(String... args) {
+        return KrgoCli.runInProcess(home, null, args);
     }
 
-    private Cli.Run pull(String image, Path dir, String... extra) {
+    private KrgoCli.Result pull(String image, Path dir, String... extra) {
         List<String> args = new ArrayList<>(List.of("pull", image, "-r", dir.toString(), "-u", creds));
         args.addAll(List.of(extra));
         return krgo(args.toArray(String[]::new));
@@ -119,18 +120,18 @@ class UpToDatePullTest {
     @Test
     void rePullWithTokenAuthSendsOneManifestHeadAndWritesNothing() throws Exception {
         Path dir = work.resolve("app");
-        Cli.Run first = pull(registry.host() + "/team/app:v1", dir);
-        assertThat(first.code()).as(first.toString()).isZero();
+        KrgoCli.Result first = pull(registry.host() + "/team/app:v1", dir);
+        assertThat(first.exitCode()).as(first.toString()).isZero();
         TreeSnapshot tree = TreeSnapshot.of(dir);
         Map<String, FileTime> times = mtimes(dir);
         Thread.sleep(200); // let the access log settle
         Map<String, Long> before = requests();
         int tokensBefore = registry.tokenIssuer().requests();
 
-        Cli.Run again = pull(registry.host() + "/team/app:v1", dir);
+        KrgoCli.Result again = pull(registry.host() + "/team/app:v1", dir);
 
-        assertThat(again.code()).as(again.toString()).isZero();
-        assertThat(again.out()).startsWith("Already up to date: " + dir).contains("use --force to pull again");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.stdout()).startsWith("Already up to date: " + dir).contains("use --force to pull again");
         awaitLoggedRequests(before.get("any") + 2);
         Thread.sleep(200);
         Map<String, Long> d = delta(before, requests());
@@ -145,38 +146,38 @@ class UpToDatePullTest {
     @Test
     void forceRedoesTheUpToDatePullAndAChangedTagIsNoLongerUpToDate() throws Exception {
         Path dir = work.resolve("forced");
-        assertThat(pull(registry.host() + "/team/app:v1", dir).code()).isZero();
+        assertThat(pull(registry.host() + "/team/app:v1", dir).exitCode()).isZero();
         Thread.sleep(200);
         long manifestGets = registry.countRequests("GET", MANIFESTS);
 
-        Cli.Run forced = pull(registry.host() + "/team/app:v1", dir, "--force");
-        assertThat(forced.code()).as(forced.toString()).isZero();
-        assertThat(forced.out()).contains("Done. Rootfs of");
+        KrgoCli.Result forced = pull(registry.host() + "/team/app:v1", dir, "--force");
+        assertThat(forced.exitCode()).as(forced.toString()).isZero();
+        assertThat(forced.stdout()).contains("Done. Rootfs of");
         Thread.sleep(200);
         assertThat(registry.countRequests("GET", MANIFESTS)).isGreaterThan(manifestGets);
 
         // v2 is another image: the HEAD's digest differs, and DIR is not replaced without --force
-        Cli.Run other = pull(registry.host() + "/team/app:v2", dir);
-        assertThat(other.code()).as(other.toString()).isEqualTo(6);
+        KrgoCli.Result other = pull(registry.host() + "/team/app:v2", dir);
+        assertThat(other.exitCode()).as(other.toString()).isEqualTo(6);
         assertThat(other.stderr()).contains("is not empty");
-        assertThat(pull(registry.host() + "/team/app:v2", dir, "--force").code()).isZero();
-        assertThat(pull(registry.host() + "/team/app:v2", dir).out()).startsWith("Already up to date");
+        assertThat(pull(registry.host() + "/team/app:v2", dir, "--force").exitCode()).isZero();
+        assertThat(pull(registry.host() + "/team/app:v2", dir).stdout()).startsWith("Already up to date");
     }
 
     @Test
     void aReferenceByDigestIsUpToDateWithoutAnyRequest() throws Exception {
-        String digest = krgo("digest", registry.host() + "/team/app:v1", "-u", creds).out().strip();
+        String digest = krgo("digest", registry.host() + "/team/app:v1", "-u", creds).stdout().strip();
         assertThat(digest).startsWith("sha256:");
         Path dir = work.resolve("pinned");
-        assertThat(pull(registry.host() + "/team/app@" + digest, dir).code()).isZero();
+        assertThat(pull(registry.host() + "/team/app@" + digest, dir).exitCode()).isZero();
         Thread.sleep(200);
         long before = all(registry, "/.*");
         int tokensBefore = registry.tokenIssuer().requests();
 
-        Cli.Run again = pull(registry.host() + "/team/app@" + digest, dir);
+        KrgoCli.Result again = pull(registry.host() + "/team/app@" + digest, dir);
 
-        assertThat(again.code()).as(again.toString()).isZero();
-        assertThat(again.out()).startsWith("Already up to date").contains(digest);
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.stdout()).startsWith("Already up to date").contains(digest);
         Thread.sleep(300);
         assertThat(all(registry, "/.*")).isEqualTo(before);
         assertThat(registry.tokenIssuer().requests()).isEqualTo(tokensBefore);
@@ -185,29 +186,29 @@ class UpToDatePullTest {
     @Test
     void anIndexIsUpToDateForThePlatformItWasPulledFor() throws Exception {
         Path dir = work.resolve("multi");
-        Cli.Run first = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/arm64");
-        assertThat(first.code()).as(first.toString()).isZero();
+        KrgoCli.Result first = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/arm64");
+        assertThat(first.exitCode()).as(first.toString()).isZero();
         Thread.sleep(200);
         Map<String, Long> before = requests();
 
-        Cli.Run again = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/arm64");
+        KrgoCli.Result again = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/arm64");
 
-        assertThat(again.code()).as(again.toString()).isZero();
-        assertThat(again.out()).startsWith("Already up to date");
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.stdout()).startsWith("Already up to date");
         Thread.sleep(300);
         Map<String, Long> d = delta(before, requests());
         assertThat(d).containsEntry("GET manifest", 0L).containsEntry("GET blob", 0L);
         assertThat(d.get("HEAD manifest")).isPositive();
 
         // another platform of the same index is another image
-        Cli.Run amd64 = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/amd64");
-        assertThat(amd64.code()).as(amd64.toString()).isEqualTo(6);
+        KrgoCli.Result amd64 = pull(registry.host() + "/team/multi:latest", dir, "--platform", "linux/amd64");
+        assertThat(amd64.exitCode()).as(amd64.toString()).isEqualTo(6);
     }
 
     @Test
     void aRegistryRefusingHeadStillFindsItUpToDateByGet() throws Exception {
         Path dir = work.resolve("no-head");
-        assertThat(pull(registry.host() + "/team/app:v1", dir).code()).isZero();
+        assertThat(pull(registry.host() + "/team/app:v1", dir).exitCode()).isZero();
         try (io.krgo.testing.LoopbackProxy proxy = io.krgo.testing.LoopbackProxy.start(registry.host(), (ex, p) -> {
             if (ex.getRequestMethod().equals("HEAD") && ex.getRequestURI().getPath().contains("/manifests/")) {
                 ex.sendResponseHeaders(405, -1);
@@ -216,9 +217,9 @@ class UpToDatePullTest {
             }
             return false;
         })) {
-            Cli.Run again = pull(proxy.host() + "/team/app:v1", dir);
-            assertThat(again.code()).as(again.toString()).isZero();
-            assertThat(again.out()).startsWith("Already up to date");
+            KrgoCli.Result again = pull(proxy.host() + "/team/app:v1", dir);
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.stdout()).startsWith("Already up to date");
             assertThat(proxy.requests("HEAD", "/manifests/")).hasSize(1);
             assertThat(proxy.requests("GET", "/manifests/")).isNotEmpty();
             assertThat(proxy.requests("GET", "/blobs/")).isEmpty();
@@ -228,11 +229,11 @@ class UpToDatePullTest {
     @Test
     void aDamagedRecordIsNotUpToDate() throws Exception {
         Path dir = work.resolve("damaged");
-        assertThat(pull(registry.host() + "/team/app:v1", dir).code()).isZero();
+        assertThat(pull(registry.host() + "/team/app:v1", dir).exitCode()).isZero();
         Path record = dir.resolveSibling(".damaged.krgo").resolve("image.json");
         Files.writeString(record, "{\"manifestDigest\": 7");
-        Cli.Run again = pull(registry.host() + "/team/app:v1", dir);
-        assertThat(again.code()).as(again.toString()).isEqualTo(6);
+        KrgoCli.Result again = pull(registry.host() + "/team/app:v1", dir);
+        assertThat(again.exitCode()).as(again.toString()).isEqualTo(6);
         assertThat(again.stderr()).contains("is not empty");
     }
 
@@ -243,17 +244,17 @@ class UpToDatePullTest {
                     "--src-creds", creds, "docker://" + registry.host() + "/team/app:v1",
                     "docker://" + mirror.host() + "/team/app:v1");
             Path dir = work.resolve("mirrored");
-            Cli.Run first = pull(registry.host() + "/team/app:v1", dir, "--mirror", mirror.host());
-            assertThat(first.code()).as(first.toString()).isZero();
+            KrgoCli.Result first = pull(registry.host() + "/team/app:v1", dir, "--mirror", mirror.host());
+            assertThat(first.exitCode()).as(first.toString()).isZero();
             Thread.sleep(200);
             long originBefore = all(registry, "/v2/team/.*");
             long mirrorHeads = mirror.countRequests("HEAD", MANIFESTS);
             long mirrorGets = mirror.countRequests("GET", MANIFESTS);
 
-            Cli.Run again = pull(registry.host() + "/team/app:v1", dir, "--mirror", mirror.host());
+            KrgoCli.Result again = pull(registry.host() + "/team/app:v1", dir, "--mirror", mirror.host());
 
-            assertThat(again.code()).as(again.toString()).isZero();
-            assertThat(again.out()).startsWith("Already up to date");
+            assertThat(again.exitCode()).as(again.toString()).isZero();
+            assertThat(again.stdout()).startsWith("Already up to date");
             assertThat(again.stderr()).doesNotContain("warning");
             Thread.sleep(300);
             assertThat(mirror.countRequests("HEAD", MANIFESTS)).isEqualTo(mirrorHeads + 1);

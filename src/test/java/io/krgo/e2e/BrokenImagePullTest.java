@@ -13,7 +13,7 @@ import io.krgo.image.Platform;
 import io.krgo.reference.Reference;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
-import io.krgo.testing.Cli;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.LoopbackProxy;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.RegistryHarness.Mode;
@@ -79,8 +79,8 @@ class BrokenImagePullTest {
         Files.writeString(work.resolve("sentinel/file"), "do not touch");
     }
 
-    private Cli cli() {
-        return new Cli(shared.resolve("cache"));
+    private KrgoCli cli() {
+        return KrgoCli.inProcessWithStore(shared.resolve("cache"));
     }
 
     private String ref(String repoAndTag) {
@@ -88,12 +88,12 @@ class BrokenImagePullTest {
     }
 
     /** Pulls {@code image} with --force over DIR: must fail with {@code exit}, one line, and change nothing. */
-    private Cli.Result assertPullFails(String image, int exit, String message) throws Exception {
+    private KrgoCli.Result assertPullFails(String image, int exit, String message) throws Exception {
         TreeSnapshot before = TreeSnapshot.of(work);
-        Cli.Result r = cli().run("pull", image, "-r", dir.toString(), "--force", "-q");
+        KrgoCli.Result r = cli().run("pull", image, "-r", dir.toString(), "--force", "-q");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(exit);
-        assertThat(r.err()).as(r.toString()).startsWith("krgo: ").contains(message).endsWith("\n");
-        assertThat(r.err().strip()).as("one line").doesNotContain("\n");
+        assertThat(r.stderr()).as(r.toString()).startsWith("krgo: ").contains(message).endsWith("\n");
+        assertThat(r.stderr().strip()).as("one line").doesNotContain("\n");
         assertThat(TreeSnapshot.of(work).diff(before)).as("DIR, .DIR.krgo and the sentinel untouched").isEmpty();
         try (Stream<Path> s = Files.list(work)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("rootfs", ".rootfs.krgo", "sentinel");
@@ -201,8 +201,8 @@ class BrokenImagePullTest {
         Digest other = Digest.sha256(layerTar("something else"));
         Descriptor config = upload("lies/diffid", MediaTypes.OCI_CONFIG, config(List.of(other)));
         putManifest("lies/diffid", "1", config, List.of(layer));
-        Cli.Result r = assertPullFails(ref("lies/diffid:1"), 5, "diff_id mismatch");
-        assertThat(r.err()).contains(other.toString()).contains(Digest.sha256(tar).toString());
+        KrgoCli.Result r = assertPullFails(ref("lies/diffid:1"), 5, "diff_id mismatch");
+        assertThat(r.stderr()).contains(other.toString()).contains(Digest.sha256(tar).toString());
     }
 
     /** Upper layers are inflated ahead into a spool (RootfsWriter): their checks must hold there too. */
@@ -215,8 +215,8 @@ class BrokenImagePullTest {
         Digest other = Digest.sha256(layerTar("something else"));
         Descriptor config = upload("lies/upperdiff", MediaTypes.OCI_CONFIG, config(List.of(Digest.sha256(base), other)));
         putManifest("lies/upperdiff", "1", config, List.of(l0, l1));
-        Cli.Result r = assertPullFails(ref("lies/upperdiff:1"), 5, "diff_id mismatch");
-        assertThat(r.err()).contains(other.toString()).contains(Digest.sha256(upper).toString());
+        KrgoCli.Result r = assertPullFails(ref("lies/upperdiff:1"), 5, "diff_id mismatch");
+        assertThat(r.stderr()).contains(other.toString()).contains(Digest.sha256(upper).toString());
     }
 
     @Test
@@ -260,13 +260,13 @@ class BrokenImagePullTest {
         client.putManifest("huge/index", "1", index, MediaTypes.OCI_INDEX);
 
         // No such platform: exit 2, the list capped instead of 10,000 names.
-        Cli.Result r = assertPullFails(ref("huge/index:1"), 2, "no image for platform " + Platform.host() + "; available: ");
-        assertThat(r.err()).contains("linux/arch0, linux/arch1").contains("and 9980 more")
+        KrgoCli.Result r = assertPullFails(ref("huge/index:1"), 2, "no image for platform " + Platform.host() + "; available: ");
+        assertThat(r.stderr()).contains("linux/arch0, linux/arch1").contains("and 9980 more")
                 .doesNotContain("linux/arch20,").doesNotContain("riscv64");
-        assertThat(r.err().length()).isLessThan(1000);
+        assertThat(r.stderr().length()).isLessThan(1000);
 
         // The last entry is still found.
-        Cli.Result ok = cli().run("pull", ref("huge/index:1"), "-r", dir.toString(), "--force", "-q",
+        KrgoCli.Result ok = cli().run("pull", ref("huge/index:1"), "-r", dir.toString(), "--force", "-q",
                 "--platform", "linux/riscv64");
         assertThat(ok.exitCode()).as(ok.toString()).isZero();
         assertThat(Files.readString(dir.resolve("data"))).isEqualTo("the one real image");

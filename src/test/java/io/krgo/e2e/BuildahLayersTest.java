@@ -1,8 +1,8 @@
 package io.krgo.e2e;
 
 import io.krgo.testing.Buildah;
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTree;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.RegistryHarness.Mode;
@@ -73,7 +73,7 @@ class BuildahLayersTest {
     @Test
     void buildahsImageEqualsUmociUnpack() throws Exception {
         Path dir = work.resolve("krgo");
-        Cli.Result pull = new Cli(work.resolve("cache")).run("pull", registry.host() + "/buildah/xtool:2", "-r",
+        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/buildah/xtool:2", "-r",
                 dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of buildah's image: %s", pull).isZero();
         Path layout = work.resolve("layout");

@@ -1,8 +1,8 @@
 package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -52,15 +52,15 @@ class ByteNamesTest {
         registry.close();
     }
 
-    private static Cli cli() {
-        return new Cli(work.resolve("cache"));
+    private static KrgoCli cli() {
+        return KrgoCli.inProcessWithStore(work.resolve("cache"));
     }
 
     @ParameterizedTest(name = "python tarfile {0} format")
     @ValueSource(strings = {"gnu", "pax"})
     void byteNamesAreWrittenAsUmociWritesThem(String format) {
         Path dir = work.resolve("k-" + format);
-        Cli.Result pull = cli().run("pull", registry.host() + "/bytes/" + format + ":1", "-r", dir.toString(), "-q");
+        KrgoCli.Result pull = cli().run("pull", registry.host() + "/bytes/" + format + ":1", "-r", dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of names that are bytes (%s): %s", format, pull).isZero();
         Path umoci = OciFixtures.unpack(work.resolve("layout-bytes_" + format + "_1"), "img", work.resolve("u-" + format));
         JsonNode krgo = ForeignTar.names(dir);
@@ -71,13 +71,13 @@ class ByteNamesTest {
     @Test
     void byteNamesSurviveGitCommitAndPush() {
         Path dir = work.resolve("git");
-        Cli.Result pull = cli().run("pull", registry.host() + "/bytes/pax:1", "-r", dir.toString(), "-g", "-q");
+        KrgoCli.Result pull = cli().run("pull", registry.host() + "/bytes/pax:1", "-r", dir.toString(), "-g", "-q");
         assertThat(pull.exitCode()).as(pull.toString()).isZero();
         // Java cannot name it; the shell can: an edit of bytes/caf\xe9 puts that name into the new layer.
         Tools.run("bash", "-c", "cd \"$1\" && printf 'edited\\n' > \"$(printf 'bytes/caf\\351')\"", "edit", dir.toString());
-        Cli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "edit a latin-1 name", "-q");
+        KrgoCli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "edit a latin-1 name", "-q");
         assertThat(commit.exitCode()).as(commit.toString()).isZero();
-        Cli.Result push = cli().run("push", registry.host() + "/bytes/edited:1", "-r", dir.toString(), "-q");
+        KrgoCli.Result push = cli().run("push", registry.host() + "/bytes/edited:1", "-r", dir.toString(), "-q");
         assertThat(push.exitCode()).as(push.toString()).isZero();
         List<Path> layers = Skopeo.layerBlobs(registry, "bytes/edited:1", work.resolve("edited"));
         List<String> topNames = new ArrayList<>();

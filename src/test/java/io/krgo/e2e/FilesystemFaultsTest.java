@@ -9,7 +9,7 @@ import io.krgo.image.MediaTypes;
 import io.krgo.reference.Reference;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
-import io.krgo.testing.Cli;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.RegistryHarness.Mode;
 import io.krgo.testing.TarBuilder;
@@ -123,10 +123,10 @@ class FilesystemFaultsTest {
             Path dir = fs.resolve("rootfs");
             previousPull(dir);
             TreeSnapshot before = TreeSnapshot.of(fs);
-            Cli.Result r = new Cli(work.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
+            KrgoCli.Result r = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
-            assertThat(r.err()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
-            assertThat(r.err().strip()).doesNotContain("\n");
+            assertThat(r.stderr()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
+            assertThat(r.stderr().strip()).doesNotContain("\n");
             assertThat(TreeSnapshot.of(fs).diff(before)).as("DIR and its metadata as before").isEmpty();
             try (Stream<Path> s = Files.list(fs)) {
                 assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("rootfs", ".rootfs.krgo");
@@ -144,10 +144,10 @@ class FilesystemFaultsTest {
             Path dir = work.resolve("rootfs");
             previousPull(dir);
             TreeSnapshot before = TreeSnapshot.of(work, "small");
-            Cli.Result r = new Cli(fs.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
+            KrgoCli.Result r = KrgoCli.inProcessWithStore(fs.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
-            assertThat(r.err()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
-            assertThat(r.err().strip()).doesNotContain("\n");
+            assertThat(r.stderr()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
+            assertThat(r.stderr().strip()).doesNotContain("\n");
             assertThat(TreeSnapshot.of(work, "small").diff(before)).isEmpty();
             try (Stream<Path> s = Files.list(work)) {
                 assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("rootfs", ".rootfs.krgo", "small");
@@ -213,7 +213,7 @@ class FilesystemFaultsTest {
         }
 
         // And a third pull of the same image into a new DIR uses the store as it is.
-        Cli.Result r = new Cli(cache).run("pull", threeLayers, "-r", work.resolve("three").toString(), "-q");
+        KrgoCli.Result r = KrgoCli.inProcessWithStore(cache).run("pull", threeLayers, "-r", work.resolve("three").toString(), "-q");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(TreeSnapshot.of(work.resolve("three")).diff(TreeSnapshot.of(work.resolve("one")))).isEmpty();
     }

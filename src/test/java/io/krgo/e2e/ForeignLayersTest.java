@@ -1,9 +1,9 @@
 package io.krgo.e2e;
 
 import io.krgo.sys.NativeFs;
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
 import io.krgo.testing.ForeignTree;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -125,7 +125,7 @@ class ForeignLayersTest {
     /** krgo's pull of {@code name} and umoci's unpack of the same layout; returns krgo's rootfs. */
     private static Path pullAndCompare(String name, String... ignoreXattrsOf) {
         Path dir = work.resolve("k-" + name);
-        Cli.Result pull = new Cli(work.resolve("cache")).run("pull", registry.host() + "/foreign/" + name + ":1", "-r",
+        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/foreign/" + name + ":1", "-r",
                 dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of the %s image: %s", name, pull).isZero();
         Path umoci = OciFixtures.unpack(work.resolve("umoci-" + name), "img", work.resolve("u-" + name));

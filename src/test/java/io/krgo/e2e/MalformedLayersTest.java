@@ -1,7 +1,7 @@
 package io.krgo.e2e;
 
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -68,11 +68,11 @@ class MalformedLayersTest {
         registry.close();
     }
 
-    private static Cli.Result pull(String kind, Path dir, String... extra) {
+    private static KrgoCli.Result pull(String kind, Path dir, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("pull", registry.host() + "/broken/" + kind + ":1", "-r",
                 dir.toString(), "-q"));
         args.addAll(List.of(extra));
-        return new Cli(work.resolve("cache")).run(args.toArray(String[]::new));
+        return KrgoCli.inProcessWithStore(work.resolve("cache")).run(args.toArray(String[]::new));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -81,13 +81,13 @@ class MalformedLayersTest {
     void malformedLayerIsExit7AndWritesNothing(String kind) throws IOException {
         Path parent = Files.createDirectories(work.resolve("new-" + kind));
         Path dir = parent.resolve("rootfs");
-        Cli.Result r = pull(kind, dir);
+        KrgoCli.Result r = pull(kind, dir);
         assertThat(r.exitCode()).as("%s: %s", kind, r).isEqualTo(7);
-        assertThat(r.err().strip().lines()).as("one line: %s", r.err()).hasSize(1);
-        assertThat(r.err()).as("names the problem").startsWith("krgo: ").doesNotContain("Exception");
+        assertThat(r.stderr().strip().lines()).as("one line: %s", r.stderr()).hasSize(1);
+        assertThat(r.stderr()).as("names the problem").startsWith("krgo: ").doesNotContain("Exception");
         if (NAMED_ENTRY.contains(kind)) {
             // Its header is intact up to the size: the message can and must name the entry.
-            assertThat(r.err()).as("names the entry: %s", r.err()).contains("etc/third");
+            assertThat(r.stderr()).as("names the entry: %s", r.stderr()).contains("etc/third");
         }
         assertThat(dir).as("the target of a failed pull").doesNotExist();
         try (Stream<Path> s = Files.list(parent)) {
@@ -101,7 +101,7 @@ class MalformedLayersTest {
         assertThat(pull("good", dir).exitCode()).isZero();
         TreeSnapshot before = TreeSnapshot.of(dir.getParent());
         for (String kind : List.of("badsum", "cut-body", "pax-length-lie")) {
-            Cli.Result r = pull(kind, dir, "--force");
+            KrgoCli.Result r = pull(kind, dir, "--force");
             assertThat(r.exitCode()).as("%s over an existing rootfs: %s", kind, r).isEqualTo(7);
             assertThat(TreeSnapshot.of(dir.getParent()).diff(before)).as("after %s", kind).isEmpty();
         }
@@ -114,10 +114,10 @@ class MalformedLayersTest {
     @Test
     void xattrValueTheKernelRefusesIsExit7NamingIt() throws IOException {
         Path parent = Files.createDirectories(work.resolve("badcap"));
-        Cli.Result r = pull("badcap", parent.resolve("rootfs"));
+        KrgoCli.Result r = pull("badcap", parent.resolve("rootfs"));
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(7);
-        assertThat(r.err().strip().lines()).hasSize(1);
-        assertThat(r.err()).contains("security.capability").contains("bin/capped").contains("Invalid argument");
+        assertThat(r.stderr().strip().lines()).hasSize(1);
+        assertThat(r.stderr()).contains("security.capability").contains("bin/capped").contains("Invalid argument");
         try (Stream<Path> s = Files.list(parent)) {
             assertThat(s.toList()).isEmpty();
         }
@@ -126,7 +126,7 @@ class MalformedLayersTest {
     @Test
     void theUneditedArchiveIsFine() throws IOException {
         Path dir = work.resolve("good/rootfs");
-        Cli.Result r = pull("good", dir);
+        KrgoCli.Result r = pull("good", dir);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(Files.readString(dir.resolve("etc/second"))).isEqualTo("second\n");
         assertThat(Files.readString(dir.resolve("etc/" + "l".repeat(120)))).startsWith("first file body");

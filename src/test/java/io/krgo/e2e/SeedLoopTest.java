@@ -2,7 +2,7 @@ package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.krgo.testing.Cli;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -70,8 +70,8 @@ class SeedLoopTest {
         registry.close();
     }
 
-    private static Cli cli() {
-        return new Cli(work.resolve("cache"));
+    private static KrgoCli cli() {
+        return KrgoCli.inProcessWithStore(work.resolve("cache"));
     }
 
     private String ref(String repoAndTag) {
@@ -81,29 +81,29 @@ class SeedLoopTest {
     @Test
     void pullGitPushUnchangedReproducesTheSourceManifest() throws Exception {
         Path dir = work.resolve("unchanged");
-        Cli.Result pull = cli().run("pull", ref(base), "-r", dir.toString(), "-g");
+        KrgoCli.Result pull = cli().run("pull", ref(base), "-r", dir.toString(), "-g");
         assertThat(pull.exitCode()).as(pull.toString()).isZero();
-        assertThat(pull.out()).contains("Done. Rootfs of");
+        assertThat(pull.stdout()).contains("Done. Rootfs of");
         assertThat(dir.resolve(".git")).doesNotExist();
         assertThat(dir.getParent().resolve(".unchanged.krgo/git")).isDirectory();
 
         long mountsBefore = registry.countRequests("POST", ".*/blobs/uploads/.*");
-        Cli.Result push = cli().run("push", ref("seed/copy:1"), "-r", dir.toString());
+        KrgoCli.Result push = cli().run("push", ref("seed/copy:1"), "-r", dir.toString());
         assertThat(push.exitCode()).as(push.toString()).isZero();
-        assertThat(push.out()).contains("2 mounted");
+        assertThat(push.stdout()).contains("2 mounted");
 
         String source = Skopeo.inspectRaw(registry, base);
         String copy = Skopeo.inspectRaw(registry, "seed/copy:1");
         assertThat(sha256(copy)).isEqualTo(sha256(source));
-        assertThat(push.out()).contains("sha256:" + sha256(source));
+        assertThat(push.stdout()).contains("sha256:" + sha256(source));
         // The two layers were mounted, not uploaded: only mount POSTs, no PATCH/PUT of layer bytes.
         assertThat(registry.countRequests("POST", ".*/seed/copy/blobs/uploads/\\?mount=.*")).isEqualTo(2);
         assertThat(registry.countRequests("POST", ".*/blobs/uploads/.*") - mountsBefore).isGreaterThanOrEqualTo(2);
 
         // Pushing the same again: every blob is already there.
-        Cli.Result again = cli().run("push", ref("seed/copy:1"), "-r", dir.toString());
+        KrgoCli.Result again = cli().run("push", ref("seed/copy:1"), "-r", dir.toString());
         assertThat(again.exitCode()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("0 uploaded, 0 mounted, 2 already there");
+        assertThat(again.stdout()).contains("0 uploaded, 0 mounted, 2 already there");
     }
 
     @Test
@@ -119,21 +119,21 @@ class SeedLoopTest {
         Files.setAttribute(dir.resolve("opt/app/run.sh"), "unix:uid", 4242);
         Files.createSymbolicLink(dir.resolve("opt/app/current"), Path.of("run.sh"));
 
-        Cli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "edit index, add app");
+        KrgoCli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "edit index, add app");
         assertThat(commit.exitCode()).as(commit.toString()).isZero();
-        assertThat(commit.out()).containsPattern("Changes committed in layer_2_[0-9a-f]{12}")
+        assertThat(commit.stdout()).containsPattern("Changes committed in layer_2_[0-9a-f]{12}")
                 .containsPattern("Image ID: sha256:[0-9a-f]{64}")
                 .containsPattern("Parent: sha256:[0-9a-f]{64}")
                 .containsPattern("Layer: sha256:[0-9a-f]{64}")
                 .containsPattern("Layer size: [1-9][0-9]*");
 
-        Cli.Result nothing = cli().run("commit", "-r", dir.toString(), "-m", "again");
+        KrgoCli.Result nothing = cli().run("commit", "-r", dir.toString(), "-m", "again");
         assertThat(nothing.exitCode()).isEqualTo(1);
-        assertThat(nothing.err()).contains("nothing to commit");
+        assertThat(nothing.stderr()).contains("nothing to commit");
 
-        Cli.Result push = cli().run("push", ref("seed/changed:2"), "-r", dir.toString());
+        KrgoCli.Result push = cli().run("push", ref("seed/changed:2"), "-r", dir.toString());
         assertThat(push.exitCode()).as(push.toString()).isZero();
-        assertThat(push.out()).contains("1 uploaded");
+        assertThat(push.stdout()).contains("1 uploaded");
 
         JsonNode source = JSON.readTree(Skopeo.inspectRaw(registry, base));
         JsonNode pushed = JSON.readTree(Skopeo.inspectRaw(registry, "seed/changed:2"));
@@ -166,7 +166,7 @@ class SeedLoopTest {
         Files.writeString(dir.resolve("data/b.txt"), "beta");
         Files.createLink(dir.resolve("data/b-link.txt"), dir.resolve("data/b.txt"));
 
-        Cli.Result oci = cli().run("push", ref("plain/dir:oci"), "-r", dir.toString(), "--platform", "linux/arm64");
+        KrgoCli.Result oci = cli().run("push", ref("plain/dir:oci"), "-r", dir.toString(), "--platform", "linux/arm64");
         assertThat(oci.exitCode()).as(oci.toString()).isZero();
         JsonNode m = JSON.readTree(Skopeo.inspectRaw(registry, "plain/dir:oci"));
         assertThat(m.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
@@ -176,7 +176,7 @@ class SeedLoopTest {
                 "docker://" + ref("plain/dir:oci")));
         assertThat(config.path("architecture").asText()).isEqualTo("arm64");
 
-        Cli.Result docker = cli().run("push", ref("plain/dir:docker"), "-r", dir.toString(), "--format", "docker");
+        KrgoCli.Result docker = cli().run("push", ref("plain/dir:docker"), "-r", dir.toString(), "--format", "docker");
         assertThat(docker.exitCode()).as(docker.toString()).isZero();
         JsonNode d = JSON.readTree(Skopeo.inspectRaw(registry, "plain/dir:docker"));
         assertThat(d.path("mediaType").asText()).isEqualTo("application/vnd.docker.distribution.manifest.v2+json");
@@ -193,15 +193,15 @@ class SeedLoopTest {
 
     @Test
     void warmAndRepeatedPullsFetchNoBlob() {
-        Cli cli = new Cli(work.resolve("warm-cache"));
+        KrgoCli cli = KrgoCli.inProcessWithStore(work.resolve("warm-cache"));
         assertThat(cli.run("pull", ref(base), "-r", work.resolve("warm-1").toString()).exitCode()).isZero();
         long blobGets = registry.countRequests("GET", ".*/blobs/sha256:.*");
 
-        Cli.Result warm = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
+        KrgoCli.Result warm = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
         assertThat(warm.exitCode()).as(warm.toString()).isZero();
-        Cli.Result again = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
+        KrgoCli.Result again = cli.run("pull", ref(base), "-r", work.resolve("warm-2").toString());
         assertThat(again.exitCode()).as(again.toString()).isZero();
-        assertThat(again.out()).contains("Already up to date");
+        assertThat(again.stdout()).contains("Already up to date");
 
         assertThat(registry.countRequests("GET", ".*/blobs/sha256:.*")).as("blob GETs after the first pull")
                 .isEqualTo(blobGets);
@@ -210,23 +210,23 @@ class SeedLoopTest {
 
     @Test
     void errorsAreOneLineWithTheirExitCodes() {
-        Cli.Result badRef = cli().run("pull", "Not A Ref", "-r", work.resolve("x").toString());
+        KrgoCli.Result badRef = cli().run("pull", "Not A Ref", "-r", work.resolve("x").toString());
         assertThat(badRef.exitCode()).isEqualTo(1);
-        assertThat(badRef.err().strip()).startsWith("krgo: invalid image reference").doesNotContain("\n");
+        assertThat(badRef.stderr().strip()).startsWith("krgo: invalid image reference").doesNotContain("\n");
 
-        Cli.Result missing = cli().run("pull", ref("seed/nothing:1"), "-r", work.resolve("y").toString());
+        KrgoCli.Result missing = cli().run("pull", ref("seed/nothing:1"), "-r", work.resolve("y").toString());
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(2);
-        assertThat(missing.err().strip()).doesNotContain("\n");
+        assertThat(missing.stderr().strip()).doesNotContain("\n");
         assertThat(work.resolve("y")).doesNotExist();
 
-        Cli.Result notGit = cli().run("commit", "-r", work.resolve("nowhere").toString(), "-m", "x");
+        KrgoCli.Result notGit = cli().run("commit", "-r", work.resolve("nowhere").toString(), "-m", "x");
         assertThat(notGit.exitCode()).isEqualTo(1);
 
-        Cli.Result unreachable = cli().run("pull", "127.0.0.1:1/a/b:c", "-r", work.resolve("z").toString());
+        KrgoCli.Result unreachable = cli().run("pull", "127.0.0.1:1/a/b:c", "-r", work.resolve("z").toString());
         assertThat(unreachable.exitCode()).isEqualTo(4);
-        assertThat(unreachable.err()).contains("unreachable");
+        assertThat(unreachable.stderr()).contains("unreachable");
 
-        Cli.Result pushDigest = cli().run("push", ref("seed/x@sha256:" + "0".repeat(64)), "-r", work.toString());
+        KrgoCli.Result pushDigest = cli().run("push", ref("seed/x@sha256:" + "0".repeat(64)), "-r", work.toString());
         assertThat(pushDigest.exitCode()).isEqualTo(1);
     }
 
@@ -239,21 +239,21 @@ class SeedLoopTest {
                 Files.writeString(dir.resolve("etc/motd"), "hello " + mode);
                 String target = secured.host() + "/team/app:1";
 
-                Cli.Result anonymous = cli().run("push", target, "-r", dir.toString());
+                KrgoCli.Result anonymous = cli().run("push", target, "-r", dir.toString());
                 assertThat(anonymous.exitCode()).as(anonymous.toString()).isEqualTo(3);
 
-                Cli.Result wrong = cli().runWithStdin("not-the-password\n", "push", target, "-r", dir.toString(),
+                KrgoCli.Result wrong = cli().runWithStdin("not-the-password\n", "push", target, "-r", dir.toString(),
                         "-u", secured.username(), "--password-stdin");
                 assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(3);
-                assertThat(wrong.out() + wrong.err()).doesNotContain("not-the-password");
+                assertThat(wrong.stdout() + wrong.stderr()).doesNotContain("not-the-password");
 
-                Cli.Result push = cli().runWithStdin(secured.password() + "\n", "push", target, "-r", dir.toString(),
+                KrgoCli.Result push = cli().runWithStdin(secured.password() + "\n", "push", target, "-r", dir.toString(),
                         "-u", secured.username(), "--password-stdin");
                 assertThat(push.exitCode()).as(push.toString()).isZero();
-                assertThat(push.out() + push.err()).doesNotContain(secured.password());
+                assertThat(push.stdout() + push.stderr()).doesNotContain(secured.password());
 
                 Path back = work.resolve("auth-back-" + mode);
-                Cli.Result pull = cli().run("pull", target, "-r", back.toString(),
+                KrgoCli.Result pull = cli().run("pull", target, "-r", back.toString(),
                         "-u", secured.username() + ":" + secured.password());
                 assertThat(pull.exitCode()).as(pull.toString()).isZero();
                 assertThat(Files.readString(back.resolve("etc/motd"))).isEqualTo("hello " + mode);

@@ -1,9 +1,9 @@
 package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
 import io.krgo.testing.ForeignTree;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -58,7 +58,7 @@ class SparseLayersTest {
     void sparseFileEqualsGnuTarsExtractionWithHolesKept(String format) {
         Path k = work.resolve("k-" + format);
         try {
-            Cli.Result pull = new Cli(work.resolve("cache")).run("pull", registry.host() + "/sparse/" + format + ":1", "-r",
+            KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/sparse/" + format + ":1", "-r",
                     k.toString(), "-q");
             assertThat(pull.exitCode()).as("krgo pull of the %s sparse layer: %s", format, pull).isZero();
             Path ref = ForeignTar.gnuExtract(work.resolve(format + ".tar"), work.resolve("tar-" + format));

@@ -2,9 +2,9 @@ package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.krgo.sys.NativeFs;
-import io.krgo.testing.Cli;
 import io.krgo.testing.ForeignTar;
 import io.krgo.testing.ForeignTree;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -56,8 +56,8 @@ class XattrRoundTripTest {
         registry.close();
     }
 
-    private static Cli cli() {
-        return new Cli(work.resolve("cache"));
+    private static KrgoCli cli() {
+        return KrgoCli.inProcessWithStore(work.resolve("cache"));
     }
 
     private static String ref(String repoAndTag) {
@@ -67,7 +67,7 @@ class XattrRoundTripTest {
     @Test
     void commitAndPushWriteTheKernelsXattrBytes() throws Exception {
         Path dir = work.resolve("changed");
-        Cli.Result pull = cli().run("pull", ref("rt/caps:1"), "-r", dir.toString(), "-g", "-q");
+        KrgoCli.Result pull = cli().run("pull", ref("rt/caps:1"), "-r", dir.toString(), "-g", "-q");
         assertThat(pull.exitCode()).as(pull.toString()).isZero();
         // Metadata-only changes (the kernel keeps the xattrs over touch) put each file into the new layer.
         for (String p : XATTR_PATHS) {
@@ -76,9 +76,9 @@ class XattrRoundTripTest {
         Tools.run("bash", "-c", "set -eu; cd \"$1\"; printf 'new\\n' > usr/local/bin/new-capped; chmod 0755 usr/local/bin/new-capped;"
                 + " setcap cap_setuid,cap_setgid,cap_net_bind_service+ep usr/local/bin/new-capped;"
                 + " setfacl -m u:4321:r-x,g:4322:r-- usr/local/bin/new-capped", "new", dir.toString());
-        Cli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "touch capped files", "-q");
+        KrgoCli.Result commit = cli().run("commit", "-r", dir.toString(), "-m", "touch capped files", "-q");
         assertThat(commit.exitCode()).as(commit.toString()).isZero();
-        Cli.Result push = cli().run("push", ref("rt/changed:1"), "-r", dir.toString(), "-q");
+        KrgoCli.Result push = cli().run("push", ref("rt/changed:1"), "-r", dir.toString(), "-q");
         assertThat(push.exitCode()).as(push.toString()).isZero();
 
         List<Path> layers = Skopeo.layerBlobs(registry, "rt/changed:1", work.resolve("pushed"));
@@ -110,9 +110,9 @@ class XattrRoundTripTest {
     @Test
     void unchangedPullGitPushedElsewhereKeepsTheManifestDigest() throws Exception {
         Path dir = work.resolve("unchanged");
-        Cli.Result pull = cli().run("pull", ref("rt/caps:1"), "-r", dir.toString(), "-g", "-q");
+        KrgoCli.Result pull = cli().run("pull", ref("rt/caps:1"), "-r", dir.toString(), "-g", "-q");
         assertThat(pull.exitCode()).as(pull.toString()).isZero();
-        Cli.Result push = cli().run("push", ref("rt/copy:1"), "-r", dir.toString(), "-q");
+        KrgoCli.Result push = cli().run("push", ref("rt/copy:1"), "-r", dir.toString(), "-q");
         assertThat(push.exitCode()).as(push.toString()).isZero();
         assertThat(sha256(Skopeo.inspectRaw(registry, "rt/copy:1"))).isEqualTo(sha256(Skopeo.inspectRaw(registry, "rt/caps:1")));
     }
