@@ -4,7 +4,6 @@ import io.krgo.testing.KrgoCli;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -18,9 +17,7 @@ class ExitTest {
 
     @Test
     void mainEndsTheHttpClientSelectorThreadBeforeHalting() throws Exception {
-        List<String> command = new ArrayList<>(KrgoCli.javaCommand());
-        command.set(command.indexOf("io.krgo.cli.Main"), SelectorEndChild.class.getName());
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of(), SelectorEndChild.class)).redirectErrorStream(true).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).startsWith("ended");

@@ -1,12 +1,13 @@
 package io.krgo.compress;
 
+import io.krgo.testing.KrgoCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -169,10 +170,9 @@ class IsalDeflaterTest {
 
     @Test
     void turnedOffByTheSystemPropertyInAFreshJvm() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         for (String value : new String[] {"false", "true"}) {
-            Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-Dkrgo.isal=" + value, "-cp",
-                    System.getProperty("java.class.path"), IsalUsableChild.class.getName())
+            Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of("-Xmx64m", "-Dkrgo.isal=" + value),
+                    IsalUsableChild.class))
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();
             assertThat(p.waitFor()).as(out).isZero();

@@ -1,6 +1,7 @@
 package io.krgo.e2e;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.krgo.cli.Main;
 import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Json;
@@ -172,11 +173,10 @@ class FilesystemFaultsTest {
     @Test
     void twoConcurrentPullsShareTheStoreWithoutCorruptingIt() throws Exception {
         Path cache = work.resolve("cache");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<Process> pulls = new ArrayList<>();
         for (String name : List.of("one", "two")) {
-            pulls.add(new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Dkrgo.cache=" + cache, "-cp", System.getProperty("java.class.path"),
-                    "io.krgo.cli.Main", "pull", threeLayers, "-r", work.resolve(name).toString(), "-q")
+            pulls.add(new ProcessBuilder(KrgoCli.javaCommand(List.of("-Dkrgo.cache=" + cache), Main.class,
+                    "pull", threeLayers, "-r", work.resolve(name).toString(), "-q"))
                     .redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile()).start());
         }
         for (Process p : pulls) {

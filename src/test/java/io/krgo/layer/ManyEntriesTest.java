@@ -2,6 +2,7 @@ package io.krgo.layer;
 
 import io.krgo.image.Digest;
 import io.krgo.store.BlobStore;
+import io.krgo.testing.KrgoCli;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -77,10 +79,9 @@ class ManyEntriesTest {
         }
 
         Path dir = tmp.resolve("rootfs");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", HEAP, "-cp", System.getProperty("java.class.path"),
-                ManyEntriesChild.class.getName(), source.root().toString(), digest.toString(),
-                String.valueOf(Files.size(gz)), diffId.toString(), dir.toString(), tmp.resolve("cache").toString())
+        Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of(HEAP), ManyEntriesChild.class,
+                source.root().toString(), digest.toString(), String.valueOf(Files.size(gz)), diffId.toString(),
+                dir.toString(), tmp.resolve("cache").toString()))
                 .redirectErrorStream(true).start();
         String out;
         try {

@@ -4,6 +4,7 @@ import io.krgo.gitlayers.GitLayers;
 import io.krgo.store.BlobStore;
 import io.krgo.testing.InMemoryImage;
 import io.krgo.testing.InMemoryImage.Blob;
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.TarBuilder;
 import io.krgo.testing.TreeSnapshot;
 import org.junit.jupiter.api.Test;
@@ -31,12 +32,8 @@ class InterruptedPullCleanupTest {
     Path tmp;
 
     private Process startChild(Class<?> main, Path dir) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        // --enable-native-access: as the launcher's jar manifest grants it; without it JDK 22+ prints a JNA
-        // warning into the output this test reads.
-        return new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), main.getName(),
-                dir.toString(), tmp.resolve("cache").toString()).redirectErrorStream(true).start();
+        return new ProcessBuilder(KrgoCli.javaCommand(List.of(), main, dir.toString(), tmp.resolve("cache").toString()))
+                .redirectErrorStream(true).start();
     }
 
     private static void awaitApplying(Process p) throws Exception {

@@ -1,5 +1,6 @@
 package io.krgo.rootfs;
 
+import io.krgo.testing.KrgoCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +25,8 @@ class InterruptedPullTest {
         Path dir = tmp.resolve("rootfs");
         Files.createDirectories(dir.resolve("etc"));
         Files.writeString(dir.resolve("etc/old"), "old");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                PullChild.class.getName(), dir.toString(), tmp.resolve("cache").toString())
+        Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of(), PullChild.class, dir.toString(),
+                tmp.resolve("cache").toString()))
                 .redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line = out.readLine();
@@ -51,10 +51,8 @@ class InterruptedPullTest {
     void sigtermWhileWritingStopsThePullThenRemovesItsStaging() throws Exception {
         Path dir = tmp.resolve("rootfs");
         Path log = Files.createTempFile("busy-pull", ".log"); // outside tmp: only the pull's own files there
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), BusyPullChild.class.getName(), dir.toString(),
-                tmp.resolve("cache").toString())
+        Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of(), BusyPullChild.class, dir.toString(),
+                tmp.resolve("cache").toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String output;
         try {

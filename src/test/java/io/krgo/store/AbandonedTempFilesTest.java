@@ -1,6 +1,7 @@
 package io.krgo.store;
 
 import io.krgo.image.Digest;
+import io.krgo.testing.KrgoCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +30,7 @@ class AbandonedTempFilesTest {
     Path tmp;
 
     private Process startWriter(Path store) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), StoreWriteChild.class.getName(), store.toString())
+        Process p = new ProcessBuilder(KrgoCli.javaCommand(List.of(), StoreWriteChild.class, store.toString()))
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).as("child is writing a blob").isEqualTo("writing");

@@ -128,9 +128,7 @@ public final class KrgoCli {
 
     /** The same with extra environment variables (they win over the defaults above). */
     public static Result run(Path home, Map<String, String> extraEnv, String stdin, String... args) {
-        List<String> command = javaCommand(args);
-        command.add(1, "-Duser.home=" + home);
-        ProcessBuilder pb = new ProcessBuilder(command);
+        ProcessBuilder pb = new ProcessBuilder(javaCommand(List.of("-Duser.home=" + home), Main.class, args));
         Map<String, String> env = pb.environment();
         env.remove("DOCKER_CONFIG");
         env.remove("XDG_CACHE_HOME");
@@ -169,20 +167,26 @@ public final class KrgoCli {
 
     /** The command line that starts the krgo CLI in a new JVM with the test class path. */
     public static List<String> javaCommand(String... args) {
-        return javaCommand(Main.class, args);
+        return javaCommand(List.of(), Main.class, args);
     }
 
     /**
      * The command line that starts {@code main} (krgo's or a test's child program) in a new JVM with the test
-     * class path.
+     * class path and {@code jvmOptions}.
      */
-    public static List<String> javaCommand(Class<?> main, String... args) {
+    public static List<String> javaCommand(List<String> jvmOptions, Class<?> main, String... args) {
+        return javaCommand(System.getProperty("java.class.path"), jvmOptions, main, args);
+    }
+
+    /** The same with another class path (e.g. a copy another user can read). */
+    public static List<String> javaCommand(String classPath, List<String> jvmOptions, Class<?> main, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // As the jar's manifest grants it to the launcher: without it JDK 22+ warns on stderr when JNA loads.
         command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(main.getName());
         command.addAll(List.of(args));
         return command;

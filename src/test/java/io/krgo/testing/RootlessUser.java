@@ -1,5 +1,7 @@
 package io.krgo.testing;
 
+import io.krgo.cli.Main;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -87,13 +89,9 @@ public final class RootlessUser implements AutoCloseable {
 
     /** The krgo CLI's command line (without the setpriv prefix of {@link #as}). */
     public List<String> krgoCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp(),
-                // Short runs on a busy machine: C1 only and the serial collector start fastest.
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(),
-                "io.krgo.cli.Main"));
-        cmd.addAll(List.of(args));
-        return cmd;
+        // Short runs on a busy machine: C1 only and the serial collector start fastest.
+        return KrgoCli.javaCommand(classPath(), List.of("-Djava.io.tmpdir=" + tmp(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC"), Main.class, args);
     }
 
     /** The first host id of the user's range in {@code /etc/subuid} (useradd gives one). */
