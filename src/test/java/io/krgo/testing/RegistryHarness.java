@@ -29,14 +29,12 @@ public final class RegistryHarness implements AutoCloseable {
 
     private final Mode mode;
     private final Path dir;
-    private final Process process;
+    private final ServerProcess process;
     private final String bindHost;
     private final int port;
     private final boolean tls;
     private final Path logFile;
     private final TokenIssuer issuer;
-    /** Stops the registry if the test JVM exits without closing the harness. */
-    private final Thread shutdownHook;
 
     private RegistryHarness(Mode mode, Path dir, Process process, String bindHost, int port, boolean tls, Path logFile,
                             TokenIssuer issuer) {
@@ -44,12 +42,10 @@ public final class RegistryHarness implements AutoCloseable {
         this.tls = tls;
         this.mode = mode;
         this.dir = dir;
-        this.process = process;
+        this.process = new ServerProcess("docker-registry", process);
         this.port = port;
         this.logFile = logFile;
         this.issuer = issuer;
-        this.shutdownHook = new Thread(process::destroyForcibly, "registry-harness-stop");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** A registry on 127.0.0.1 (plain HTTP, which krgo allows for loopback hosts). */
@@ -195,61 +191,16 @@ public final class RegistryHarness implements AutoCloseable {
     private void awaitReady() {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).sslContext(trustAll()).build();
         URI ping = URI.create((tls ? "https" : "http") + "://" + host() + "/v2/");
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                String log = log(); // before close() deletes it
-                close();
-                throw new AssertionError("docker-registry exited at start: " + log);
-            }
-            try {
-                int status = client.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(1)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200 || status == 401) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        String log = log();
-        close();
-        throw new AssertionError("docker-registry did not answer /v2/ within 15 s: " + log);
+        process.awaitReady("answer /v2/", Duration.ofSeconds(15), () -> {
+            int status = client.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(1)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return status == 200 || status == 401;
+        }, this::log, this::close);
     }
 
     private void awaitListening() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                String log = log(); // before close() deletes it
-                close();
-                throw new AssertionError("docker-registry exited at start: " + log);
-            }
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new InetSocketAddress(bindHost, port), 1000);
-                return;
-            } catch (IOException e) {
-                // not listening yet
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        String log = log();
-        close();
-        throw new AssertionError("docker-registry did not listen within 15 s: " + log);
+        process.awaitReady("listen", Duration.ofSeconds(15), ServerProcess.listening(bindHost, port), this::log,
+                this::close);
     }
 
     /** Only for the readiness probe: the test certificate is deliberately untrusted. */
@@ -363,20 +314,7 @@ public final class RegistryHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook runs anyway
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        process.stop();
         if (issuer != null) {
             issuer.close();
         }

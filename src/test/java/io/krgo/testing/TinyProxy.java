@@ -1,14 +1,11 @@
 package io.krgo.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real forward proxy: Debian's {@code tinyproxy} on a free 127.0.0.1 port with its own config file, optionally
@@ -17,18 +14,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TinyProxy implements AutoCloseable {
     private final Path dir;
-    private final Process process;
+    private final ServerProcess process;
     private final int port;
     private final Path log;
-    private final Thread shutdownHook;
 
     private TinyProxy(Path dir, Process process, int port, Path log) {
         this.dir = dir;
-        this.process = process;
+        this.process = new ServerProcess("tinyproxy", process);
         this.port = port;
         this.log = log;
-        this.shutdownHook = new Thread(process::destroyForcibly, "tinyproxy-stop");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** A proxy without authentication. */
@@ -61,30 +55,8 @@ public final class TinyProxy implements AutoCloseable {
     }
 
     private void awaitListening() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                String out = read(dir.resolve("stdout.txt"));
-                close();
-                throw new AssertionError("tinyproxy exited at start: " + out);
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException e) {
-                sleep();
-            }
-        }
-        close();
-        throw new AssertionError("tinyproxy did not listen within 10 s");
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        process.awaitReady("listen", Duration.ofSeconds(10), ServerProcess.listening("127.0.0.1", port),
+                () -> read(dir.resolve("stdout.txt")), this::close);
     }
 
     /** {@code http://127.0.0.1:PORT}. */
@@ -121,20 +93,7 @@ public final class TinyProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException alreadyShuttingDown) {
-            // the hook runs anyway
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        process.stop();
         Tools.deleteTree(dir);
     }
 }
