@@ -54,16 +54,9 @@ final class ServerProcess {
                 break;
             }
             try {
-                if (probe.ready()) {
+                if (isReady(probe)) {
                     return;
                 }
-            } catch (IOException e) {
-                // not ready yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -73,6 +66,14 @@ final class ServerProcess {
         String output = log.get();
         close.run();
         throw new AssertionError(name + " " + failure + ": " + output);
+    }
+
+    private static boolean isReady(Probe probe) throws InterruptedException {
+        try {
+            return probe.ready();
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     /** Stops the process: SIGTERM, then SIGKILL after 5 s. */
