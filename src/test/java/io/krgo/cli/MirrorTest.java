@@ -44,7 +44,8 @@ class MirrorTest {
         Skopeo.run("copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false",
                 "docker://" + origin.host() + "/demo/app:v1", "docker://" + mirror.host() + "/demo/app:v1");
         Path reference = work.resolve("reference");
-        assertThat(KrgoCli.runInProcess(home, null, "pull", "-q", origin.host() + "/demo/app:v1", "-r", reference.toString()).exitCode())
+        assertThat(KrgoCli.runInProcess(home, null, "pull", "-q", origin.host() + "/demo/app:v1", "-r",
+                reference.toString()).exitCode())
                 .isZero();
         expected = TreeSnapshot.of(reference);
     }
@@ -144,8 +145,8 @@ class MirrorTest {
         assertThat(origin.countRequests("GET", MANIFESTS)).isGreaterThan(originBefore);
 
         Path layout = work.resolve("layout-mirror-down");
-        KrgoCli.Result export = KrgoCli.runInProcess(home, null, "export", origin.host() + "/demo/app:v1", "--oci", layout.toString(),
-                "--mirror", "127.0.0.1:1");
+        KrgoCli.Result export = KrgoCli.runInProcess(home, null, "export", origin.host() + "/demo/app:v1", "--oci",
+                layout.toString(), "--mirror", "127.0.0.1:1");
         assertThat(export.exitCode()).as(export.toString()).isZero();
         assertThat(layout.resolve("index.json")).exists();
     }

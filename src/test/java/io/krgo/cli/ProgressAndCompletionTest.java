@@ -48,7 +48,8 @@ class ProgressAndCompletionTest {
     @Test
     void ttyProgressRedrawsOneLinePerLayerInPlace() throws Exception {
         Path home = Files.createDirectories(work.resolve("home-tty"));
-        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("tty").toString(), "--progress=tty");
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("tty").toString(),
+                "--progress=tty");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         String out = r.stdout();
         assertThat(out).contains(CURSOR_UP_2).contains(TtyProgress.ERASE_LINE).contains("Waiting")
@@ -87,7 +88,8 @@ class ProgressAndCompletionTest {
         assertThat(json.path("layers").asInt()).isEqualTo(2);
         assertThat(json.path("digest").asText()).startsWith("sha256:");
         assertThat(json.path("upToDate").asBoolean()).isFalse();
-        KrgoCli.Result again = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("json").toString(), "--progress=plain");
+        KrgoCli.Result again = KrgoCli.runInProcess(home, null, "pull", image, "-r", work.resolve("json").toString(),
+                "--progress=plain");
         assertThat(again.stdout()).contains("Already up to date").doesNotContain("\033");
     }
 

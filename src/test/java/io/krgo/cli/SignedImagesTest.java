@@ -211,7 +211,8 @@ class SignedImagesTest {
     void twoSignedByRequirementsMustBothHold() {
         refused("both/edonly:v1", "signed by key ID " + ed.substring(24) + ", which the policy does not trust (policy "
                 + policy + ", docker scope \"" + host + "/both\", requirement signedBy)");
-        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-both").toString(), "-q",
+        KrgoCli.Result r = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r",
+                work.resolve("out-both").toString(), "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(skopeoAccepts("both/app:v1", policy)).isTrue();
@@ -225,8 +226,8 @@ class SignedImagesTest {
         assertThat(ok.stdout()).contains(host + "/both/app:v1 " + digest, "Policy scope: docker scope \"" + host + "/both\"",
                 "signature-1: accepted, key " + ed + ", identity " + host + "/both/app:v1, digest " + digest,
                 "signature-2: accepted, key " + rsa, "Accepted");
-        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "verify", host + "/moved/app:v1", "--json", "--policy", policy.toString(),
-                "--registries.d", registriesD.toString());
+        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "verify", host + "/moved/app:v1", "--json",
+                "--policy", policy.toString(), "--registries.d", registriesD.toString());
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(8);
         var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(refused.stdoutBytes());
         assertThat(json.path("accepted").asBoolean()).isFalse();
@@ -238,7 +239,8 @@ class SignedImagesTest {
 
     @Test
     void copyChecksTheSourceFirst() {
-        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "copy", host + "/unsigned/app:v1", host + "/copies/unsigned:v1", "-q",
+        KrgoCli.Result refused = KrgoCli.runInProcess(home, null, "copy", host + "/unsigned/app:v1",
+                host + "/copies/unsigned:v1", "-q",
                 "--policy", policy.toString(), "--registries.d", registriesD.toString());
         assertError(refused, 8, "signature required, but none exists");
         Tools.Result absent = Tools.runAllowingFailure(List.of("skopeo", "inspect", "--raw", "--tls-verify=false",
@@ -334,11 +336,13 @@ class SignedImagesTest {
             Path httpD = Files.createDirectories(work.resolve("registries.d-http"));
             Files.writeString(httpD.resolve("http.yaml"),
                     "docker:\n  " + host + ":\n    lookaside: http://127.0.0.1:" + port + "\n");
-            KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r", work.resolve("out-http").toString(),
+            KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", host + "/both/app:v1", "-r",
+                    work.resolve("out-http").toString(),
                     "-q", "--policy", policy.toString(), "--registries.d", httpD.toString());
             assertThat(ok.exitCode()).as(ok.toString()).isZero();
             assertThat(skopeoAccepts("both/app:v1", policy, httpD)).isTrue();
-            KrgoCli.Result no = KrgoCli.runInProcess(home, null, "pull", host + "/rsa/app:v1", "-r", work.resolve("out-http-no").toString(),
+            KrgoCli.Result no = KrgoCli.runInProcess(home, null, "pull", host + "/rsa/app:v1", "-r",
+                    work.resolve("out-http-no").toString(),
                     "-q", "--policy", policy.toString(), "--registries.d", httpD.toString());
             assertError(no, 8, "signed by key ID " + rsa.substring(24) + ", which the policy does not trust");
             assertThat(skopeoAccepts("rsa/app:v1", policy, httpD)).isFalse();
@@ -359,8 +363,8 @@ class SignedImagesTest {
                    "LAYOUT:one": [{"type": "insecureAcceptAnything"}],
                    "LAYOUT": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent.gpg"}]}}}"""
                 .replace("LAYOUT", layout.toString()));
-        KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":one", "-r", work.resolve("oci-ok").toString(), "-q",
-                "--policy", ociPolicy.toString());
+        KrgoCli.Result ok = KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":one", "-r",
+                work.resolve("oci-ok").toString(), "-q", "--policy", ociPolicy.toString());
         assertThat(ok.exitCode()).as(ok.toString()).isZero();
         Path out = work.resolve("oci-two");
         assertError(KrgoCli.runInProcess(home, null, "pull", "oci:" + layout + ":two", "-r", out.toString(), "-q",

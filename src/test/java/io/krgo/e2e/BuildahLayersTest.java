@@ -73,8 +73,8 @@ class BuildahLayersTest {
     @Test
     void buildahsImageEqualsUmociUnpack() throws Exception {
         Path dir = work.resolve("krgo");
-        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/buildah/xtool:2", "-r",
-                dir.toString(), "-q");
+        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull",
+                registry.host() + "/buildah/xtool:2", "-r", dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of buildah's image: %s", pull).isZero();
         Path layout = work.resolve("layout");
         Skopeo.run("copy", "--quiet", "--src-tls-verify=false", "docker://" + registry.host() + "/buildah/xtool:2",

@@ -124,7 +124,8 @@ class FilesystemFaultsTest {
             Path dir = fs.resolve("rootfs");
             previousPull(dir);
             TreeSnapshot before = TreeSnapshot.of(fs);
-            KrgoCli.Result r = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
+            KrgoCli.Result r = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", bigImage, "-r",
+                    dir.toString(), "--force", "-q");
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
             assertThat(r.stderr()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
             assertThat(r.stderr().strip()).doesNotContain("\n");
@@ -145,7 +146,8 @@ class FilesystemFaultsTest {
             Path dir = work.resolve("rootfs");
             previousPull(dir);
             TreeSnapshot before = TreeSnapshot.of(work, "small");
-            KrgoCli.Result r = KrgoCli.inProcessWithStore(fs.resolve("cache")).run("pull", bigImage, "-r", dir.toString(), "--force", "-q");
+            KrgoCli.Result r = KrgoCli.inProcessWithStore(fs.resolve("cache")).run("pull", bigImage, "-r",
+                    dir.toString(), "--force", "-q");
             assertThat(r.exitCode()).as(r.toString()).isEqualTo(6);
             assertThat(r.stderr()).as(r.toString()).startsWith("krgo: ").contains("No space left on device");
             assertThat(r.stderr().strip()).doesNotContain("\n");
@@ -213,7 +215,8 @@ class FilesystemFaultsTest {
         }
 
         // And a third pull of the same image into a new DIR uses the store as it is.
-        KrgoCli.Result r = KrgoCli.inProcessWithStore(cache).run("pull", threeLayers, "-r", work.resolve("three").toString(), "-q");
+        KrgoCli.Result r = KrgoCli.inProcessWithStore(cache).run("pull", threeLayers, "-r",
+                work.resolve("three").toString(), "-q");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(TreeSnapshot.of(work.resolve("three")).diff(TreeSnapshot.of(work.resolve("one")))).isEmpty();
     }

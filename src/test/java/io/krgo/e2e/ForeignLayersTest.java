@@ -125,8 +125,8 @@ class ForeignLayersTest {
     /** krgo's pull of {@code name} and umoci's unpack of the same layout; returns krgo's rootfs. */
     private static Path pullAndCompare(String name, String... ignoreXattrsOf) {
         Path dir = work.resolve("k-" + name);
-        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/foreign/" + name + ":1", "-r",
-                dir.toString(), "-q");
+        KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull",
+                registry.host() + "/foreign/" + name + ":1", "-r", dir.toString(), "-q");
         assertThat(pull.exitCode()).as("krgo pull of the %s image: %s", name, pull).isZero();
         Path umoci = OciFixtures.unpack(work.resolve("umoci-" + name), "img", work.resolve("u-" + name));
         List<String> diff = TreeSnapshot.of(dir).diff(TreeSnapshot.of(umoci));

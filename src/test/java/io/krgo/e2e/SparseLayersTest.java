@@ -58,8 +58,8 @@ class SparseLayersTest {
     void sparseFileEqualsGnuTarsExtractionWithHolesKept(String format) {
         Path k = work.resolve("k-" + format);
         try {
-            KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull", registry.host() + "/sparse/" + format + ":1", "-r",
-                    k.toString(), "-q");
+            KrgoCli.Result pull = KrgoCli.inProcessWithStore(work.resolve("cache")).run("pull",
+                    registry.host() + "/sparse/" + format + ":1", "-r", k.toString(), "-q");
             assertThat(pull.exitCode()).as("krgo pull of the %s sparse layer: %s", format, pull).isZero();
             Path ref = ForeignTar.gnuExtract(work.resolve(format + ".tar"), work.resolve("tar-" + format));
             JsonNode cmp = ForeignTar.sparseCompare(k.resolve(NAME), ref.resolve(NAME));
