@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -47,10 +49,14 @@ class ConcurrentFirstRunTest {
             String image = proxy.host() + "/test/twice:1";
             Map<String, String> env = Map.of("KRGO_STATE", state.toString());
             Path home = tmp.resolve("home");
+            // Two threads of its own: the common pool has one worker on a 2-core machine, which ran the two runs
+            // one after the other (on Temurin 25: the first waited on the held blob until krgo's read timeout)
+            ExecutorService two = Executors.newFixedThreadPool(2);
             List<CompletableFuture<KrgoCli.Result>> runs = Stream.of("one", "two")
                     .map(name -> CompletableFuture.supplyAsync(() -> KrgoCli.run(home, env, null, "run", "--rm",
-                            "--name", name, "--entrypoint", "/bin/echo", image, "ran " + name)))
+                            "--name", name, "--entrypoint", "/bin/echo", image, "ran " + name), two))
                     .toList();
+            two.shutdown();
             for (CompletableFuture<KrgoCli.Result> run : runs) {
                 KrgoCli.Result r = run.get(240, TimeUnit.SECONDS);
                 assertThat(r.exitCode()).as(r.stderr()).isZero();
