@@ -176,6 +176,15 @@ public final class RuntimeConfigs {
     }
 
     private static void writeAtomically(Path abs, byte[] bytes) throws IOException {
+        if (Files.isDirectory(abs)) {
+            throw new IOException("it is a directory");
+        }
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+            // A device or pipe (-o /dev/null, /dev/stdout, a FIFO) is written into: a rename over it would
+            // replace the device node itself (as root, -o /dev/null left a regular file as /dev/null)
+            Files.write(abs, bytes);
+            return;
+        }
         Files.createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.write(tmp, bytes);

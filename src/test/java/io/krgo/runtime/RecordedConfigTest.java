@@ -72,5 +72,23 @@ class RecordedConfigTest {
         KrgoCli.Result config = KrgoCli.run(home, (String) null, "config", "-r", tmp.resolve("img").toString(), "-o", "-");
         assertThat(config.exitCode()).as(config.stderr()).isZero();
         assertThat(config.stdout()).contains("\"cwd\" : \"/work\"");
+
+        // -o naming a device is written into, never replaced (a rename over /dev/null replaced the node)
+        Path device = tmp.resolve("null");
+        assertThat(new ProcessBuilder("mknod", "-m", "666", device.toString(), "c", "1", "3").inheritIO().start()
+                .waitFor()).isZero();
+        config = KrgoCli.run(home, (String) null, "config", "-r", tmp.resolve("img").toString(), "-o", device.toString());
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+        assertThat(Files.isRegularFile(device)).as("still the device").isFalse();
+        assertThat(Files.readAttributes(device, "unix:mode").get("mode")).isEqualTo(0020666);
+        try (var siblings = Files.list(tmp)) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".null"));
+        }
+        // and a directory is refused with one line
+        config = KrgoCli.run(home, (String) null, "config", "-r", tmp.resolve("img").toString(), "-o",
+                tmp.resolve("img").toString());
+        assertThat(config.exitCode()).isNotZero();
+        assertThat(config.stderr()).contains("it is a directory");
+        assertThat(Files.isDirectory(tmp.resolve("img").resolve("bin"))).isTrue();
     }
 }
