@@ -33,7 +33,7 @@ final class ExportCommand implements Callable<Integer> {
         Path oci;
 
         @Option(names = "--tar", paramLabel = "FILE", required = true,
-                description = "A docker-archive tarball (docker save format), replaced atomically.")
+                description = "A docker-archive tarball (docker save format), replaced atomically; a pipe or device is written into.")
         Path tar;
     }
 

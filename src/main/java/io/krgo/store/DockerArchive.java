@@ -36,41 +36,22 @@ public final class DockerArchive {
 
     /** Writes {@code image} to {@code file}, naming it {@code repoTags} (e.g. {@code busybox:latest}). */
     public static void write(Image image, List<String> repoTags, Path file) {
+        if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            // A device or pipe (/dev/stdout, a FIFO) is written into: a rename over it would replace the node
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024)) {
+                writeTar(image, repoTags, os);
+            } catch (IOException e) {
+                throw new FilesystemException("cannot write " + file + ": " + e.getMessage(), e);
+            }
+            return;
+        }
         Path parent = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempFile(parent, "." + file.getFileName(), ".part");
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024);
-                 TarWriter tar = new TarWriter(os)) {
-                Descriptor cfg = image.manifest().config();
-                String configName = blobName(cfg.parsedDigest());
-                ObjectNode entry = Json.MAPPER.createObjectNode();
-                entry.put("Config", configName);
-                ArrayNode tags = entry.putArray("RepoTags");
-                repoTags.forEach(tags::add);
-                ArrayNode layerNames = entry.putArray("Layers");
-                Set<String> written = new HashSet<>();
-                putBytes(tar, "blobs/", null);
-                putBytes(tar, "blobs/sha256/", null);
-                putBytes(tar, configName, image.rawConfig());
-                written.add(configName);
-                for (Layer layer : image.layers()) {
-                    Descriptor d = layer.descriptor();
-                    String name = blobName(d.parsedDigest());
-                    layerNames.add(name);
-                    if (written.add(name)) {
-                        tar.writeHeader(fileEntry(name, d.size()));
-                        try (InputStream in = layer.open()) { // verifies size and digest at EOF
-                            tar.writeContent(in, d.size());
-                            if (in.read() >= 0) {
-                                throw new IOException("layer " + d.digest() + " is longer than its descriptor says");
-                            }
-                        }
-                    }
-                }
-                ArrayNode manifest = Json.MAPPER.createArrayNode().add(entry);
-                putBytes(tar, "manifest.json", Json.write(manifest));
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024)) {
+                writeTar(image, repoTags, os);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -83,6 +64,39 @@ public final class DockerArchive {
                     // a leftover .part file is harmless and named as such
                 }
             }
+        }
+    }
+
+    private static void writeTar(Image image, List<String> repoTags, OutputStream os) throws IOException {
+        try (TarWriter tar = new TarWriter(os)) {
+            Descriptor cfg = image.manifest().config();
+            String configName = blobName(cfg.parsedDigest());
+            ObjectNode entry = Json.MAPPER.createObjectNode();
+            entry.put("Config", configName);
+            ArrayNode tags = entry.putArray("RepoTags");
+            repoTags.forEach(tags::add);
+            ArrayNode layerNames = entry.putArray("Layers");
+            Set<String> written = new HashSet<>();
+            putBytes(tar, "blobs/", null);
+            putBytes(tar, "blobs/sha256/", null);
+            putBytes(tar, configName, image.rawConfig());
+            written.add(configName);
+            for (Layer layer : image.layers()) {
+                Descriptor d = layer.descriptor();
+                String name = blobName(d.parsedDigest());
+                layerNames.add(name);
+                if (written.add(name)) {
+                    tar.writeHeader(fileEntry(name, d.size()));
+                    try (InputStream in = layer.open()) { // verifies size and digest at EOF
+                        tar.writeContent(in, d.size());
+                        if (in.read() >= 0) {
+                            throw new IOException("layer " + d.digest() + " is longer than its descriptor says");
+                        }
+                    }
+                }
+            }
+            ArrayNode manifest = Json.MAPPER.createArrayNode().add(entry);
+            putBytes(tar, "manifest.json", Json.write(manifest));
         }
     }
 

@@ -161,6 +161,27 @@ class CopyExportTest {
     }
 
     @Test
+    void exportTarIntoAPipeWritesIntoItAndKeepsIt() throws Exception {
+        // --tar naming a FIFO (as /dev/stdout can be) is written into, not renamed over: the same bytes as a file
+        Path file = work.resolve("file.tar");
+        ok("export", host + "/demo/app:v1", "--tar", file.toString());
+        Path fifo = work.resolve("pipe.tar");
+        Path received = work.resolve("received.tar");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor()).isZero();
+        Process reader = new ProcessBuilder("cat", fifo.toString()).redirectOutput(received.toFile()).start();
+        try {
+            ok("export", host + "/demo/app:v1", "--tar", fifo.toString());
+            assertThat(reader.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the pipe was written").isTrue();
+        } finally {
+            reader.destroyForcibly();
+        }
+        assertThat((Integer) Files.readAttributes(fifo, "unix:mode").get("mode") & 0170000).as("still a FIFO")
+                .isEqualTo(0010000);
+        assertThat(Files.isRegularFile(fifo)).isFalse();
+        assertThat(Files.readAllBytes(received)).isEqualTo(Files.readAllBytes(file));
+    }
+
+    @Test
     void exportTarIsADockerArchiveSkopeoReads() throws Exception {
         Path tar = work.resolve("app.tar");
         ok("export", host + "/demo/app:v1", "--tar", tar.toString());
