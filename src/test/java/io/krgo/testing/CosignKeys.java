@@ -24,7 +24,8 @@ public final class CosignKeys {
 
     /** Copies the script into {@code dir}; fails naming the Debian packages when python3's modules are missing. */
     public static CosignKeys in(Path dir) {
-        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import nacl.secret, cryptography"), Map.of());
+        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import nacl.secret, cryptography"),
+                Map.of());
         if (probe.exitCode() != 0) {
             throw new AssertionError("Debian's python3 with nacl and cryptography is required by this test:"
                     + " apt-get install -y python3-nacl python3-cryptography (" + probe.stderr().strip() + ")");

@@ -25,7 +25,10 @@ public final class RegistriesConfRuns {
         return Files.writeString(dir.resolve(name + ".conf"), toml);
     }
 
-    /** {@code krgo args...} in a child JVM on a machine of its own (HOME, content store), {@code conf} its registries.conf. */
+    /**
+     * {@code krgo args...} in a child JVM on a machine of its own (HOME, content store), with
+     * {@code conf} as its registries.conf.
+     */
     public KrgoCli.Result krgo(Path conf, String... args) throws IOException {
         Path home = Files.createTempDirectory(dir, "home-");
         return KrgoCli.run(home, Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString(),

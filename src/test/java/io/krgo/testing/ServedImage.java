@@ -17,12 +17,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * One test image served by a real anonymous registry ({@link RegistryHarness}) for a whole test class, with
  * the krgo home and state the class runs krgo with, both in a directory of its own: the class sees only its
- * own containers and unpacked images. A JUnit extension, so that a test class declares it in one statement:
- * <pre>{@code
- * @RegisterExtension
- * static final ServedImage served = ServedImage.of("test/run:1", BusyboxImage::push).requiring("runc", "runc");
- * }</pre>
- * Before the class's tests (and its own {@code @BeforeAll} methods) it checks the required tools, starts the
+ * own containers and unpacked images. A JUnit extension, so that a test class declares it in one statement, a
+ * static field annotated {@code RegisterExtension}:
+ * {@code static final ServedImage served = ServedImage.of("test/run:1", BusyboxImage::push).requiring(...);}
+ * Before the class's tests (and its own {@code BeforeAll} methods) it checks the required tools, starts the
  * registry and pushes the image; after them it stops the registry and deletes the directory.
  */
 public final class ServedImage implements BeforeAllCallback, AfterAllCallback {
