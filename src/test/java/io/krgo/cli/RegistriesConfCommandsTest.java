@@ -94,8 +94,8 @@ class RegistriesConfCommandsTest {
         KrgoCli.Result tags = runs.krgo(remap, "tags", "corp.example.com/team/app");
         assertThat(tags.exitCode()).as(tags.output()).isZero();
         assertThat(tags.stdout().lines()).containsExactly("1");
-        KrgoCli.Result copy = runs.krgo(remap, "copy", "corp.example.com/team/app:1", upstream.host()
-                + "/copied/app:1");
+        KrgoCli.Result copy = runs.krgo(remap, "copy", "corp.example.com/team/app:1",
+                upstream.host() + "/copied/app:1");
         assertThat(copy.exitCode()).as(copy.output()).isZero();
         assertThat(upstream.countRequests("PUT", "/v2/copied/app/manifests/1")).isEqualTo(1);
 

@@ -55,8 +55,7 @@ class RunTerminalTest {
                 + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty rows 30 cols 90 </dev/tty) &\n"
                 + krgoCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh",
-                served.image(),
-                "-c", inner) + "\n"
+                served.image(), "-c", inner) + "\n"
                 + "echo \"krgo exit $?\"\n");
         String shown = r.stdout().replace("\r", "");
         // script(1) may show a ^@ before the first line

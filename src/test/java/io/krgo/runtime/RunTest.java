@@ -94,8 +94,7 @@ class RunTest {
     void sigtermReachesATrappingPid1AndKrgoExits143() throws Exception {
         Path out = tmp.resolve("term.out");
         Process p = served.background(out, "run", "--rm", "--name", "trapper", "--entrypoint", "/bin/sh",
-                served.image(), "-c",
-                "trap 'echo got TERM; exit 143' TERM; " + LOOP);
+                served.image(), "-c", "trap 'echo got TERM; exit 143' TERM; " + LOOP);
         p.destroy(); // SIGTERM to krgo
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(143);
@@ -121,8 +120,7 @@ class RunTest {
     void krgoStopSendsTheImagesStopSignal() throws Exception {
         Path out = tmp.resolve("quit.out");
         Process p = served.background(out, "run", "--rm", "--name", "quitter", "--entrypoint", "/bin/sh",
-                served.image(), "-c",
-                "trap 'echo got QUIT; exit 3' QUIT; " + LOOP);
+                served.image(), "-c", "trap 'echo got QUIT; exit 3' QUIT; " + LOOP);
         KrgoCli.Result ps = served.krgo("ps");
         assertThat(ps.stdout()).contains("quitter", "running");
         KrgoCli.Result stop = served.krgo("stop", "quitter");
