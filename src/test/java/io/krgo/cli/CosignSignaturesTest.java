@@ -4,6 +4,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
+import io.krgo.testing.CosignKeys;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
@@ -33,34 +34,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CosignSignaturesTest {
-    private static final String PYTHON = "/usr/bin/python3";
     private RegistryHarness registry;
     private Path work;
     private Path home;
     private Path policy;
     private Path registriesD;
     private Path noAttachments;
-    private Path script;
+    private CosignKeys keys;
     private String host;
     private String digest;
 
     @BeforeAll
     void start() throws Exception {
-        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import cryptography"), Map.of());
-        if (probe.exitCode() != 0) {
-            throw new AssertionError("Debian's python3 with cryptography is required by this test but not installed:"
-                    + " apt-get install -y python3-cryptography (" + probe.stderr().strip() + ")");
-        }
         registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         host = registry.host();
         work = Files.createTempDirectory("krgo-cosign");
         home = Files.createDirectories(work.resolve("home"));
-        script = work.resolve("cosign_keys.py");
-        try (var in = getClass().getResourceAsStream("cosign_keys.py")) {
-            Files.copy(in, script);
-        }
+        keys = CosignKeys.in(work);
         for (String k : List.of("ec", "rsa", "ed25519", "other")) {
-            python("gen", k.equals("other") ? "ec" : k, work.resolve(k + ".key").toString(),
+            keys.run("gen", k.equals("other") ? "ec" : k, work.resolve(k + ".key").toString(),
                     work.resolve(k + ".pub").toString());
         }
         registriesD = Files.createDirectories(work.resolve("registries.d"));
@@ -114,12 +106,6 @@ class CosignSignaturesTest {
         Tools.deleteTree(work);
     }
 
-    private String python(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(PYTHON, script.toString()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd);
-    }
-
     /** Puts cosign's signature manifest for {@code imageDigest} into {@code repo}: one signed simple-signing payload. */
     private void attach(String repo, String imageDigest, String identityRepo, String signedDigest, String key)
             throws Exception {
@@ -127,7 +113,7 @@ class CosignSignaturesTest {
                 + "\"image\":{\"docker-manifest-digest\":\"" + signedDigest + "\"},"
                 + "\"type\":\"cosign container image signature\"},\"optional\":null}").getBytes(StandardCharsets.UTF_8);
         Path payloadFile = Files.write(work.resolve("payload-" + repo.replace('/', '_')), payload);
-        String signature = python("sign", work.resolve(key + ".key").toString(), payloadFile.toString()).strip();
+        String signature = keys.run("sign", work.resolve(key + ".key").toString(), payloadFile.toString()).strip();
         byte[] config = "{\"architecture\":\"\",\"os\":\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"config\":{}}"
                 .getBytes(StandardCharsets.UTF_8);
         try (RegistryClient client = new RegistryClient(host, RegistryOptions.defaults(), null)) {

@@ -7,6 +7,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.registry.RegistryClient;
 import io.krgo.registry.RegistryOptions;
+import io.krgo.testing.CosignKeys;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Tools;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static io.krgo.cli.InspectCommandsTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,12 +33,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CosignSigningTest {
-    private static final String PYTHON = "/usr/bin/python3";
     private static final ObjectMapper JSON = new ObjectMapper();
     private RegistryHarness registry;
     private Path work;
     private Path home;
-    private Path script;
+    private CosignKeys keys;
     private Path registriesD;
     private Path policy;
     private Path pass;
@@ -47,26 +46,18 @@ class CosignSigningTest {
 
     @BeforeAll
     void start() throws Exception {
-        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import nacl.secret, cryptography"), Map.of());
-        if (probe.exitCode() != 0) {
-            throw new AssertionError("Debian's python3 with nacl and cryptography is required by this test:"
-                    + " apt-get install -y python3-nacl python3-cryptography (" + probe.stderr().strip() + ")");
-        }
         registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         host = registry.host();
         work = Files.createTempDirectory("krgo-cosign-sign");
         home = Files.createDirectories(work.resolve("home"));
-        script = work.resolve("cosign_keys.py");
-        try (var in = getClass().getResourceAsStream("cosign_keys.py")) {
-            Files.copy(in, script);
-        }
+        keys = CosignKeys.in(work);
         for (String k : List.of("ec", "rsa", "ed25519")) {
-            python("gen", k, work.resolve(k + ".pem").toString(), work.resolve(k + ".pub").toString());
+            keys.run("gen", k, work.resolve(k + ".pem").toString(), work.resolve(k + ".pub").toString());
         }
-        python("encrypt", work.resolve("ec.pem").toString(), "s3cret pass", work.resolve("ec.key").toString());
-        python("encrypt", work.resolve("rsa.pem").toString(), "s3cret pass", work.resolve("rsa.key").toString(),
+        keys.run("encrypt", work.resolve("ec.pem").toString(), "s3cret pass", work.resolve("ec.key").toString());
+        keys.run("encrypt", work.resolve("rsa.pem").toString(), "s3cret pass", work.resolve("rsa.key").toString(),
                 "ENCRYPTED COSIGN PRIVATE KEY"); // cosign's older header
-        python("encrypt", work.resolve("ed25519.pem").toString(), "", work.resolve("ed25519.key").toString());
+        keys.run("encrypt", work.resolve("ed25519.pem").toString(), "", work.resolve("ed25519.key").toString());
         pass = Files.writeString(work.resolve("pass.txt"), "s3cret pass\n");
         registriesD = Files.createDirectories(work.resolve("registries.d"));
         Files.writeString(registriesD.resolve("attach.yaml"), "docker:\n  " + host + ":\n    use-sigstore-attachments: true\n");
@@ -90,12 +81,6 @@ class CosignSigningTest {
             registry.close();
         }
         Tools.deleteTree(work);
-    }
-
-    private String python(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, script.toString()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd);
     }
 
     private KrgoCli.Result krgo(String... args) {
@@ -131,7 +116,7 @@ class CosignSigningTest {
     /** Python's cryptography checks {@code signature} (base64) over {@code payload} with {@code key}.pub. */
     private void pythonVerifies(String key, String[] attachment) throws Exception {
         Path payload = Files.writeString(work.resolve("payload-" + System.nanoTime()), attachment[0]);
-        assertThat(python("verify", work.resolve(key + ".pub").toString(), payload.toString(), attachment[1]))
+        assertThat(keys.run("verify", work.resolve(key + ".pub").toString(), payload.toString(), attachment[1]))
                 .isEqualTo("ok\n");
     }
 

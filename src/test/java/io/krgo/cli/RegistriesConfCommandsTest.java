@@ -3,6 +3,7 @@ package io.krgo.cli;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
+import io.krgo.testing.RegistriesConfRuns;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Skopeo;
 import io.krgo.testing.TestHosts;
@@ -30,16 +31,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistriesConfCommandsTest {
     private Path work;
-    private Path emptyRoot;
+    private RegistriesConfRuns runs;
     private RegistryHarness upstream;
     private String digest;
-    private int homes;
 
     @BeforeAll
     void start() throws IOException {
         TestHosts.ensure();
         work = Files.createTempDirectory("krgo-registries-conf-commands");
-        emptyRoot = Files.createDirectories(work.resolve("empty-root"));
+        runs = new RegistriesConfRuns(work);
         upstream = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         Path layer = OciFixtures.tar(work.resolve("layer.tar"), Map.of("etc/conf", "remapped\n"));
         OciFixtures.pushImage(upstream, work, "fleet/app:1", new PlatformImage("linux", "amd64", List.of(layer)));
@@ -56,22 +56,10 @@ class RegistriesConfCommandsTest {
         Tools.deleteTree(work);
     }
 
-    private Path conf(String name, String toml) throws IOException {
-        Path file = work.resolve(name + ".conf");
-        Files.writeString(file, toml);
-        return file;
-    }
-
-    private KrgoCli.Result krgo(Path conf, String... args) throws IOException {
-        Path home = Files.createDirectories(work.resolve("home-" + (++homes)));
-        return KrgoCli.run(home, Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString(),
-                "KRGO_CONFIG_ROOT", emptyRoot.toString()), null, args);
-    }
-
     @Test
     void aBlockedRegistryIsRefusedByEveryCommandWithExitCode8() throws IOException {
         String secret = upstream.host() + "/fleet/secret";
-        Path conf = conf("blocked", "[[registry]]\nlocation = \"" + secret + "\"\nblocked = true\n");
+        Path conf = runs.conf("blocked", "[[registry]]\nlocation = \"" + secret + "\"\nblocked = true\n");
         Path rootfs = Files.createDirectories(work.resolve("push-me/etc"));
         Files.writeString(rootfs.resolve("hello"), "hi\n");
         List<String[]> commands = List.of(
@@ -83,37 +71,38 @@ class RegistriesConfCommandsTest {
                 new String[] {"push", secret + ":3", "-r", rootfs.getParent().toString()});
         long writes = upstream.countRequests("PUT", "/v2/fleet/.*");
         for (String[] args : commands) {
-            KrgoCli.Result r = krgo(conf, args);
+            KrgoCli.Result r = runs.krgo(conf, args);
             assertThat(r.exitCode()).as(String.join(" ", args) + ": " + r.output()).isEqualTo(8);
             assertThat(r.stderr()).hasLineCount(1).contains("registry " + secret + " is blocked by " + conf);
         }
         assertThat(upstream.countRequests("PUT", "/v2/fleet/.*")).as("nothing written").isEqualTo(writes);
-        KrgoCli.Result other = krgo(conf, "digest", upstream.host() + "/fleet/app:1");
+        KrgoCli.Result other = runs.krgo(conf, "digest", upstream.host() + "/fleet/app:1");
         assertThat(other.exitCode()).as(other.output()).isZero();
     }
 
     @Test
     void readsGoToTheRemappedLocation() throws IOException {
         // corp.example.com is never contacted: the prefix sends its namespace to the test registry.
-        Path remap = conf("remap", "[[registry]]\nprefix = \"corp.example.com/team\"\nlocation = \""
+        Path remap = runs.conf("remap", "[[registry]]\nprefix = \"corp.example.com/team\"\nlocation = \""
                 + upstream.host() + "/fleet\"\n");
-        KrgoCli.Result d = krgo(remap, "digest", "corp.example.com/team/app:1");
+        KrgoCli.Result d = runs.krgo(remap, "digest", "corp.example.com/team/app:1");
         assertThat(d.exitCode()).as(d.output()).isZero();
         assertThat(d.stdout().strip()).isEqualTo(digest);
-        KrgoCli.Result inspect = krgo(remap, "inspect", "corp.example.com/team/app:1");
+        KrgoCli.Result inspect = runs.krgo(remap, "inspect", "corp.example.com/team/app:1");
         assertThat(inspect.exitCode()).as(inspect.output()).isZero();
         assertThat(inspect.stdout()).contains(digest);
-        KrgoCli.Result tags = krgo(remap, "tags", "corp.example.com/team/app");
+        KrgoCli.Result tags = runs.krgo(remap, "tags", "corp.example.com/team/app");
         assertThat(tags.exitCode()).as(tags.output()).isZero();
         assertThat(tags.stdout().lines()).containsExactly("1");
-        KrgoCli.Result copy = krgo(remap, "copy", "corp.example.com/team/app:1", upstream.host() + "/copied/app:1");
+        KrgoCli.Result copy = runs.krgo(remap, "copy", "corp.example.com/team/app:1",
+                upstream.host() + "/copied/app:1");
         assertThat(copy.exitCode()).as(copy.output()).isZero();
         assertThat(upstream.countRequests("PUT", "/v2/copied/app/manifests/1")).isEqualTo(1);
 
         // A wildcard prefix with a location: the matched host (with its port) is replaced by the location.
-        Path wildcard = conf("wildcard", "[[registry]]\nprefix = \"*.test\"\nlocation = \"" + upstream.host()
+        Path wildcard = runs.conf("wildcard", "[[registry]]\nprefix = \"*.test\"\nlocation = \"" + upstream.host()
                 + "/fleet\"\n");
-        KrgoCli.Result w = krgo(wildcard, "pull", "-q", TestHosts.REGISTRY + ":1/app:1", "-r",
+        KrgoCli.Result w = runs.krgo(wildcard, "pull", "-q", TestHosts.REGISTRY + ":1/app:1", "-r",
                 work.resolve("wildcard").toString());
         assertThat(w.exitCode()).as(w.output()).isZero();
         assertThat(work.resolve("wildcard/etc/conf")).hasContent("remapped");
@@ -122,19 +111,19 @@ class RegistriesConfCommandsTest {
     @Test
     void writesGoToTheNameAsGivenAndInsecureLetsPlainHttpThrough() throws IOException {
         String named = upstream.hostAs(TestHosts.REGISTRY);
-        Path none = conf("none", "");
-        KrgoCli.Result refused = krgo(none, "copy", upstream.host() + "/fleet/app:1", named + "/remapped/app:1");
+        Path none = runs.conf("none", "");
+        KrgoCli.Result refused = runs.krgo(none, "copy", upstream.host() + "/fleet/app:1", named + "/remapped/app:1");
         assertThat(refused.exitCode()).as(refused.output()).isEqualTo(4);
         assertThat(refused.stderr()).hasLineCount(1).contains("it answers in plain HTTP, not HTTPS");
 
-        Path conf = conf("insecure-remap", "[[registry]]\nprefix = \"" + named + "/remapped\"\nlocation = \""
+        Path conf = runs.conf("insecure-remap", "[[registry]]\nprefix = \"" + named + "/remapped\"\nlocation = \""
                 + upstream.host() + "/elsewhere\"\ninsecure = true\n");
-        KrgoCli.Result copied = krgo(conf, "copy", upstream.host() + "/fleet/app:1", named + "/remapped/app:1");
+        KrgoCli.Result copied = runs.krgo(conf, "copy", upstream.host() + "/fleet/app:1", named + "/remapped/app:1");
         assertThat(copied.exitCode()).as(copied.output()).isZero();
         assertThat(upstream.countRequests("PUT", "/v2/remapped/app/manifests/1")).isEqualTo(1);
         assertThat(upstream.countRequests("PUT", "/v2/elsewhere/.*")).isZero();
         // Reading the same name goes to the location, where nothing was written.
-        KrgoCli.Result read = krgo(conf, "digest", named + "/remapped/app:1");
+        KrgoCli.Result read = runs.krgo(conf, "digest", named + "/remapped/app:1");
         assertThat(read.exitCode()).as(read.output()).isEqualTo(2);
         assertThat(read.stderr()).contains("image not found");
         assertThat(upstream.countRequests("HEAD", "/v2/elsewhere/app/manifests/1")).isEqualTo(1);

@@ -3,6 +3,7 @@ package io.krgo.cli;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
+import io.krgo.testing.RegistriesConfRuns;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Skopeo;
 import io.krgo.testing.TestHosts;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,14 +36,13 @@ class RegistriesConfTest {
     private Path work;
     private RegistryHarness upstream;
     private RegistryHarness pathMirror;
-    private Path emptyRoot;
-    private int homes;
+    private RegistriesConfRuns runs;
 
     @BeforeAll
     void start() throws IOException {
         TestHosts.ensure();
         work = Files.createTempDirectory("krgo-registries-conf");
-        emptyRoot = Files.createDirectories(work.resolve("empty-root"));
+        runs = new RegistriesConfRuns(work);
         upstream = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         pathMirror = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         Path l1 = Fixtures.baseLayer(work.resolve("l1.tar"));
@@ -65,19 +64,6 @@ class RegistriesConfTest {
         Tools.deleteTree(work);
     }
 
-    private Path conf(String name, String toml) throws IOException {
-        Path file = work.resolve(name + ".conf");
-        Files.writeString(file, toml);
-        return file;
-    }
-
-    /** krgo on a machine of its own (HOME, content store) with {@code conf} as its registries.conf. */
-    private KrgoCli.Result krgo(Path conf, String... args) throws IOException {
-        Path home = Files.createDirectories(work.resolve("home-" + (++homes)));
-        return KrgoCli.run(home, Map.of("CONTAINERS_REGISTRIES_CONF", conf.toString(),
-                "KRGO_CONFIG_ROOT", emptyRoot.toString()), null, args);
-    }
-
     private Path dir(String name) {
         return work.resolve("rootfs-" + name);
     }
@@ -91,12 +77,12 @@ class RegistriesConfTest {
                     "docker://" + origin.host() + "/fleet/app:1").strip();
             RegistryHarness cache = RegistryHarness.startPullThroughCache(origin);
             try (cache) {
-                Path conf = conf("fleet", "[[registry]]\nlocation = \"" + origin.host() + "\"\n"
+                Path conf = runs.conf("fleet", "[[registry]]\nlocation = \"" + origin.host() + "\"\n"
                         + "[[registry.mirror]]\nlocation = \"" + cache.host() + "\"\n");
                 long blobsBefore = origin.countRequests("GET", "/v2/fleet/app/blobs/sha256:.*");
                 long afterFirst = 0;
                 for (int host = 1; host <= 3; host++) {
-                    KrgoCli.Result r = krgo(conf, "pull", "-q", origin.host() + "/fleet/app:1", "-r",
+                    KrgoCli.Result r = runs.krgo(conf, "pull", "-q", origin.host() + "/fleet/app:1", "-r",
                             dir("fleet" + host).toString());
                     assertThat(r.exitCode()).as(r.output()).isZero();
                     assertThat(r.stderr()).as("no warning: the mirror served it").isEmpty();
@@ -111,7 +97,7 @@ class RegistriesConfTest {
                 assertThat(afterFirst - blobsBefore).isBetween(3L, 6L);
                 assertThat(origin.countRequests("GET", "/v2/fleet/app/blobs/sha256:.*")).isEqualTo(afterFirst);
                 origin.close();
-                KrgoCli.Result byDigest = krgo(conf, "pull", "-q", origin.host() + "/fleet/app@" + digest, "-r",
+                KrgoCli.Result byDigest = runs.krgo(conf, "pull", "-q", origin.host() + "/fleet/app@" + digest, "-r",
                         dir("fleet4").toString());
                 assertThat(byDigest.exitCode()).as(byDigest.output()).isZero();
                 assertThat(byDigest.stderr()).isEmpty();
@@ -122,39 +108,42 @@ class RegistriesConfTest {
 
     @Test
     void aBlockedRegistryIsRefusedWithExitCode8NamingTheFile() throws IOException {
-        Path conf = conf("blocked", "[[registry]]\nprefix = \"" + upstream.host() + "/fleet/secret\"\n"
+        Path conf = runs.conf("blocked", "[[registry]]\nprefix = \"" + upstream.host() + "/fleet/secret\"\n"
                 + "location = \"" + upstream.host() + "/fleet/secret\"\nblocked = true\n");
-        KrgoCli.Result r = krgo(conf, "pull", "-q", upstream.host() + "/fleet/secret:1", "-r", dir("blocked").toString());
+        KrgoCli.Result r = runs.krgo(conf, "pull", "-q", upstream.host() + "/fleet/secret:1", "-r",
+                dir("blocked").toString());
         assertThat(r.exitCode()).as(r.output()).isEqualTo(8);
         assertThat(r.stderr()).hasLineCount(1).contains("registry " + upstream.host() + "/fleet/secret is blocked by " + conf);
         assertThat(dir("blocked")).doesNotExist();
-        KrgoCli.Result other = krgo(conf, "pull", "-q", upstream.host() + "/fleet/app:1", "-r", dir("not-blocked").toString());
+        KrgoCli.Result other = runs.krgo(conf, "pull", "-q", upstream.host() + "/fleet/app:1", "-r",
+                dir("not-blocked").toString());
         assertThat(other.exitCode()).as(other.output()).isZero();
     }
 
     @Test
     void prefixesRemapToLocationsAndMirrorsMayHaveAPath() throws IOException {
         // corp.example.com is never contacted: the prefix sends its namespace to the test registry.
-        Path remap = conf("remap", "[[registry]]\nprefix = \"corp.example.com/team\"\nlocation = \""
+        Path remap = runs.conf("remap", "[[registry]]\nprefix = \"corp.example.com/team\"\nlocation = \""
                 + upstream.host() + "/fleet\"\n");
         long before = upstream.countRequests("GET", "/v2/fleet/app/manifests/1");
-        KrgoCli.Result r = krgo(remap, "pull", "-q", "corp.example.com/team/app:1", "-r", dir("remap").toString());
+        KrgoCli.Result r = runs.krgo(remap, "pull", "-q", "corp.example.com/team/app:1", "-r", dir("remap").toString());
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(upstream.countRequests("GET", "/v2/fleet/app/manifests/1")).isEqualTo(before + 1);
 
-        Path withPath = conf("path-mirror", "[[registry]]\nlocation = \"" + upstream.host() + "\"\n"
+        Path withPath = runs.conf("path-mirror", "[[registry]]\nlocation = \"" + upstream.host() + "\"\n"
                 + "[[registry.mirror]]\nlocation = \"" + pathMirror.host() + "/proxy-cache\"\n");
-        KrgoCli.Result m = krgo(withPath, "pull", "-q", upstream.host() + "/fleet/app:1", "-r", dir("path").toString());
+        KrgoCli.Result m = runs.krgo(withPath, "pull", "-q", upstream.host() + "/fleet/app:1", "-r",
+                dir("path").toString());
         assertThat(m.exitCode()).as(m.output()).isZero();
         assertThat(m.stderr()).isEmpty();
         assertThat(pathMirror.countRequests("GET", "/v2/proxy-cache/fleet/app/manifests/1")).isEqualTo(1);
         assertThat(upstream.countRequests("GET", "/v2/fleet/app/manifests/1")).isEqualTo(before + 1);
 
         // A wildcard prefix matches the host's subdomains (port aside); a digest-only mirror skips tags.
-        Path wildcard = conf("wildcard", "[[registry]]\nprefix = \"*.test\"\n"
+        Path wildcard = runs.conf("wildcard", "[[registry]]\nprefix = \"*.test\"\n"
                 + "[[registry.mirror]]\nlocation = \"" + pathMirror.host() + "/nowhere\"\npull-from-mirror = \"digest-only\"\n"
                 + "[[registry.mirror]]\nlocation = \"" + pathMirror.host() + "/proxy-cache\"\n");
-        KrgoCli.Result w = krgo(wildcard, "pull", "-q", upstream.hostAs(TestHosts.REGISTRY) + "/fleet/app:1",
+        KrgoCli.Result w = runs.krgo(wildcard, "pull", "-q", upstream.hostAs(TestHosts.REGISTRY) + "/fleet/app:1",
                 "-r", dir("wildcard").toString());
         assertThat(w.exitCode()).as(w.output()).isZero();
         assertThat(w.stderr()).isEmpty();
@@ -178,15 +167,17 @@ class RegistriesConfTest {
             }, "silent-mirror");
             acceptor.setDaemon(true);
             acceptor.start();
-            Path conf = conf("silent", "[[registry]]\nlocation = \"" + upstream.host() + "\"\n"
+            Path conf = runs.conf("silent", "[[registry]]\nlocation = \"" + upstream.host() + "\"\n"
                     + "[[registry.mirror]]\nlocation = \"127.0.0.1:" + silent.getLocalPort() + "\"\n");
-            Path noMirror = conf("none", "");
+            Path noMirror = runs.conf("none", "");
             long t0 = System.nanoTime();
-            KrgoCli.Result plain = krgo(noMirror, "pull", "-q", upstream.host() + "/fleet/app:1", "-r", dir("s0").toString());
+            KrgoCli.Result plain = runs.krgo(noMirror, "pull", "-q", upstream.host() + "/fleet/app:1", "-r",
+                    dir("s0").toString());
             long normal = System.nanoTime() - t0;
             assertThat(plain.exitCode()).as(plain.output()).isZero();
             long t1 = System.nanoTime();
-            KrgoCli.Result r = krgo(conf, "pull", "-q", upstream.host() + "/fleet/app:1", "-r", dir("s1").toString());
+            KrgoCli.Result r = runs.krgo(conf, "pull", "-q", upstream.host() + "/fleet/app:1", "-r",
+                    dir("s1").toString());
             long withSilent = System.nanoTime() - t1;
             assertThat(r.exitCode()).as(r.output()).isZero();
             assertThat(r.stderr().lines().filter(l -> l.contains("mirror 127.0.0.1:" + silent.getLocalPort() + " skipped")))

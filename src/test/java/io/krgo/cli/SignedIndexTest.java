@@ -1,6 +1,7 @@
 package io.krgo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.krgo.testing.CosignKeys;
 import io.krgo.testing.Gpg;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
@@ -28,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SignedIndexTest {
-    private static final String PYTHON = "/usr/bin/python3";
     private RegistryHarness registry;
     private Gpg gpg;
     private Path work;
@@ -36,7 +36,7 @@ class SignedIndexTest {
     private Path registriesD;
     private Path lookaside;
     private Path policy;
-    private Path script;
+    private CosignKeys keys;
     private String host;
     private String fpr;
     private Path secret;
@@ -44,11 +44,6 @@ class SignedIndexTest {
 
     @BeforeAll
     void start() throws Exception {
-        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import nacl.secret, cryptography"), Map.of());
-        if (probe.exitCode() != 0) {
-            throw new AssertionError("Debian's python3 with nacl and cryptography is required by this test:"
-                    + " apt-get install -y python3-nacl python3-cryptography (" + probe.stderr().strip() + ")");
-        }
         registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
         host = registry.host();
         work = Files.createTempDirectory("krgo-sig-index");
@@ -57,14 +52,9 @@ class SignedIndexTest {
         fpr = gpg.generate("index@krgo.test", "ed25519", "never");
         Path pub = gpg.exportPublic(fpr, work.resolve("index.gpg"), false);
         secret = gpg.exportSecret(fpr, work.resolve("index-secret.asc"));
-        script = work.resolve("cosign_keys.py");
-        try (var in = getClass().getResourceAsStream("cosign_keys.py")) {
-            Files.copy(in, script);
-        }
-        Tools.run(List.of(PYTHON, script.toString(), "gen", "ec", work.resolve("ec.pem").toString(),
-                work.resolve("ec.pub").toString()));
-        Tools.run(List.of(PYTHON, script.toString(), "encrypt", work.resolve("ec.pem").toString(), "",
-                work.resolve("ec.key").toString()));
+        keys = CosignKeys.in(work);
+        keys.run("gen", "ec", work.resolve("ec.pem").toString(), work.resolve("ec.pub").toString());
+        keys.run("encrypt", work.resolve("ec.pem").toString(), "", work.resolve("ec.key").toString());
         lookaside = Files.createDirectories(work.resolve("lookaside"));
         registriesD = Files.createDirectories(work.resolve("registries.d"));
         Files.writeString(registriesD.resolve("index.yaml"), "docker:\n  " + host + ":\n    lookaside: file://" + lookaside

@@ -2,13 +2,14 @@ package io.krgo.runtime;
 
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
-import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.RootlessUser;
+import io.krgo.testing.ServedImage;
 import io.krgo.testing.TarBuilder;
 import io.krgo.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -28,18 +29,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RootlessRunTest {
     @TempDir
     static Path work;
-    static RegistryHarness registry;
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("rootless/run:1", BusyboxImage::push).requiring("runc", "runc")
+            .requiring("newuidmap", "uidmap").requiring("unshare", "util-linux");
     static RootlessUser user;
-    static String image;
 
     @BeforeAll
     static void setUp() {
-        Tools.require("runc", "runc");
-        Tools.require("newuidmap", "uidmap");
-        Tools.require("unshare", "util-linux");
-        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
-        BusyboxImage.push(registry, work, "rootless/run:1");
-        image = registry.host() + "/rootless/run:1";
         user = RootlessUser.create();
     }
 
@@ -48,7 +44,6 @@ class RootlessRunTest {
         if (user != null) {
             user.close();
         }
-        registry.close();
     }
 
     private static Path state(RootlessUser u) {
@@ -57,7 +52,7 @@ class RootlessRunTest {
 
     @Test
     void theImagesOwnersAreRealInsideAndSubordinateIdsOutside() throws IOException {
-        Tools.Result r = user.krgo("run", "--name", "owners", "--entrypoint", "/bin/sh", image, "-c",
+        Tools.Result r = user.krgo("run", "--name", "owners", "--entrypoint", "/bin/sh", served.image(), "-c",
                 "id; touch /work/made-here && ls -ln /work/made-here; echo home:$(ls -lnd /home/app)");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("uid=1000(app) gid=1000(app)").contains("2000(extra)");
@@ -83,7 +78,7 @@ class RootlessRunTest {
         assertThat(Files.getAttribute(imageRoot.resolve("bin/busybox"), "unix:uid")).isEqualTo(user.uid());
 
         // exit codes pass through; --rm leaves no container behind
-        r = user.krgo("run", "--rm", "-e", "EXIT_CODE=42", image);
+        r = user.krgo("run", "--rm", "-e", "EXIT_CODE=42", served.image());
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(42);
         assertThat(r.stdout()).contains("id:uid=1000(app) gid=1000(app)");
         try (Stream<Path> left = Files.list(state(user).resolve("containers"))) {
@@ -91,12 +86,12 @@ class RootlessRunTest {
         }
 
         // --network none: a network namespace of the user namespace's own, with sysfs mounted for it
-        r = user.krgo("run", "--rm", "--network", "none", "--entrypoint", "/bin/ls", image, "/sys/class/net");
+        r = user.krgo("run", "--rm", "--network", "none", "--entrypoint", "/bin/ls", served.image(), "/sys/class/net");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).isEqualTo("lo\n");
 
         // a user the image does not have, beyond the ranges: one line naming the id and the ranges
-        r = user.krgo("run", "--rm", "-u", "70000", image);
+        r = user.krgo("run", "--rm", "-u", "70000", served.image());
         assertThat(r.exitCode()).isEqualTo(125);
         assertThat(r.stderr().strip().lines()).hasSize(1);
         assertThat(r.stderr()).contains("uid 70000", "/etc/subuid " + user.subuidStart() + "-");
@@ -116,7 +111,7 @@ class RootlessRunTest {
     void aPulledBundleAndRunInPlaceMapOnlyTheCaller() throws IOException {
         Path bundle = user.home().resolve("bundle");
         user.runOk("mkdir", "-p", user.home().resolve("runc").toString());
-        Tools.Result r = user.krgo("pull", image, "--bundle", bundle.toString(), "-q");
+        Tools.Result r = user.krgo("pull", served.image(), "--bundle", bundle.toString(), "-q");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         String config = Files.readString(bundle.resolve("config.json"));
         assertThat(config).contains("\"uidMappings\"", "\"hostID\" : " + user.uid(), "\"type\" : \"user\"");
@@ -143,7 +138,7 @@ class RootlessRunTest {
     void signalsAndStopReachTheContainerInTheUserNamespace() throws Exception {
         Path out = user.home().resolve("term.out");
         String loop = "echo ready; while true; do sleep 0.1; done";
-        Process p = background(out, "run", "--rm", "--name", "trapper", "--entrypoint", "/bin/sh", image, "-c",
+        Process p = background(out, "run", "--rm", "--name", "trapper", "--entrypoint", "/bin/sh", served.image(), "-c",
                 "trap 'echo got TERM; exit 143' TERM; " + loop);
         p.destroy(); // SIGTERM to krgo, passed on by runc kill from outside the namespace
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -152,7 +147,7 @@ class RootlessRunTest {
         assertThat(Files.exists(state(user).resolve("containers/trapper"))).as("--rm after a signal").isFalse();
 
         out = user.home().resolve("quit.out");
-        p = background(out, "run", "--rm", "--name", "quitter", "--entrypoint", "/bin/sh", image, "-c",
+        p = background(out, "run", "--rm", "--name", "quitter", "--entrypoint", "/bin/sh", served.image(), "-c",
                 "trap 'echo got QUIT; exit 3' QUIT; " + loop);
         Tools.Result ps = user.krgo("ps");
         assertThat(ps.stdout()).containsPattern("quitter +running");
@@ -183,9 +178,10 @@ class RootlessRunTest {
         long t = TarBuilder.DEFAULT_MTIME;
         Path layer = new TarBuilder().dir("data", 0755, 70000, 70000, t).file("data/f", new byte[] {1}, 0644, 70000,
                 70000, t).writeTo(work.resolve("far-owner.tar"));
-        OciFixtures.pushImage(registry, work, "rootless/far:1", new PlatformImage("linux", "amd64", List.of(layer)));
+        OciFixtures.pushImage(served.registry(), work, "rootless/far:1", new PlatformImage("linux", "amd64",
+                List.of(layer)));
         try (RootlessUser other = RootlessUser.create()) {
-            Tools.Result r = other.krgo("run", "--rm", registry.host() + "/rootless/far:1", "true");
+            Tools.Result r = other.krgo("run", "--rm", served.registry().host() + "/rootless/far:1", "true");
             assertThat(r.exitCode()).isEqualTo(125);
             assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
             assertThat(r.stderr()).contains("needs uid 70000 (owner of /data)", "beyond the ids mapped for you",
@@ -199,7 +195,7 @@ class RootlessRunTest {
     void aUserWithoutRangesRunsAsRootWithAWarning() throws IOException {
         try (RootlessUser plain = RootlessUser.create()) {
             plain.dropSubordinateIds();
-            Tools.Result r = plain.krgo("run", "--rm", image);
+            Tools.Result r = plain.krgo("run", "--rm", served.image());
             assertThat(r.exitCode()).as(r.stderr()).isZero();
             assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)").contains("cwd:/work");
             assertThat(r.stderr()).contains("warning: no subordinate ids for " + plain.name())

@@ -3,16 +3,13 @@ package io.krgo.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.krgo.image.Json;
 import io.krgo.testing.KrgoCli;
-import io.krgo.testing.RegistryHarness;
-import io.krgo.testing.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.krgo.testing.ServedImage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,25 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunJsonTest {
     @TempDir
     static Path tmp;
-    static RegistryHarness registry;
-    static String image;
-    static Path home;
-    static Map<String, String> env;
-
-    @BeforeAll
-    static void pushImage() {
-        Tools.require("runc", "runc");
-        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
-        BusyboxImage.push(registry, tmp, "test/json:1");
-        image = registry.host() + "/test/json:1";
-        home = tmp.resolve("home");
-        env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        registry.close();
-    }
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("test/json:1", BusyboxImage::push).requiring("runc", "runc");
 
     private static JsonNode lastLine(KrgoCli.Result r) {
         List<String> lines = r.stdout().lines().toList();
@@ -52,13 +32,13 @@ class RunJsonTest {
 
     @Test
     void theContainersStatusAndWhatIsNotHonoured() {
-        KrgoCli.Result r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "--name", "j1", "-e", "EXIT_CODE=42",
-                image);
+        KrgoCli.Result r = served.krgo("run", "--rm", "--json", "--name", "j1", "-e", "EXIT_CODE=42",
+                served.image());
         assertThat(r.exitCode()).as(r.stderr()).isEqualTo(42);
         assertThat(r.stdout()).startsWith("args:a b c\n"); // the container's output comes first
         JsonNode j = lastLine(r);
         assertThat(j.get("name").asText()).isEqualTo("j1");
-        assertThat(j.get("image").asText()).isEqualTo(image);
+        assertThat(j.get("image").asText()).isEqualTo(served.image());
         assertThat(j.get("exitCode").asInt()).isEqualTo(42);
         assertThat(j.get("krgoExitCode").asInt()).isZero();
         assertThat(j.get("error").isNull()).isTrue();
@@ -67,7 +47,7 @@ class RunJsonTest {
 
     @Test
     void krgosOwnFailureCarriesItsCodeAndKind() {
-        KrgoCli.Result r = KrgoCli.run(home, env, null, "run", "--rm", "--json", registry.host() + "/test/absent:1");
+        KrgoCli.Result r = served.krgo("run", "--rm", "--json", served.registry().host() + "/test/absent:1");
         assertThat(r.exitCode()).isEqualTo(125);
         JsonNode j = lastLine(r);
         assertThat(j.get("exitCode").asInt()).isEqualTo(125);
@@ -76,14 +56,14 @@ class RunJsonTest {
         assertThat(j.get("error").get("message").asText()).contains("not found");
         assertThat(j.get("name").isNull()).isTrue();
 
-        r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "--entrypoint", "nothere", image);
+        r = served.krgo("run", "--rm", "--json", "--entrypoint", "nothere", served.image());
         assertThat(r.exitCode()).isEqualTo(127);
         j = lastLine(r);
         assertThat(j.get("exitCode").asInt()).isEqualTo(127);
         assertThat(j.get("krgoExitCode").asInt()).isEqualTo(127);
         assertThat(j.get("error").get("kind").asText()).isEqualTo("command not found");
 
-        r = KrgoCli.run(home, env, null, "run", "--rm", "--json", "-u", "nobody", image);
+        r = served.krgo("run", "--rm", "--json", "-u", "nobody", served.image());
         assertThat(r.exitCode()).isEqualTo(125);
         j = lastLine(r);
         assertThat(j.get("krgoExitCode").asInt()).isEqualTo(2);

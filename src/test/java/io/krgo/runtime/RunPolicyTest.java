@@ -1,17 +1,15 @@
 package io.krgo.runtime;
 
 import io.krgo.testing.KrgoCli;
-import io.krgo.testing.RegistryHarness;
-import io.krgo.testing.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.krgo.testing.ServedImage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,36 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunPolicyTest {
     @TempDir
     static Path tmp;
-    static RegistryHarness registry;
-    static String image;
-    static Path home;
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("test/policy:1", BusyboxImage::push).requiring("runc", "runc");
+
     static Path reject;
     static Path accept;
-    static Map<String, String> env;
 
     @BeforeAll
-    static void pushImage() throws IOException {
-        Tools.require("runc", "runc");
-        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
-        BusyboxImage.push(registry, tmp, "test/policy:1");
-        image = registry.host() + "/test/policy:1";
-        home = tmp.resolve("home");
-        env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
+    static void writePolicies() throws IOException {
         reject = Files.writeString(tmp.resolve("reject.json"), "{\"default\": [{\"type\": \"reject\"}]}");
         accept = Files.writeString(tmp.resolve("accept.json"), "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}");
     }
 
-    @AfterAll
-    static void stop() {
-        registry.close();
-    }
-
-    private static KrgoCli.Result krgo(String... args) {
-        return KrgoCli.run(home, env, null, args);
-    }
-
     private static long unpackedImages() throws IOException {
-        Path images = tmp.resolve("state/images");
+        Path images = served.state().resolve("images");
         if (!Files.isDirectory(images)) {
             return 0;
         }
@@ -64,21 +46,24 @@ class RunPolicyTest {
 
     @Test
     void refusedImageIsNotUnpackedAndExits125() throws IOException {
-        KrgoCli.Result refused = krgo("run", "--rm", "--policy", reject.toString(), "--entrypoint", "/bin/true", image);
+        KrgoCli.Result refused = served.krgo("run", "--rm", "--policy", reject.toString(), "--entrypoint", "/bin/true",
+                served.image());
         assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(125);
-        assertThat(refused.stderr()).isEqualTo("krgo: refused " + image + ": rejected by policy (policy " + reject
-                + ", the default, requirement reject)\n");
+        assertThat(refused.stderr()).isEqualTo("krgo: refused " + served.image() + ": rejected by policy (policy "
+                + reject + ", the default, requirement reject)\n");
         assertThat(unpackedImages()).isZero();
 
-        KrgoCli.Result ok = krgo("run", "--rm", "--policy", accept.toString(), "--entrypoint", "/bin/true", image);
+        KrgoCli.Result ok = served.krgo("run", "--rm", "--policy", accept.toString(), "--entrypoint", "/bin/true",
+                served.image());
         assertThat(ok.exitCode()).as(ok.stderr()).isZero();
         assertThat(unpackedImages()).isEqualTo(1);
         // podman's rule: the policy applies when the image is pulled; one already unpacked runs (--pull missing)
-        KrgoCli.Result hot = krgo("run", "--rm", "--policy", reject.toString(), "--entrypoint", "/bin/true", image);
+        KrgoCli.Result hot = served.krgo("run", "--rm", "--policy", reject.toString(), "--entrypoint", "/bin/true",
+                served.image());
         assertThat(hot.exitCode()).as(hot.stderr()).isZero();
         // and --pull always pulls, so checks, again
-        KrgoCli.Result always = krgo("run", "--rm", "--pull", "always", "--policy", reject.toString(),
-                "--entrypoint", "/bin/true", image);
+        KrgoCli.Result always = served.krgo("run", "--rm", "--pull", "always", "--policy", reject.toString(),
+                "--entrypoint", "/bin/true", served.image());
         assertThat(always.exitCode()).as(always.stderr()).isEqualTo(125);
         assertThat(always.stderr()).contains("rejected by policy");
         assertThat(unpackedImages()).isEqualTo(1);

@@ -1,11 +1,10 @@
 package io.krgo.runtime;
 
 import io.krgo.testing.KrgoCli;
-import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.ServedImage;
 import io.krgo.testing.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -24,26 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunTerminalTest {
     @TempDir
     static Path tmp;
-    static RegistryHarness registry;
-    static String image;
-    static Path home;
-    static Map<String, String> env;
-
-    @BeforeAll
-    static void pushImage() {
-        Tools.require("runc", "runc");
-        Tools.require("script", "bsdutils");
-        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
-        BusyboxImage.push(registry, tmp, "test/tty:1");
-        image = registry.host() + "/test/tty:1";
-        home = tmp.resolve("home");
-        env = Map.of("KRGO_STATE", tmp.resolve("state").toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        registry.close();
-    }
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("test/tty:1", BusyboxImage::push).requiring("runc", "runc")
+            .requiring("script", "bsdutils");
 
     private static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
@@ -54,14 +36,12 @@ class RunTerminalTest {
         Path sh = tmp.resolve("pty-" + System.nanoTime() + ".sh");
         Files.writeString(sh, shell);
         return Tools.runAllowingFailure(List.of("script", "-qec", "sh " + sh, "/dev/null"),
-                Map.of("KRGO_STATE", env.get("KRGO_STATE"), "KRGO_CACHE", home.resolve("cache").toString(),
-                        "HOME", home.toString()));
+                Map.of("KRGO_STATE", served.state().toString(),
+                        "KRGO_CACHE", served.home().resolve("cache").toString(), "HOME", served.home().toString()));
     }
 
     private static String krgoCommand(String... args) {
-        List<String> cmd = KrgoCli.javaCommand(args);
-        cmd.add(1, "-Duser.home=" + home);
-        return cmd.stream().map(RunTerminalTest::quote).collect(Collectors.joining(" "));
+        return served.javaCommand(args).stream().map(RunTerminalTest::quote).collect(Collectors.joining(" "));
     }
 
     @Test
@@ -74,8 +54,8 @@ class RunTerminalTest {
         Tools.Result r = underPty("stty rows 40 cols 100\n"
                 + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty rows 30 cols 90 </dev/tty) &\n"
-                + krgoCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh", image,
-                "-c", inner) + "\n"
+                + krgoCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh",
+                served.image(), "-c", inner) + "\n"
                 + "echo \"krgo exit $?\"\n");
         String shown = r.stdout().replace("\r", "");
         // script(1) may show a ^@ before the first line
@@ -85,7 +65,7 @@ class RunTerminalTest {
 
     @Test
     void dashTWithoutATerminalOnStandardInputFailsAsDockerDoes() {
-        KrgoCli.Result r = KrgoCli.run(home, env, "", "run", "--rm", "-t", image);
+        KrgoCli.Result r = served.krgoWithStdin("", "run", "--rm", "-t", served.image());
         assertThat(r.exitCode()).isEqualTo(125);
         assertThat(r.stderr()).isEqualTo("krgo: the input device is not a TTY (run -t needs a terminal on standard"
                 + " input)\n");

@@ -1,11 +1,10 @@
 package io.krgo.runtime;
 
 import io.krgo.testing.KrgoCli;
-import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.ServedImage;
 import io.krgo.testing.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -22,25 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RuncBundleTest {
     @TempDir
     static Path tmp;
-    static RegistryHarness registry;
-    static String image;
-
-    @BeforeAll
-    static void pushImage() {
-        registry = RegistryHarness.start(RegistryHarness.Mode.ANONYMOUS);
-        BusyboxImage.push(registry, tmp, "test/busybox:1");
-        image = registry.host() + "/test/busybox:1";
-    }
-
-    @AfterAll
-    static void stop() {
-        registry.close();
-    }
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("test/busybox:1", BusyboxImage::push);
 
     @Test
     void pulledBundleRunsTheImagesProcessAsItsNamedUser() {
         Path bundle = tmp.resolve("bundle");
-        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", image, "--bundle", bundle.toString());
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", served.image(), "--bundle",
+                bundle.toString());
         assertThat(pull.exitCode()).as(pull.output()).isZero();
         assertThat(Files.isRegularFile(bundle.resolve("config.json"))).isTrue();
         // The one line naming what no runtime config can honour.
@@ -57,7 +45,8 @@ class RuncBundleTest {
     @Test
     void runOptionsOverrideAsDockersDo() throws Exception {
         Path bundle = tmp.resolve("over");
-        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", image, "-r", bundle.resolve("rootfs").toString());
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", served.image(), "-r",
+                bundle.resolve("rootfs").toString());
         assertThat(pull.exitCode()).as(pull.output()).isZero();
         Path envFile = Files.writeString(tmp.resolve("env.list"), "# comment\nFROM_FILE=x y\nGREETING=from file\n");
         KrgoCli.Result config = KrgoCli.run(tmp.resolve("home"), java.util.Map.of("HOST_ONLY", "passed"), null,
@@ -94,7 +83,8 @@ class RuncBundleTest {
     @Test
     void capabilityAndSeccompOptions() {
         Path bundle = tmp.resolve("caps");
-        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", image, "--bundle", bundle.toString());
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", served.image(), "--bundle",
+                bundle.toString());
         assertThat(pull.exitCode()).as(pull.output()).isZero();
         KrgoCli.Result config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "-r", bundle.resolve("rootfs").toString(),
                 "--cap-drop", "ALL", "--cap-add", "net_admin", "--security-opt", "seccomp=unconfined",
@@ -111,7 +101,8 @@ class RuncBundleTest {
     @Test
     void unknownUserIsAClearError() {
         Path bundle = tmp.resolve("nouser");
-        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", image, "--bundle", bundle.toString());
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", served.image(), "--bundle",
+                bundle.toString());
         assertThat(pull.exitCode()).as(pull.output()).isZero();
         KrgoCli.Result config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "-r",
                 bundle.resolve("rootfs").toString(), "-u", "nobody");

@@ -2,6 +2,7 @@ package io.krgo.trust;
 
 import io.krgo.error.AuthException;
 import io.krgo.error.UsageException;
+import io.krgo.testing.CosignKeys;
 import io.krgo.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,23 +26,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CosignKeyFileTest {
-    private static final String PYTHON = "/usr/bin/python3";
     private static final byte[] PASS = "correct horse".getBytes(StandardCharsets.UTF_8);
     private Path work;
-    private Path script;
+    private CosignKeys keys;
 
     @BeforeAll
     void start() throws Exception {
-        Tools.Result probe = Tools.runAllowingFailure(List.of(PYTHON, "-c", "import nacl.secret, cryptography"), Map.of());
-        if (probe.exitCode() != 0) {
-            throw new AssertionError("Debian's python3 with nacl and cryptography is required by this test:"
-                    + " apt-get install -y python3-nacl python3-cryptography (" + probe.stderr().strip() + ")");
-        }
         work = Files.createTempDirectory("krgo-cosign-keys");
-        script = work.resolve("cosign_keys.py");
-        try (var in = getClass().getResourceAsStream("/io/krgo/cli/cosign_keys.py")) {
-            Files.copy(in, script);
-        }
+        keys = CosignKeys.in(work);
     }
 
     @AfterAll
@@ -50,18 +41,12 @@ class CosignKeyFileTest {
         Tools.deleteTree(work);
     }
 
-    private String python(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(PYTHON, script.toString()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd);
-    }
-
     /** A key pair made by Python, its private key encrypted by Python as cosign does, with {@code pemType}. */
     private Path pythonKey(String kind, String pemType) {
         Path pem = work.resolve(kind + ".pem");
-        python("gen", kind, pem.toString(), work.resolve(kind + ".pub").toString());
+        keys.run("gen", kind, pem.toString(), work.resolve(kind + ".pub").toString());
         Path encrypted = work.resolve(kind + ".key");
-        python("encrypt", pem.toString(), new String(PASS, StandardCharsets.UTF_8), encrypted.toString(), pemType);
+        keys.run("encrypt", pem.toString(), new String(PASS, StandardCharsets.UTF_8), encrypted.toString(), pemType);
         return encrypted;
     }
 
@@ -74,32 +59,31 @@ class CosignKeyFileTest {
             Path key = pythonKey(k[0], k[1]);
             CosignSigner signer = CosignSigner.fromFile(key, PASS);
             String signature = Base64.getEncoder().encodeToString(signer.sign(payload));
-            assertThat(python("verify", work.resolve(k[0] + ".pub").toString(), payloadFile.toString(), signature))
+            assertThat(keys.run("verify", work.resolve(k[0] + ".pub").toString(), payloadFile.toString(), signature))
                     .as(k[0]).isEqualTo("ok\n");
             // and krgo's verifier names the same key
             CosignVerifier verifier = CosignVerifier.load(List.of(work.resolve(k[0] + ".pub")), null, "test");
             assertThat(verifier.verify(payload, Base64.getDecoder().decode(signature))).isEqualTo(signer.keyName());
             // a signature over other bytes is refused by Python
             Path other = Files.write(work.resolve("other"), "x".getBytes(StandardCharsets.UTF_8));
-            assertThat(Tools.runAllowingFailure(List.of(PYTHON, script.toString(), "verify",
-                    work.resolve(k[0] + ".pub").toString(), other.toString(), signature), Map.of()).exitCode())
-                    .isNotZero();
+            assertThat(keys.runAllowingFailure("verify", work.resolve(k[0] + ".pub").toString(), other.toString(),
+                    signature).exitCode()).isNotZero();
         }
     }
 
     @Test
     void pythonOpensWhatKrgoEncrypts() throws Exception {
         Path pem = work.resolve("mine.pem");
-        python("gen", "ec", pem.toString(), work.resolve("mine.pub").toString());
+        keys.run("gen", "ec", pem.toString(), work.resolve("mine.pub").toString());
         byte[] pkcs8 = Base64.getMimeDecoder().decode(Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").strip());
         Path encrypted = Files.writeString(work.resolve("mine.key"),
                 CosignKeyFile.encrypt(pkcs8, PASS, new SecureRandom()));
         assertThat(Files.readString(encrypted)).startsWith("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n");
         Path back = work.resolve("mine-back.pem");
-        python("decrypt", encrypted.toString(), new String(PASS, StandardCharsets.UTF_8), back.toString());
+        keys.run("decrypt", encrypted.toString(), new String(PASS, StandardCharsets.UTF_8), back.toString());
         assertThat(Files.readString(back)).isEqualTo(Files.readString(pem));
-        assertThat(Tools.runAllowingFailure(List.of(PYTHON, script.toString(), "decrypt", encrypted.toString(),
-                "wrong", work.resolve("never.pem").toString()), Map.of()).stderr()).contains("CryptoError");
+        assertThat(keys.runAllowingFailure("decrypt", encrypted.toString(), "wrong",
+                work.resolve("never.pem").toString()).stderr()).contains("CryptoError");
     }
 
     @Test
