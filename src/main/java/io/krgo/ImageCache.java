@@ -38,7 +38,8 @@ final class ImageCache {
         this.userns = userns;
     }
 
-    Path rootfs(RunRequest request, ProgressListener progress) {
+    /** The unpacked image for {@code request}; {@code beforeUnpack} runs when it must be pulled first. */
+    Path rootfs(RunRequest request, ProgressListener progress, Runnable beforeUnpack) {
         String refKey = request.image() + " " + request.platform();
         String key = KeyHash.of(refKey);
         Path refFile = state.refs().resolve(key);
@@ -62,6 +63,7 @@ final class ImageCache {
                         return known;
                     }
                 }
+                beforeUnpack.run();
                 Path staging = state.images().resolve(".pull-" + ProcessHandle.current().pid() + "-"
                         + UUID.randomUUID().toString().substring(0, 8));
                 try {

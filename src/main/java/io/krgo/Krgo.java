@@ -42,6 +42,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -296,10 +297,13 @@ public final class Krgo implements AutoCloseable {
         OciRuntime runtime = OciRuntime.find(request.runtime());
         boolean inPlace = request.rootfs() != null;
         Containers containers = new Containers(state);
+        // while an image is pulled, its container's seccomp section is converted on another thread
+        AtomicReference<RuntimeConfigs> configs = new AtomicReference<>(runtimeConfigs());
         Path rootfs = inPlace ? RootfsLayout.of(request.rootfs()).dir()
-                : new ImageCache(this, state, containers.userNamespace()).rootfs(request, progress);
+                : new ImageCache(this, state, containers.userNamespace()).rootfs(request, progress,
+                        () -> configs.set(configs.get().preloading(request.options())));
         return containers.create(inPlace ? rootfs.toString() : request.image().toString(),
-                rootfs, inPlace, request.options(), runtimeConfigs(), runtime, warn);
+                rootfs, inPlace, request.options(), configs.get(), runtime, warn);
     }
 
     /** Runs a container to its end (no standard input) and returns its exit status; removes it when {@code remove}. */

@@ -45,6 +45,8 @@ public final class RuntimeConfigs {
     private final IdMapping rootless;
     /** Whether the config makes the user namespace itself (runc's rootless mode), else the runtime runs in it. */
     private final boolean ownNamespace;
+    /** The seccomp section being converted for the next container, or null. */
+    private final SeccompPreload preload;
 
     /**
      * @param store    consulted only for a rootfs pulled before krgo recorded the config's bytes; may be null
@@ -52,16 +54,26 @@ public final class RuntimeConfigs {
      * @param hostName the host's name
      */
     public RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName) {
-        this(store, hostEnv, hostName, null, false);
+        this(store, hostEnv, hostName, null, false, null);
     }
 
     private RuntimeConfigs(BlobStore store, Map<String, String> hostEnv, String hostName, IdMapping rootless,
-                           boolean ownNamespace) {
+                           boolean ownNamespace, SeccompPreload preload) {
         this.store = store;
         this.hostEnv = Map.copyOf(hostEnv);
         this.hostName = hostName;
         this.rootless = rootless;
         this.ownNamespace = ownNamespace;
+        this.preload = preload;
+    }
+
+    /**
+     * These configs, with the seccomp section for {@code options} converted from now on on a thread of its
+     * own: for a container whose image is still to be pulled (a hot run's config comes from
+     * {@link BundleConfigCache} and needs none).
+     */
+    public RuntimeConfigs preloading(RunOptions options) {
+        return new RuntimeConfigs(store, hostEnv, hostName, rootless, ownNamespace, SeccompPreload.start(options));
     }
 
     /**
@@ -70,7 +82,7 @@ public final class RuntimeConfigs {
      * host's network, and, with no subordinate ranges, the process as root (0:0, the only id mapped).
      */
     public RuntimeConfigs rootless(IdMapping mapping) {
-        return new RuntimeConfigs(store, hostEnv, hostName, mapping, false);
+        return new RuntimeConfigs(store, hostEnv, hostName, mapping, false, preload);
     }
 
     /**
@@ -80,7 +92,7 @@ public final class RuntimeConfigs {
      */
     public RuntimeConfigs rootlessBundle(long uid, long gid) {
         return new RuntimeConfigs(store, hostEnv, hostName, new IdMapping(Long.toString(uid), uid, gid, List.of(),
-                List.of()), true);
+                List.of()), true, preload);
     }
 
     /** The system's environment and host name. */
@@ -188,8 +200,7 @@ public final class RuntimeConfigs {
                 : RecordedConfig.read(rootfs, store).path("config").path("User").asText("");
         return switch (format) {
             case OCI -> {
-                ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
-                        ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
+                ObjectNode seccomp = unconfined ? null : seccomp(seccompFile(options), caps);
                 Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
                 if (bundle != null) {
                     binds.replaceAll((destination, source) -> Path.of(source).startsWith(bundle)
@@ -221,6 +232,16 @@ public final class RuntimeConfigs {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The seccomp profile file {@code options} name (containers' default unless {@code seccomp=FILE}). */
+    static Path seccompFile(RunOptions options) {
+        return options.seccomp() == null ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp());
+    }
+
+    private ObjectNode seccomp(Path file, List<String> caps) {
+        ObjectNode preloaded = preload == null ? null : preload.get(file, caps);
+        return preloaded != null ? preloaded : SeccompProfile.load(file, caps, kernelRelease());
     }
 
     static String kernelRelease() {
