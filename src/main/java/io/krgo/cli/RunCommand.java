@@ -122,6 +122,11 @@ final class RunCommand implements Callable<Integer> {
                 throw new UsageException("run needs an IMAGE or -r DIR");
             }
             image = Reference.parse(args.remove(0));
+            // stopAtPositional keeps a "--" after IMAGE as an argument: the one right after it is the
+            // synopsis's separator; a later one belongs to the container's command (sh -c '...' -- a)
+            if (!args.isEmpty() && args.get(0).equals("--")) {
+                args.remove(0);
+            }
         }
         RunRequest.PullPolicy policy = switch (pull.toLowerCase(Locale.ROOT)) {
             case "missing" -> RunRequest.PullPolicy.MISSING;

@@ -65,6 +65,31 @@ class RunTest {
     }
 
     @Test
+    void oneDoubleDashAfterTheImageSeparatesALaterOneIsAnArgument() throws IOException {
+        KrgoCli.Result r = krgo("run", "--rm", image, "--", "x", "y z");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("args:x y z\n", "argc:2\n");
+        // sh -c's next argument is $0: the second "--" reaches the container
+        r = krgo("run", "--rm", "--entrypoint", "/bin/sh", image, "--", "-c", "echo \"$0|$*\"", "--", "a");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("--|a\n");
+
+        Path dir = tmp.resolve("dashes/rootfs");
+        KrgoCli.Result pull = krgo("pull", image, "-r", dir.toString(), "-q");
+        assertThat(pull.exitCode()).as(pull.output()).isZero();
+        r = krgo("run", "--rm", "-r", dir.toString(), "--", "x", "y z");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("args:x y z\n", "argc:2\n");
+        r = krgo("run", "--rm", "-r", dir.toString(), "--entrypoint", "/bin/sh", "--", "-c", "echo \"$0|$*\"", "--", "a");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("--|a\n");
+        KrgoCli.Result config = krgo("config", "-r", dir.toString(), "-o", "-", "--", "sh", "-c", "x", "--", "a");
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+        assertThat(io.krgo.image.Json.MAPPER.readTree(config.stdout()).path("process").path("args").toString())
+                .isEqualTo("[\"/entry.sh\",\"sh\",\"-c\",\"x\",\"--\",\"a\"]");
+    }
+
+    @Test
     void notFoundIs127NotExecutableIs126KrgoFailuresAre125() {
         KrgoCli.Result r = krgo("run", "--rm", "--entrypoint", "nothere", image);
         assertThat(r.exitCode()).isEqualTo(127);
