@@ -288,6 +288,31 @@ public final class Krgo implements AutoCloseable {
     }
 
     /**
+     * Runtime configs for {@code rootfs} with the rootless choice made by the caller ({@code config
+     * --rootless/--no-rootless}): rootless, the OCI config's own user namespace maps one id to root: the
+     * caller, or, for root, the owner of {@code rootfs} (a user's rootless pull is all that user's, so the
+     * config is the one that user would get; root's own pull gives uid 0).
+     */
+    public RuntimeConfigs runtimeConfigs(Path rootfs, boolean rootless) {
+        RuntimeConfigs configs = RuntimeConfigs.forThisHost(store);
+        if (!rootless) {
+            return configs;
+        }
+        if (!ApplyOptions.isRoot()) {
+            IdMapping me = IdMapping.forThisProcess();
+            return configs.rootlessBundle(me.uid(), me.gid());
+        }
+        Path dir = RootfsLayout.of(rootfs).dir();
+        try {
+            return configs.rootlessBundle(
+                    ((Number) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue(),
+                    ((Number) Files.getAttribute(dir, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (java.io.IOException e) {
+            throw new NotFoundException("no rootfs directory " + dir);
+        }
+    }
+
+    /**
      * Creates a container for {@code request} (not started): the image unpacked once into {@code state} (pulled
      * as its pull policy says) under a fresh overlay, or the rootfs in place. {@code warn} gets one-line notes.
      */

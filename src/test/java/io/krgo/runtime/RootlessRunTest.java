@@ -1,5 +1,6 @@
 package io.krgo.runtime;
 
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RegistryHarness;
@@ -128,6 +129,22 @@ class RootlessRunTest {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)", "cwd:/work", "env:GREETING=hello world");
         user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "delete", "-f", "bundle-1"));
+
+        // the same config written by root with --rootless (DIR's owner mapped), which the user's runc runs;
+        // --no-rootless gives the user root's config (no user namespace)
+        KrgoCli.Result byRoot = KrgoCli.run(work.resolve("root-home"), (String) null, "config", "--rootless", "-r",
+                bundle.resolve("rootfs").toString(), "-o", bundle.resolve("config.json").toString());
+        assertThat(byRoot.exitCode()).as(byRoot.output()).isZero();
+        assertThat(Files.readString(bundle.resolve("config.json"))).isEqualTo(config);
+        r = user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "run", "-b", bundle.toString(),
+                "bundle-2"));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)", "cwd:/work");
+        user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "delete", "-f", "bundle-2"));
+        r = user.krgo("config", "--no-rootless", "-r", bundle.resolve("rootfs").toString(), "-o", "-");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("\"uid\" : 1000").doesNotContain("uidMappings")
+                .doesNotContain("\"type\" : \"user\"");
 
         r = user.krgo("run", "--rm", "-r", bundle.resolve("rootfs").toString(), "--entrypoint", "/bin/sh", "--",
                 "-c", "id; touch /work/in-place");
