@@ -37,7 +37,9 @@ import io.krgo.trust.ImageTrust;
 import io.krgo.trust.RegistryAttachments;
 import io.krgo.trust.TrustFiles;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -305,9 +307,9 @@ public final class Krgo implements AutoCloseable {
         Path dir = RootfsLayout.of(rootfs).dir();
         try {
             return configs.rootlessBundle(
-                    ((Number) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue(),
-                    ((Number) Files.getAttribute(dir, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS)).longValue());
-        } catch (java.io.IOException e) {
+                    ((Number) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue(),
+                    ((Number) Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (IOException e) {
             throw new NotFoundException("no rootfs directory " + dir);
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.Tools;
+import io.krgo.testing.Umoci;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +119,7 @@ class OciConfigConformanceTest {
 
     @Test
     void anImageWithoutEntrypointOrCmdPullsToABundleThatRunsUmocisDefault() throws Exception {
-        io.krgo.testing.Umoci.run("config", "--image", layout + ":t", "--tag", "nocmd", "--clear=config.entrypoint",
+        Umoci.run("config", "--image", layout + ":t", "--tag", "nocmd", "--clear=config.entrypoint",
                 "--clear=config.cmd");
         Path umoci = tmp.resolve("umoci-nocmd");
         OciFixtures.unpack(layout, "nocmd", umoci);
@@ -152,7 +153,7 @@ class OciConfigConformanceTest {
         assertThat(given.exitCode()).as(given.output()).isZero();
         run = BusyboxImage.runc(bundle, "krgo-test-nocmd2");
         assertThat(run.stdout()).as(run.stderr()).isEqualTo("given\n");
-        KrgoCli.Result r = KrgoCli.run(tmp.resolve("home"), java.util.Map.of("KRGO_STATE", tmp.resolve("state").toString()),
+        KrgoCli.Result r = KrgoCli.run(tmp.resolve("home"), Map.of("KRGO_STATE", tmp.resolve("state").toString()),
                 null, "run", "--rm", "-r", bundle.resolve("rootfs").toString());
         assertThat(r.exitCode()).isEqualTo(125);
         assertThat(r.stderr()).contains("krgo: no command: the image has no Entrypoint or Cmd");

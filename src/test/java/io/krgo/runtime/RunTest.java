@@ -1,5 +1,6 @@
 package io.krgo.runtime;
 
+import io.krgo.image.Json;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Tools;
@@ -85,7 +86,7 @@ class RunTest {
         assertThat(r.stdout()).isEqualTo("--|a\n");
         KrgoCli.Result config = krgo("config", "-r", dir.toString(), "-o", "-", "--", "sh", "-c", "x", "--", "a");
         assertThat(config.exitCode()).as(config.stderr()).isZero();
-        assertThat(io.krgo.image.Json.MAPPER.readTree(config.stdout()).path("process").path("args").toString())
+        assertThat(Json.MAPPER.readTree(config.stdout()).path("process").path("args").toString())
                 .isEqualTo("[\"/entry.sh\",\"sh\",\"-c\",\"x\",\"--\",\"a\"]");
     }
 

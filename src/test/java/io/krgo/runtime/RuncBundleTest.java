@@ -1,5 +1,7 @@
 package io.krgo.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.krgo.image.Json;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.Tools;
@@ -118,7 +120,7 @@ class RuncBundleTest {
         KrgoCli.Result config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "--rootless", "-r",
                 bundle.resolve("rootfs").toString());
         assertThat(config.exitCode()).as(config.output()).isZero();
-        com.fasterxml.jackson.databind.JsonNode c = io.krgo.image.Json.MAPPER.readTree(bundle.resolve("config.json").toFile());
+        JsonNode c = Json.MAPPER.readTree(bundle.resolve("config.json").toFile());
         assertThat(c.path("linux").path("namespaces").toString()).contains("{\"type\":\"user\"}");
         // root's own pull is root's: the one id mapped is 0, and the process is root in the namespace
         assertThat(c.path("linux").path("uidMappings").toString()).isEqualTo("[{\"containerID\":0,\"hostID\":0,\"size\":1}]");
