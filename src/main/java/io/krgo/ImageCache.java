@@ -2,6 +2,7 @@ package io.krgo;
 
 import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
+import io.krgo.sys.KeyHash;
 import io.krgo.sys.Trees;
 import io.krgo.rootfs.ProgressListener;
 import io.krgo.rootfs.PullResult;
@@ -17,9 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -41,10 +39,11 @@ final class ImageCache {
     }
 
     Path rootfs(RunRequest request, ProgressListener progress) {
-        String key = key(request.image().toString() + " " + request.platform());
+        String refKey = request.image() + " " + request.platform();
+        String key = KeyHash.of(refKey);
         Path refFile = state.refs().resolve(key);
         if (request.pull() != RunRequest.PullPolicy.ALWAYS) {
-            Path known = known(refFile);
+            Path known = known(refFile, refKey);
             if (known != null) {
                 return known;
             }
@@ -58,7 +57,7 @@ final class ImageCache {
             try (FileChannel lockFile = FileChannel.open(state.refs().resolve(key + ".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
                 if (request.pull() == RunRequest.PullPolicy.MISSING) {
-                    Path known = known(refFile); // another run may have unpacked it while we waited
+                    Path known = known(refFile, refKey); // another run may have unpacked it while we waited
                     if (known != null) {
                         return known;
                     }
@@ -75,7 +74,7 @@ final class ImageCache {
                         new StoreRoots(krgo.store()).move(staging.resolve("rootfs"), image.resolve("rootfs"));
                     }
                     Path tmp = refFile.resolveSibling(key + ".tmp");
-                    Files.writeString(tmp, hex, StandardCharsets.UTF_8);
+                    Files.writeString(tmp, hex + "\n" + refKey + "\n", StandardCharsets.UTF_8);
                     Files.move(tmp, refFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                     return image.resolve("rootfs");
                 } finally {
@@ -115,25 +114,17 @@ final class ImageCache {
         Trees.deleteQuietly(p);
     }
 
-    private Path known(Path refFile) {
+    /** The unpacked image {@code refFile} names, if it is there; the file holds its key (its name is a hash). */
+    private Path known(Path refFile, String refKey) {
         try {
-            String hex = Files.readString(refFile, StandardCharsets.UTF_8).strip();
-            if (!hex.matches("[0-9a-f]{64}")) {
+            String[] lines = Files.readString(refFile, StandardCharsets.UTF_8).split("\n", -1);
+            if (lines.length < 2 || !lines[1].equals(refKey) || !lines[0].matches("[0-9a-f]{64}")) {
                 return null;
             }
-            Path rootfs = state.image(hex).resolve("rootfs");
+            Path rootfs = state.image(lines[0]).resolve("rootfs");
             return Files.isDirectory(rootfs) ? rootfs : null;
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private static String key(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -66,6 +66,9 @@ public final class Main {
             // converters initialises java.time's formatters (~15 ms of every start).
             System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
         }
+        if (args.length > 0 && args[0].equals("run")) {
+            io.krgo.runtime.RunWarmUp.start(); // on the second core while picocli builds its model on this one
+        }
         CommandLine cmd = newCommandLine(args.length > 0 ? args[0] : null);
         return cmd.execute(args);
     }

@@ -3,7 +3,6 @@ package io.krgo.runtime;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
 import io.krgo.error.UsageException;
-import io.krgo.layer.RootfsFiles;
 import io.krgo.sys.Trees;
 
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -60,12 +58,11 @@ public final class Containers {
      */
     public Container create(String image, Path imageRootfs, boolean inPlace, RunOptions options,
                             RuntimeConfigs configs, OciRuntime runtime, Consumer<String> warn) {
-        String name = options.name().equals("krgo") ? "krgo-" + UUID.randomUUID().toString().substring(0, 8)
-                : options.name();
+        boolean generated = options.name().equals("krgo");
+        String name = generated ? generatedName() : options.name();
         if (!NAME.matcher(name).matches()) {
             throw new UsageException("invalid container name '" + name + "': letters, digits, _ . - only");
         }
-        Path dir = state.container(name);
         // -r DIR: the rootfs of the user's own pull, all its files the user's: only the caller is mapped, so DIR
         // never gets files of subordinate ids that the user could not delete
         UserNamespace ns = userns == null ? null : inPlace ? new UserNamespace(userns.mapping().callerOnly()) : userns;
@@ -77,51 +74,74 @@ public final class Containers {
                         + " (usermod --add-subuids/--add-subgids gives ranges)");
             }
         }
-        try {
-            Files.createDirectories(state.containers());
-            Files.createDirectory(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new UsageException("a container named " + name + " exists (krgo rm " + name + ")");
-        } catch (IOException e) {
-            throw new FilesystemException("cannot create " + dir + ": " + e.getMessage(), e);
+        Path dir = state.container(name);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(state.containers());
+                Files.createDirectory(dir);
+                break;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (!generated || attempt == 10) {
+                    throw new UsageException("a container named " + name + " exists (krgo rm " + name + ")");
+                }
+                name = generatedName();
+                dir = state.container(name);
+            } catch (IOException e) {
+                throw new FilesystemException("cannot create " + dir + ": " + e.getMessage(), e);
+            }
         }
+        Overlay.Mounting mounting = null;
         try {
             Path root = inPlace ? imageRootfs : dir.resolve("rootfs");
             boolean overlay = false;
             if (!inPlace && ns == null) {
-                overlay = Overlay.mount(imageRootfs, dir.resolve("upper"), dir.resolve("work"), root);
+                mounting = Overlay.startMount(imageRootfs, dir.resolve("upper"), dir.resolve("work"), root);
+            } else if (!inPlace) {
+                overlay = rootlessOverlay(ns, imageRootfs, dir, root, warn);
+            }
+            // an unpacked image never changes: configs of its earlier containers are kept beside it
+            RuntimeConfigs.Bundle b = (ns == null ? configs : configs.rootless(ns.mapping()))
+                    .writeBundle(imageRootfs, root, dir, options.withName(name),
+                            inPlace ? null : imageRootfs.resolveSibling("bundles"));
+            if (ns != null) {
+                checkMapped(ns.mapping(), b.user());
+                if (inPlace && b.user().uid() != 0) {
+                    warn.accept("run -r DIR without root maps only you (DIR's files are yours, root inside): the"
+                            + " container runs as root, not as uid " + b.user().uid());
+                }
+            }
+            if (!b.notHonoured().isEmpty()) {
+                warn.accept("not honoured by oci: " + String.join("; ", b.notHonoured()));
+            }
+            if (mounting != null) {
+                overlay = mounting.await();
+                mounting = null;
                 if (!overlay) {
                     warn.accept("overlayfs cannot be mounted here; the container gets a copy of the image");
                     Overlay.copy(imageRootfs, root);
                 }
-            } else if (!inPlace) {
-                overlay = rootlessOverlay(ns, imageRootfs, dir, root, warn);
             }
-            RuntimeConfigs.Result r = (ns == null ? configs : configs.rootless(ns.mapping()))
-                    .writeBundle(imageRootfs, root, dir, options.withName(name));
-            if (ns != null) {
-                checkMapped(ns.mapping(), r.spec().user());
-                if (inPlace && r.spec().user().uid() != 0) {
-                    warn.accept("run -r DIR without root maps only you (DIR's files are yours, root inside): the"
-                            + " container runs as root, not as uid " + r.spec().user().uid());
-                }
-            }
-            if (!r.notHonoured().isEmpty()) {
-                warn.accept("not honoured by oci: " + String.join("; ", r.notHonoured()));
-            }
-            Executables.check(new RootfsFiles(imageRootfs), r.spec());
             ContainerRecord record = new ContainerRecord(name, image, inPlace ? null : imageRootfs.toString(),
-                    root.toString(), overlay, r.spec().stopSignal(), runtime.binary().toString(),
+                    root.toString(), overlay, b.stopSignal(), runtime.binary().toString(),
                     Instant.now().toString(), ProcessHandle.current().pid());
             record.write(dir);
-            return new Container(record, dir, runtimeOf(record), r.notHonoured(), ns);
+            return new Container(record, dir, runtimeOf(record), b.notHonoured(), ns);
         } catch (IOException e) {
-            discard(dir);
+            discard(dir, mounting);
             throw new FilesystemException("cannot create container " + name + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            discard(dir);
+            discard(dir, mounting);
             throw e;
         }
+    }
+
+    /**
+     * {@code krgo-} and 8 random hex digits. Not from {@code UUID.randomUUID()}: its SecureRandom loads the
+     * security providers (~10 ms of a hot run); a name taken already is drawn again.
+     */
+    private static String generatedName() {
+        String hex = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | (1L << 63));
+        return "krgo-" + hex.substring(0, 8);
     }
 
     /**
@@ -160,7 +180,10 @@ public final class Containers {
         }
     }
 
-    private void discard(Path dir) {
+    private void discard(Path dir, Overlay.Mounting mounting) {
+        if (mounting != null) {
+            mounting.await(); // mounted or not, it is done before the directory goes
+        }
         if (userns != null) {
             try {
                 userns.delete(dir);

@@ -122,7 +122,8 @@ public final class RuntimeConfigs {
                 ? layout.dir().getFileName().toString() : layout.dir().toString();
         List<String> notHonoured = new ArrayList<>();
         ContainerSpec spec = spec(rootfs, options);
-        byte[] bytes = render(spec, rootfs, format, rootPath, layout.metaDir().resolve("etc"), options, notHonoured);
+        byte[] bytes = render(spec, rootfs, format, rootPath, layout.metaDir().resolve("etc"), null, options,
+                notHonoured);
         try {
             if (output == null) {
                 stdout.write(bytes);
@@ -138,24 +139,52 @@ public final class RuntimeConfigs {
     }
 
     /**
-     * Writes {@code bundle/config.json} for the image unpacked in {@code imageRootfs}, with {@code root.path}
-     * = {@code rootPath} (a container's own root) and the generated hosts files in {@code bundle/etc}.
+     * What a container needs of its bundle's config besides the file: the image's user (before a rootless
+     * mapping makes it root), the StopSignal, and what the runtime cannot honour.
      */
-    public Result writeBundle(Path imageRootfs, Path rootPath, Path bundle, RunOptions options) {
-        List<String> notHonoured = new ArrayList<>();
-        ContainerSpec spec = spec(imageRootfs, options);
-        byte[] bytes = render(spec, imageRootfs, Format.OCI, rootPath.toString(), bundle.resolve("etc"), options,
-                notHonoured);
+    public record Bundle(Path config, ContainerUser user, String stopSignal, List<String> notHonoured) {
+        public Bundle {
+            notHonoured = List.copyOf(notHonoured);
+        }
+    }
+
+    /**
+     * Writes {@code bundle/config.json} for a container of the image unpacked in {@code imageRootfs}, with
+     * {@code root.path} = {@code rootPath} (relative to the bundle when inside it) and the generated hosts
+     * files in {@code bundle/etc}, after docker's 126/127 check ({@link Executables}). With {@code cacheDir}
+     * (an image krgo unpacked, which nothing changes) the config of an earlier container with the same inputs
+     * is taken from there ({@link BundleConfigCache}), and a new one is kept there.
+     */
+    public Bundle writeBundle(Path imageRootfs, Path rootPath, Path bundle, RunOptions options, Path cacheDir) {
+        String root = rootPath.startsWith(bundle) ? bundle.relativize(rootPath).toString() : rootPath.toString();
+        BundleConfigCache cache = cacheDir == null ? null : new BundleConfigCache(cacheDir);
+        String key = cache == null ? null : BundleConfigKey.of(imageRootfs, root, options, hostEnv, hostName,
+                rootless, ownNamespace);
+        BundleConfigCache.Entry entry = key == null ? null : cache.get(key).orElse(null);
+        if (entry == null) {
+            ContainerSpec spec = spec(imageRootfs, options);
+            Executables.check(new RootfsFiles(imageRootfs), spec);
+            List<String> notHonoured = new ArrayList<>();
+            byte[] bytes = render(spec, imageRootfs, Format.OCI, root, bundle.resolve("etc"), bundle, options,
+                    notHonoured);
+            entry = new BundleConfigCache.Entry(bytes, spec.user(), spec.hostname(), spec.stopSignal(), notHonoured);
+            if (key != null) {
+                cache.put(key, entry);
+            }
+        } else {
+            HostFiles.write(bundle.resolve("etc"), entry.hostname(), options.network()); // each container's own
+        }
         try {
-            writeAtomically(bundle.resolve("config.json"), bytes);
+            writeAtomically(bundle.resolve("config.json"), entry.config());
         } catch (IOException e) {
             throw new FilesystemException("cannot write " + bundle.resolve("config.json") + ": " + e.getMessage(), e);
         }
-        return new Result(bundle.resolve("config.json"), spec, notHonoured);
+        return new Bundle(bundle.resolve("config.json"), entry.user(), entry.stopSignal(), entry.notHonoured());
     }
 
+    /** {@code bundle}: host files under it are named relative to it (a bundle that moves keeps working), or null. */
     private byte[] render(ContainerSpec spec, Path rootfs, Format format, String rootPath, Path hostFilesDir,
-                          RunOptions options, List<String> notHonoured) {
+                          Path bundle, RunOptions options, List<String> notHonoured) {
         RootfsLayout layout = RootfsLayout.of(rootfs);
         notHonoured.addAll(spec.notHonoured());
         List<String> caps = Capabilities.effective(options.capAdd(), options.capDrop());
@@ -167,6 +196,10 @@ public final class RuntimeConfigs {
                 ObjectNode seccomp = unconfined ? null : SeccompProfile.load(options.seccomp() == null
                         ? SeccompProfile.CONTAINERS_DEFAULT : Path.of(options.seccomp()), caps, kernelRelease());
                 Map<String, String> binds = HostFiles.write(hostFilesDir, spec.hostname(), options.network());
+                if (bundle != null) {
+                    binds.replaceAll((destination, source) -> Path.of(source).startsWith(bundle)
+                            ? bundle.relativize(Path.of(source)).toString() : source);
+                }
                 yield pretty(OciSpec.build(rootless != null && !rootless.hasRanges() ? spec.asRoot() : spec, options,
                         rootPath, caps, seccomp, binds, rootless, ownNamespace));
             }
@@ -207,7 +240,7 @@ public final class RuntimeConfigs {
         }
     }
 
-    private static String kernelRelease() {
+    static String kernelRelease() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         } catch (IOException e) {

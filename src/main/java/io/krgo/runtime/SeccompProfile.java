@@ -24,7 +24,9 @@ import java.util.Locale;
  */
 public final class SeccompProfile {
     /** Where Debian's golang-github-containers-common installs the default profile. */
-    public static final Path CONTAINERS_DEFAULT = Path.of("/usr/share/containers/seccomp.json");
+    /** A constant (inlined where used) so that naming the default does not initialise this class and Jackson. */
+    static final String CONTAINERS_DEFAULT_FILE = "/usr/share/containers/seccomp.json";
+    public static final Path CONTAINERS_DEFAULT = Path.of(CONTAINERS_DEFAULT_FILE);
     private static final long MAX_BYTES = 4 * 1024 * 1024;
 
     private SeccompProfile() {

@@ -94,7 +94,7 @@ class RunTest {
     void notFoundIs127NotExecutableIs126KrgoFailuresAre125() {
         KrgoCli.Result r = krgo("run", "--rm", "--entrypoint", "nothere", image);
         assertThat(r.exitCode()).isEqualTo(127);
-        assertThat(r.stderr()).endsWith("\nkrgo: exec: \"nothere\": executable file not found in $PATH\n");
+        assertThat(r.stderr()).endsWith("krgo: exec: \"nothere\": executable file not found in $PATH\n");
         r = krgo("run", "--rm", "--entrypoint", "/etc/passwd", image);
         assertThat(r.exitCode()).isEqualTo(126);
         r = krgo("run", "--rm", registry.host() + "/test/absent:1");
