@@ -3,6 +3,7 @@ package io.krgo.runtime;
 import io.krgo.error.FilesystemException;
 import io.krgo.error.NotFoundException;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete.
@@ -19,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  *               it in krgo's state directory: inside the user namespace runc would take {@code /run/runc})
  */
 public record OciRuntime(Path binary, Path root) {
+    private static final File DEV_NULL = new File("/dev/null");
+
     public OciRuntime(Path binary) {
         this(binary, null);
     }
@@ -86,10 +90,10 @@ public record OciRuntime(Path binary, Path root) {
     }
 
     /** As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} (a user namespace). */
-    public Process start(Path bundle, String id, boolean stdin, java.util.function.UnaryOperator<List<String>> wrap) {
+    public Process start(Path bundle, String id, boolean stdin, UnaryOperator<List<String>> wrap) {
         ProcessBuilder pb = new ProcessBuilder(wrap.apply(command("run", "-b", bundle.toString(), id)))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
-                .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(DEV_NULL));
         try {
             return pb.start();
         } catch (IOException e) {
@@ -129,7 +133,7 @@ public record OciRuntime(Path binary, Path root) {
         List<String> cmd = command(args);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                    .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL)).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

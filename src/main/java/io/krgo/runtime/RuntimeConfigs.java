@@ -7,13 +7,13 @@ import io.krgo.image.Json;
 import io.krgo.layer.RootfsFiles;
 import io.krgo.rootfs.RootfsLayout;
 import io.krgo.store.BlobStore;
+import io.krgo.sys.OutputFile;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -214,19 +214,7 @@ public final class RuntimeConfigs {
     }
 
     private static void writeAtomically(Path abs, byte[] bytes) throws IOException {
-        if (Files.isDirectory(abs)) {
-            throw new IOException("it is a directory");
-        }
-        if (Files.exists(abs) && !Files.isRegularFile(abs)) {
-            // A device or pipe (-o /dev/null, /dev/stdout, a FIFO) is written into: a rename over it would
-            // replace the device node itself (as root, -o /dev/null left a regular file as /dev/null)
-            Files.write(abs, bytes);
-            return;
-        }
-        Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        Files.write(tmp, bytes);
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        OutputFile.write(abs, out -> out.write(bytes));
     }
 
     private static byte[] pretty(ObjectNode config) {

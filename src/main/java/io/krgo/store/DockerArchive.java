@@ -8,16 +8,15 @@ import io.krgo.image.Digest;
 import io.krgo.image.Image;
 import io.krgo.image.Json;
 import io.krgo.image.Layer;
+import io.krgo.sys.OutputFile;
 import io.krgo.tar.TarWriter;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,34 +35,10 @@ public final class DockerArchive {
 
     /** Writes {@code image} to {@code file}, naming it {@code repoTags} (e.g. {@code busybox:latest}). */
     public static void write(Image image, List<String> repoTags, Path file) {
-        if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
-            // A device or pipe (/dev/stdout, a FIFO) is written into: a rename over it would replace the node
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 256 * 1024)) {
-                writeTar(image, repoTags, os);
-            } catch (IOException e) {
-                throw new FilesystemException("cannot write " + file + ": " + e.getMessage(), e);
-            }
-            return;
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempFile(parent, "." + file.getFileName(), ".part");
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024)) {
-                writeTar(image, repoTags, os);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            OutputFile.write(file, os -> writeTar(image, repoTags, os));
         } catch (IOException e) {
             throw new FilesystemException("cannot write " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a leftover .part file is harmless and named as such
-                }
-            }
         }
     }
 
