@@ -17,6 +17,8 @@ import java.util.Map;
  * last, so a script gets the container's exact bytes back (all before the last line, less one newline).
  * With {@code --json-file FILE}, to FILE instead, and standard output stays the container's alone; FILE is
  * opened before the container starts, so a path that cannot be written fails the run before anything runs.
+ * Opened and truncated in place rather than through {@link io.krgo.sys.OutputFile}'s rename: the failure must
+ * come before the container runs, and {@code /dev/fd/3} (a link to a file or pipe of the caller) must work.
  */
 final class RunJson {
     private final PrintStream stdout;
