@@ -37,7 +37,9 @@ import io.krgo.trust.ImageTrust;
 import io.krgo.trust.RegistryAttachments;
 import io.krgo.trust.TrustFiles;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -286,6 +288,31 @@ public final class Krgo implements AutoCloseable {
         }
         IdMapping me = IdMapping.forThisProcess();
         return configs.rootlessBundle(me.uid(), me.gid());
+    }
+
+    /**
+     * Runtime configs for {@code rootfs} with the rootless choice made by the caller ({@code config
+     * --rootless/--no-rootless}): rootless, the OCI config's own user namespace maps one id to root: the
+     * caller, or, for root, the owner of {@code rootfs} (a user's rootless pull is all that user's, so the
+     * config is the one that user would get; root's own pull gives uid 0).
+     */
+    public RuntimeConfigs runtimeConfigs(Path rootfs, boolean rootless) {
+        RuntimeConfigs configs = RuntimeConfigs.forThisHost(store);
+        if (!rootless) {
+            return configs;
+        }
+        if (!ApplyOptions.isRoot()) {
+            IdMapping me = IdMapping.forThisProcess();
+            return configs.rootlessBundle(me.uid(), me.gid());
+        }
+        Path dir = RootfsLayout.of(rootfs).dir();
+        try {
+            return configs.rootlessBundle(
+                    ((Number) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue(),
+                    ((Number) Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (IOException e) {
+            throw new NotFoundException("no rootfs directory " + dir);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.krgo.cli;
 
 import io.krgo.Krgo;
+import io.krgo.error.UsageException;
 import io.krgo.runtime.RuntimeConfigs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,6 +35,11 @@ final class ConfigCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write here instead (- for standard output).")
     String output;
 
+    @Option(names = "--rootless", negatable = true, description = "oci: a config for runc's rootless mode, its own user"
+            + " namespace mapping one id to root (yours; as root DIR's owner's); --no-rootless: root's config"
+            + " (default: rootless unless you are root).")
+    Boolean rootless;
+
     @Option(names = "--json", description = "Print where the config went and what the format cannot honour as JSON.")
     boolean json;
 
@@ -51,8 +57,12 @@ final class ConfigCommand implements Callable<Integer> {
         RuntimeConfigs.Format f = FlagValues.runtimeFormat(format);
         Path out = output == null ? RuntimeConfigs.defaultOutput(rootfs, f) : output.equals("-") ? null : Path.of(output);
         RuntimeConfigs.Result r;
+        if (rootless != null && f != RuntimeConfigs.Format.OCI) {
+            throw new UsageException("--" + (rootless ? "" : "no-") + "rootless is for --format oci (runc, crun)");
+        }
         try (Krgo krgo = Krgo.withDefaults()) {
-            r = krgo.runtimeConfigs().write(rootfs, f, out, System.out, run.toOptions(args));
+            RuntimeConfigs configs = rootless == null ? krgo.runtimeConfigs() : krgo.runtimeConfigs(rootfs, rootless);
+            r = configs.write(rootfs, f, out, System.out, run.toOptions(args));
         }
         Output o = Output.forStdout(json || out == null);
         if (!r.notHonoured().isEmpty()) {

@@ -6,12 +6,16 @@ import io.krgo.PullRequest;
 import io.krgo.image.Platform;
 import io.krgo.reference.Reference;
 import io.krgo.rootfs.PullResult;
+import io.krgo.runtime.ImageConversion;
+import io.krgo.runtime.RunOptions;
+import io.krgo.runtime.RuntimeConfigs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "pull", addMethodSubcommands = false, mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
@@ -104,9 +108,18 @@ final class PullCommand implements Callable<Integer> {
                 result = krgo.pull(request, out.pullProgress(progress));
             }
             if (bundle != null) {
-                io.krgo.runtime.RuntimeConfigs.Result config = krgo.runtimeConfigs().write(rootfs,
-                        io.krgo.runtime.RuntimeConfigs.Format.OCI, bundle.resolve("config.json"), null,
-                        io.krgo.runtime.RunOptions.defaults());
+                RuntimeConfigs configs = krgo.runtimeConfigs();
+                RunOptions options = RunOptions.defaults();
+                if (!configs.hasCommand(rootfs)) {
+                    // as umoci unpack: the pull stands, the bundle gets a default process and the user a hint
+                    List<String> args = ImageConversion.BUNDLE_DEFAULT_ARGS;
+                    options = options.withArgs(args);
+                    out.warn(shown + " has no Entrypoint or Cmd: " + bundle.resolve("config.json") + " runs '"
+                            + String.join(" ", args) + "' (as umoci unpack's); give the command with: krgo config -r "
+                            + rootfs + " -o " + bundle.resolve("config.json") + " -- CMD [ARG...]");
+                }
+                RuntimeConfigs.Result config = configs.write(rootfs,
+                        RuntimeConfigs.Format.OCI, bundle.resolve("config.json"), null, options);
                 if (!config.notHonoured().isEmpty()) {
                     out.warn("not honoured by oci: " + String.join("; ", config.notHonoured()));
                 }

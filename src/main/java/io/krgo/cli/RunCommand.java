@@ -67,9 +67,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Seconds between the StopSignal and SIGKILL on a second Ctrl-C/SIGTERM (default: ${DEFAULT-VALUE}).")
     int stopTimeout;
 
-    @Option(names = "--json", description = "When krgo ends, print one JSON line on stdout: the exit code, krgo's own"
-            + " code and error, what the runtime cannot honour.")
+    @Option(names = "--json", description = "When krgo ends, print one JSON line on stdout, after a newline of its own"
+            + " (unless stdout is a terminal): the exit code, krgo's own code and error, what the runtime cannot honour.")
     boolean json;
+
+    @Option(names = "--json-file", paramLabel = "FILE", description = "Write that JSON line to FILE instead (opened"
+            + " before the container starts); stdout stays the container's alone.")
+    Path jsonFile;
 
     @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
     boolean help;
@@ -93,18 +97,19 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Output out = Output.forStdout(true);
+        RunJson jsonOut = RunJson.open(json, jsonFile);
         int status;
         try {
             status = runContainer(out);
         } catch (Exception e) {
-            if (json) {
-                out.jsonLine(failure(e, container, rootfs != null ? rootfs.toString()
+            if (jsonOut != null) {
+                jsonOut.write(failure(e, container, rootfs != null ? rootfs.toString()
                         : positional.isEmpty() ? null : positional.get(0)));
             }
             throw e;
         }
-        if (json) {
-            out.jsonLine(result(container.record().name(), container.record().image(), status, 0, null,
+        if (jsonOut != null) {
+            jsonOut.write(result(container.record().name(), container.record().image(), status, 0, null,
                     container.notHonoured()));
         }
         return status;
@@ -122,6 +127,11 @@ final class RunCommand implements Callable<Integer> {
                 throw new UsageException("run needs an IMAGE or -r DIR");
             }
             image = Reference.parse(args.remove(0));
+            // stopAtPositional keeps a "--" after IMAGE as an argument: the one right after it is the
+            // synopsis's separator; a later one belongs to the container's command (sh -c '...' -- a)
+            if (!args.isEmpty() && args.get(0).equals("--")) {
+                args.remove(0);
+            }
         }
         RunRequest.PullPolicy policy = switch (pull.toLowerCase(Locale.ROOT)) {
             case "missing" -> RunRequest.PullPolicy.MISSING;

@@ -36,4 +36,9 @@ final class Terminal {
     static boolean stdinIsTerminal() {
         return Native.load("c", LibC.class).isatty(0) == 1;
     }
+
+    /** Whether standard output is a terminal (isatty(1)), whatever standard input is. */
+    static boolean stdoutIsTerminal() {
+        return Native.load("c", LibC.class).isatty(1) == 1;
+    }
 }

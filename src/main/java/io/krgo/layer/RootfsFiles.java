@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -48,31 +49,51 @@ public final class RootfsFiles {
      * component that is not a directory, or a link chain ending in {@code ..}).
      */
     public Optional<Path> regularFile(String name) {
+        return lookup(name).file();
+    }
+
+    /**
+     * What {@link #lookup} found: {@code file} when {@code name} is a regular file; {@code denied} when this
+     * process may not look (a directory on the way it cannot search, e.g. a rootless check outside the user
+     * namespace meeting a 0700 directory of a subordinate id), so the answer is unknown, not "absent".
+     */
+    public record Lookup(Optional<Path> file, boolean denied) {
+        static final Lookup NONE = new Lookup(Optional.empty(), false);
+        static final Lookup DENIED = new Lookup(Optional.empty(), true);
+    }
+
+    /** {@link #regularFile}, telling "absent" apart from "not allowed to look". */
+    public Lookup lookup(String name) {
         String current = name;
         for (int links = 0; links <= MAX_LINKS; links++) {
             SafeRoot.Resolved r;
             try {
                 r = root.resolve(current, false, null);
             } catch (KrgoException notAFileName) {
-                return Optional.empty(); // e.g. a parent that is a file, or a name ending in ".."
+                // e.g. a parent that is a file, or a name ending in ".."; or one this process may not search
+                return notAFileName.getCause() instanceof AccessDeniedException ? Lookup.DENIED : Lookup.NONE;
             }
             BasicFileAttributes a;
             try {
                 a = Files.readAttributes(r.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (AccessDeniedException denied) {
+                return Lookup.DENIED;
             } catch (IOException absent) {
-                return Optional.empty();
+                return Lookup.NONE;
             }
             if (a.isRegularFile()) {
-                return Optional.of(r.path());
+                return new Lookup(Optional.of(r.path()), false);
             }
             if (!a.isSymbolicLink()) {
-                return Optional.empty();
+                return Lookup.NONE;
             }
             String target;
             try {
                 target = ByteNames.name(Files.readSymbolicLink(r.path()));
+            } catch (AccessDeniedException denied) {
+                return Lookup.DENIED;
             } catch (IOException e) {
-                return Optional.empty();
+                return Lookup.NONE;
             }
             int slash = r.rel().lastIndexOf('/');
             String parent = slash < 0 ? "" : r.rel().substring(0, slash);

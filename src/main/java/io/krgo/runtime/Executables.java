@@ -13,6 +13,8 @@ import java.util.Set;
 /**
  * Docker's 126/127 decided before anything starts: argv[0] resolved against the container's PATH inside the
  * rootfs (through {@link RootfsFiles}, so links resolve inside it), not guessed from the runtime's error text.
+ * A lookup this process may not make (rootless: krgo looks from outside the user namespace, where a 0700
+ * directory of a subordinate id cannot be searched) gives no verdict: the runtime, inside, decides.
  */
 final class Executables {
     private Executables() {
@@ -23,7 +25,11 @@ final class Executables {
         String argv0 = spec.args().get(0);
         if (argv0.contains("/")) {
             String abs = argv0.startsWith("/") ? argv0 : spec.cwd() + "/" + argv0;
-            Optional<Path> file = rootfs.regularFile(abs);
+            RootfsFiles.Lookup lookup = rootfs.lookup(abs);
+            if (lookup.denied()) {
+                return;
+            }
+            Optional<Path> file = lookup.file();
             if (file.isEmpty()) {
                 if (rootfs.isDirectory(abs)) {
                     throw new ExecException("exec: \"" + argv0 + "\" is a directory", false);
@@ -37,17 +43,23 @@ final class Executables {
         }
         String path = spec.envValue("PATH");
         boolean sawNonExecutable = false;
+        boolean denied = false;
         for (String dir : (path == null ? "" : path).split(":")) {
             if (dir.isEmpty()) {
                 continue;
             }
-            Optional<Path> file = rootfs.regularFile(dir + "/" + argv0);
+            RootfsFiles.Lookup lookup = rootfs.lookup(dir + "/" + argv0);
+            denied |= lookup.denied();
+            Optional<Path> file = lookup.file();
             if (file.isPresent()) {
                 if (executable(file.get())) {
                     return;
                 }
                 sawNonExecutable = true;
             }
+        }
+        if (denied) {
+            return; // it may be in the directory krgo could not search
         }
         if (sawNonExecutable) {
             throw new ExecException("exec: \"" + argv0 + "\": permission denied", false);

@@ -20,6 +20,11 @@ import java.util.TreeMap;
 public final class ImageConversion {
     /** Docker's PATH for an image without one. */
     public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /**
+     * The process of a bundle whose image has neither Entrypoint nor Cmd: what {@code umoci unpack} (and
+     * {@code runc spec}) leave in {@code process.args} then.
+     */
+    public static final List<String> BUNDLE_DEFAULT_ARGS = List.of("sh");
     private static final String PREFIX = "org.opencontainers.image.";
 
     private ImageConversion() {
@@ -66,6 +71,12 @@ public final class ImageConversion {
         String stopSignal = c.path("StopSignal").asText("");
         return new ContainerSpec(args, env.list(), cwd, user, hostname, annotations(imageConfig),
                 stopSignal.isEmpty() ? "SIGTERM" : stopSignal, notHonoured(c));
+    }
+
+    /** Whether the image config document gives a process of its own (Entrypoint or Cmd). */
+    static boolean hasCommand(JsonNode imageConfig) {
+        JsonNode c = imageConfig.path("config");
+        return !strings(c.path("Entrypoint")).isEmpty() || !strings(c.path("Cmd")).isEmpty();
     }
 
     static List<String> args(List<String> entrypoint, List<String> cmd, RunOptions options) {

@@ -111,6 +111,11 @@ public final class RuntimeConfigs {
         };
     }
 
+    /** Whether the image of {@code rootfs} has a command of its own (Entrypoint or Cmd). */
+    public boolean hasCommand(Path rootfs) {
+        return ImageConversion.hasCommand(RecordedConfig.read(rootfs, store));
+    }
+
     /** The image config of {@code rootfs} converted with {@code options} (no file written). */
     public ContainerSpec spec(Path rootfs, RunOptions options) {
         JsonNode image = RecordedConfig.read(rootfs, store);

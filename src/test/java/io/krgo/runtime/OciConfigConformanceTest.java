@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.Tools;
+import io.krgo.testing.Umoci;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,6 +115,48 @@ class OciConfigConformanceTest {
         uEnv.add("HOSTNAME=" + k.path("hostname").asText());
         assertThat(kEnv).containsExactlyInAnyOrderElementsOf(uEnv);
         assertThat(kEnv).containsSubsequence("GREETING=hello world", "PATH=/bin");
+    }
+
+    @Test
+    void anImageWithoutEntrypointOrCmdPullsToABundleThatRunsUmocisDefault() throws Exception {
+        Umoci.run("config", "--image", layout + ":t", "--tag", "nocmd", "--clear=config.entrypoint",
+                "--clear=config.cmd");
+        Path umoci = tmp.resolve("umoci-nocmd");
+        OciFixtures.unpack(layout, "nocmd", umoci);
+        Path bundle = tmp.resolve("nocmd");
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", "oci:" + layout + ":nocmd",
+                "--bundle", bundle.toString());
+        assertThat(pull.exitCode()).as(pull.output()).isZero();
+        Path config = bundle.resolve("config.json");
+        assertThat(pull.stderr().lines().filter(l -> l.contains("no Entrypoint or Cmd")).toList()).singleElement()
+                .isEqualTo("krgo: warning: oci:" + layout + ":nocmd has no Entrypoint or Cmd: " + config + " runs 'sh'"
+                        + " (as umoci unpack's); give the command with: krgo config -r " + bundle.resolve("rootfs")
+                        + " -o " + config + " -- CMD [ARG...]");
+        JsonNode k = JSON.readTree(config.toFile());
+        assertThat(k.path("process").path("args")).isEqualTo(JSON.readTree(umoci.resolve("config.json").toFile())
+                .path("process").path("args"));
+        assertThat(k.path("process").path("args").toString()).isEqualTo("[\"sh\"]");
+        Tools.Result valid = validate(config);
+        assertThat(valid.exitCode()).as(valid.stdout() + valid.stderr()).isZero();
+        // runc runs it: the image's sh, with empty standard input, ends at once
+        Tools.Result run = BusyboxImage.runc(bundle, "krgo-test-nocmd");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+
+        // config and run without a command keep their errors; the hint's command works
+        KrgoCli.Result none = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "-r",
+                bundle.resolve("rootfs").toString(), "-o", config.toString());
+        assertThat(none.exitCode()).isEqualTo(1);
+        assertThat(none.stderr()).isEqualTo("krgo: no command: the image has no Entrypoint or Cmd; give one after the"
+                + " image\n");
+        KrgoCli.Result given = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "-r",
+                bundle.resolve("rootfs").toString(), "-o", config.toString(), "--", "/bin/echo", "given");
+        assertThat(given.exitCode()).as(given.output()).isZero();
+        run = BusyboxImage.runc(bundle, "krgo-test-nocmd2");
+        assertThat(run.stdout()).as(run.stderr()).isEqualTo("given\n");
+        KrgoCli.Result r = KrgoCli.run(tmp.resolve("home"), Map.of("KRGO_STATE", tmp.resolve("state").toString()),
+                null, "run", "--rm", "-r", bundle.resolve("rootfs").toString());
+        assertThat(r.exitCode()).isEqualTo(125);
+        assertThat(r.stderr()).contains("krgo: no command: the image has no Entrypoint or Cmd");
     }
 
     private static List<String> strings(JsonNode array) {

@@ -1,11 +1,14 @@
 package io.krgo.runtime;
 
+import io.krgo.testing.KrgoCli;
 import io.krgo.testing.OciFixtures;
 import io.krgo.testing.OciFixtures.PlatformImage;
 import io.krgo.testing.RootlessUser;
 import io.krgo.testing.ServedImage;
+import io.krgo.testing.Skopeo;
 import io.krgo.testing.TarBuilder;
 import io.krgo.testing.Tools;
+import io.krgo.testing.Umoci;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,6 +127,22 @@ class RootlessRunTest {
         assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)", "cwd:/work", "env:GREETING=hello world");
         user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "delete", "-f", "bundle-1"));
 
+        // the same config written by root with --rootless (DIR's owner mapped), which the user's runc runs;
+        // --no-rootless gives the user root's config (no user namespace)
+        KrgoCli.Result byRoot = KrgoCli.run(work.resolve("root-home"), (String) null, "config", "--rootless", "-r",
+                bundle.resolve("rootfs").toString(), "-o", bundle.resolve("config.json").toString());
+        assertThat(byRoot.exitCode()).as(byRoot.output()).isZero();
+        assertThat(Files.readString(bundle.resolve("config.json"))).isEqualTo(config);
+        r = user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "run", "-b", bundle.toString(),
+                "bundle-2"));
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("id:uid=0(root) gid=0(root)", "cwd:/work");
+        user.run(List.of("runc", "--root", user.home().resolve("runc").toString(), "delete", "-f", "bundle-2"));
+        r = user.krgo("config", "--no-rootless", "-r", bundle.resolve("rootfs").toString(), "-o", "-");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("\"uid\" : 1000").doesNotContain("uidMappings")
+                .doesNotContain("\"type\" : \"user\"");
+
         r = user.krgo("run", "--rm", "-r", bundle.resolve("rootfs").toString(), "--entrypoint", "/bin/sh", "--",
                 "-c", "id; touch /work/in-place");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -171,6 +190,42 @@ class RootlessRunTest {
             Thread.sleep(50);
         }
         return p;
+    }
+
+    @Test
+    void aPathDirectoryKrgoCannotSearchLeavesTheVerdictToTheRuntime() throws IOException {
+        // /opt/private: 0700, the image's uid 1000's, so the host's subuid+999's: closed to the user outside
+        long t = TarBuilder.DEFAULT_MTIME;
+        Path layer = new TarBuilder().dir("opt", 0755, 0, 0, t).dir("opt/private", 0700, 1000, 1000, t)
+                .file("opt/private/hello", "#!/bin/sh\necho hello from a private dir\n"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8), 0755, 1000, 1000, t)
+                .writeTo(work.resolve("private-layer.tar"));
+        Path layout = BusyboxImage.layout(work, "t"); // User app = 1000
+        Umoci.run("raw", "add-layer", "--image", layout + ":t", "--tag", "priv", layer.toString());
+        Umoci.run("config", "--image", layout + ":priv", "--config.env", "PATH=/opt/private:/bin");
+        Skopeo.copyTo(served.registry(), "oci:" + layout + ":priv", "rootless/private:1");
+        String priv = served.registry().host() + "/rootless/private:1";
+        try (RootlessUser other = RootlessUser.create()) {
+            Tools.Result r = other.krgo("run", "--name", "priv", "--entrypoint", "hello", priv);
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo("hello from a private dir\n");
+            Path rootfs = Path.of(Files.readString(state(other).resolve("containers/priv/container.json"))
+                    .replaceAll("(?s).*\"imageDir\" *: *\"([^\"]+)\".*", "$1"));
+            Tools.Result look = other.run(List.of("ls", rootfs.resolve("opt/private").toString()));
+            assertThat(look.exitCode()).as("the directory is closed to the user outside the namespace").isNotZero();
+            assertThat(look.stderr()).contains("Permission denied");
+            assertThat(other.krgo("rm", "priv").exitCode()).isZero();
+
+            // found nowhere, but one PATH directory could not be searched: no 127 of krgo's, runc's error
+            r = other.krgo("run", "--rm", "--entrypoint", "nothere", priv);
+            assertThat(r.exitCode()).as(r.stderr()).isNotZero().isNotEqualTo(127).isNotEqualTo(125);
+            assertThat(r.stderr()).doesNotContain("krgo: exec:").contains("nothere");
+            // without that directory on the PATH krgo decides, as everywhere else
+            r = other.krgo("run", "--rm", "-e", "PATH=/bin", "--entrypoint", "nothere", priv);
+            assertThat(r.exitCode()).isEqualTo(127);
+            assertThat(r.stderr()).contains("krgo: exec: \"nothere\": executable file not found in $PATH");
+            assertThat(other.krgo("prune").exitCode()).isZero();
+        }
     }
 
     @Test

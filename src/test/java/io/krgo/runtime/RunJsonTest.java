@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -43,6 +44,46 @@ class RunJsonTest {
         assertThat(j.get("krgoExitCode").asInt()).isZero();
         assertThat(j.get("error").isNull()).isTrue();
         assertThat(j.get("notHonoured").toString()).contains("ExposedPorts (8080/tcp", "Volumes (/data");
+    }
+
+    @Test
+    void theLineIsOnALineOfItsOwnAndJsonFileLeavesStdoutToTheContainer() throws Exception {
+        // output without a final newline: krgo's newline comes first, so the container's bytes are exactly
+        // what precedes the last line and the newline before it
+        KrgoCli.Result r = served.krgo("run", "--rm", "--json", "--entrypoint", "/bin/sh", served.image(),
+                "-c", "printf 'a\\npartial'; exit 3");
+        assertThat(r.exitCode()).as(r.stderr()).isEqualTo(3);
+        assertThat(r.stdout()).startsWith("a\npartial\n{\"name\":").endsWith("}\n");
+        assertThat(lastLine(r).get("exitCode").asInt()).isEqualTo(3);
+        r = served.krgo("run", "--rm", "--json", "--entrypoint", "/bin/echo", served.image(), "whole");
+        assertThat(r.stdout()).startsWith("whole\n\n{\"name\":");
+
+        Path file = tmp.resolve("result.json");
+        Files.writeString(file, "stale content, longer than nothing at all................................................"
+                + "........................................................................................\n");
+        r = served.krgo("run", "--rm", "--json-file", file.toString(), "--name", "j2",
+                "--entrypoint", "/bin/sh", served.image(), "-c", "printf partial");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("partial");
+        String line = Files.readString(file);
+        assertThat(line).endsWith("}\n").doesNotContain("stale");
+        JsonNode j = Json.MAPPER.readTree(line);
+        assertThat(j.get("name").asText()).isEqualTo("j2");
+        assertThat(j.get("exitCode").asInt()).isZero();
+
+        // a file that cannot be written: the run fails before the container starts
+        r = served.krgo("run", "--rm", "--json-file", tmp.resolve("no/such/dir/r.json").toString(),
+                "--entrypoint", "/bin/echo", served.image(), "ran");
+        assertThat(r.exitCode()).isEqualTo(125);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).startsWith("krgo: cannot write --json-file " + tmp.resolve("no/such/dir/r.json"));
+
+        // krgo's own failure goes to the file too
+        r = served.krgo("run", "--rm", "--json-file", file.toString(), "--entrypoint", "nothere", served.image());
+        assertThat(r.exitCode()).isEqualTo(127);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(Json.MAPPER.readTree(Files.readString(file)).get("error").get("kind").asText())
+                .isEqualTo("command not found");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.krgo.runtime;
 
+import io.krgo.image.Json;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.RegistryHarness;
 import io.krgo.testing.ServedImage;
@@ -40,6 +41,31 @@ class RunTest {
         r = served.krgo("run", "--rm", "--entrypoint", "/bin/echo", served.image(), "hello");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).isEqualTo("hello\n");
+    }
+
+    @Test
+    void oneDoubleDashAfterTheImageSeparatesALaterOneIsAnArgument() throws IOException {
+        KrgoCli.Result r = served.krgo("run", "--rm", served.image(), "--", "x", "y z");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("args:x y z\n", "argc:2\n");
+        // sh -c's next argument is $0: the second "--" reaches the container
+        r = served.krgo("run", "--rm", "--entrypoint", "/bin/sh", served.image(), "--", "-c", "echo \"$0|$*\"", "--", "a");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("--|a\n");
+
+        Path dir = tmp.resolve("dashes/rootfs");
+        KrgoCli.Result pull = served.krgo("pull", served.image(), "-r", dir.toString(), "-q");
+        assertThat(pull.exitCode()).as(pull.output()).isZero();
+        r = served.krgo("run", "--rm", "-r", dir.toString(), "--", "x", "y z");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).contains("args:x y z\n", "argc:2\n");
+        r = served.krgo("run", "--rm", "-r", dir.toString(), "--entrypoint", "/bin/sh", "--", "-c", "echo \"$0|$*\"", "--", "a");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("--|a\n");
+        KrgoCli.Result config = served.krgo("config", "-r", dir.toString(), "-o", "-", "--", "sh", "-c", "x", "--", "a");
+        assertThat(config.exitCode()).as(config.stderr()).isZero();
+        assertThat(Json.MAPPER.readTree(config.stdout()).path("process").path("args").toString())
+                .isEqualTo("[\"/entry.sh\",\"sh\",\"-c\",\"x\",\"--\",\"a\"]");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.krgo.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.krgo.image.Json;
 import io.krgo.testing.KrgoCli;
 import io.krgo.testing.ServedImage;
 import io.krgo.testing.Tools;
@@ -96,6 +98,37 @@ class RuncBundleTest {
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         assertThat(run.stdout()).contains("CapEff:\t0000000000001000\n", "Seccomp:\t0\n", "boxy\n", "ro\n")
                 .endsWith("lo\n");
+    }
+
+    @Test
+    void rootlessOnRequestAsRoot() throws Exception {
+        Path bundle = tmp.resolve("rootless");
+        KrgoCli.Result pull = KrgoCli.run(tmp.resolve("home"), (String) null, "pull", served.image(), "--bundle", bundle.toString());
+        assertThat(pull.exitCode()).as(pull.output()).isZero();
+        String rootful = Files.readString(bundle.resolve("config.json"));
+        assertThat(rootful).doesNotContain("uidMappings"); // root's default
+        KrgoCli.Result config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "--rootless", "-r",
+                bundle.resolve("rootfs").toString());
+        assertThat(config.exitCode()).as(config.output()).isZero();
+        JsonNode c = Json.MAPPER.readTree(bundle.resolve("config.json").toFile());
+        assertThat(c.path("linux").path("namespaces").toString()).contains("{\"type\":\"user\"}");
+        // root's own pull is root's: the one id mapped is 0, and the process is root in the namespace
+        assertThat(c.path("linux").path("uidMappings").toString()).isEqualTo("[{\"containerID\":0,\"hostID\":0,\"size\":1}]");
+        assertThat(c.path("linux").path("gidMappings").toString()).isEqualTo("[{\"containerID\":0,\"hostID\":0,\"size\":1}]");
+        Tools.Result valid = OciConfigConformanceTest.validate(bundle.resolve("config.json"));
+        assertThat(valid.exitCode()).as(valid.stdout() + valid.stderr()).isZero();
+        Tools.Result run = BusyboxImage.runc(bundle, "krgo-test-rootless");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.stdout()).contains("id:uid=0(root) gid=0(root)", "args:a b c\n");
+
+        config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "--no-rootless", "-r",
+                bundle.resolve("rootfs").toString());
+        assertThat(config.exitCode()).as(config.output()).isZero();
+        assertThat(Files.readString(bundle.resolve("config.json"))).isEqualTo(rootful);
+        config = KrgoCli.run(tmp.resolve("home"), (String) null, "config", "--rootless", "--format", "lxc", "-r",
+                bundle.resolve("rootfs").toString());
+        assertThat(config.exitCode()).isEqualTo(1);
+        assertThat(config.stderr()).isEqualTo("krgo: --rootless is for --format oci (runc, crun)\n");
     }
 
     @Test
