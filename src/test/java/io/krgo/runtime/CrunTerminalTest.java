@@ -49,9 +49,12 @@ class CrunTerminalTest {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
         // stty size as the container's first command: the size must be there before the process starts.
         // Then it says it is ready and waits (at most 60 s) for the size to change; the outer shell resizes
-        // its terminal once the container is ready.
-        String inner = "stty size; tty; touch /shared/ready; i=0; while [ \"$(stty size)\" = \"40 100\" ]"
-                + " && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; stty size; exit 7";
+        // its terminal once the container is ready. A SIGWINCH must come with the new size (what full-screen
+        // programs redraw on): its trap notes the size then; the container waits (at most 10 s) for that note.
+        String inner = "trap 'stty size >>/tmp/winch' WINCH; stty size; tty; touch /shared/ready; i=0;"
+                + " while [ \"$(stty size)\" = \"40 100\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " stty size; i=0; while ! grep -qx '30 90' /tmp/winch 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1;"
+                + " i=$((i+1)); done; sed 's/^/winch /' /tmp/winch; exit 7";
         Tools.Result r = underPty("stty rows 40 cols 100\n"
                 + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty rows 30 cols 90 </dev/tty) &\n"
@@ -60,6 +63,6 @@ class CrunTerminalTest {
                 + "echo \"krgo exit $?\"\n");
         String shown = r.stdout().replace("\r", "");
         assertThat(shown).as(r.stderr()).containsPattern("40 100\n/dev/pts/[0-9]+\n");
-        assertThat(shown).contains("\n30 90\n", "krgo exit 7\n");
+        assertThat(shown).contains("\n30 90\n", "winch 30 90\n", "krgo exit 7\n");
     }
 }
