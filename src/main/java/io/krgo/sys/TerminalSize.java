@@ -3,6 +3,7 @@ package io.krgo.sys;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Platform;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,12 +12,9 @@ import java.util.Optional;
 
 /**
  * A terminal's window size (rows and columns, as {@code stty size} prints them), read and set with the
- * TIOCGWINSZ/TIOCSWINSZ ioctls: Java has no API for either. The request numbers are Linux's generic ones
- * (x86, arm, riscv, s390); where an ioctl fails the size is simply unknown.
+ * TIOCGWINSZ/TIOCSWINSZ ioctls: Java has no API for either. Where an ioctl fails the size is simply unknown.
  */
 public record TerminalSize(int rows, int columns) {
-    private static final long TIOCGWINSZ = 0x5413;
-    private static final long TIOCSWINSZ = 0x5414;
     private static final int O_RDONLY_NOCTTY_NONBLOCK_CLOEXEC = 0400 | 04000 | 02000000;
     /** Linux's major numbers of Unix98 pseudo-terminal slaves ({@code /dev/pts/N}): 136 to 143. */
     private static final long PTS_MAJOR_FIRST = 136;
@@ -37,15 +35,20 @@ public record TerminalSize(int rows, int columns) {
         int close(int fd);
     }
 
+    /** libc and the ioctls' request numbers, loaded on first use (a size as a value needs no JNA). */
     private static final class Holder {
         static final LibC LIBC = Native.load("c", LibC.class);
+        /** Linux's generic numbers (x86, arm, riscv, s390); powerpc, mips and sparc use _IOR/_IOW('t', 104/103). */
+        static final boolean OLD_STYLE = Platform.isPPC() || Platform.isMIPS() || Platform.isSPARC();
+        static final long TIOCGWINSZ = OLD_STYLE ? 0x40087468L : 0x5413;
+        static final long TIOCSWINSZ = OLD_STYLE ? 0x80087467L : 0x5414;
     }
 
     /** The size of the terminal on {@code fd}; empty when it is not a terminal or has no size (0 rows or columns). */
     public static Optional<TerminalSize> of(int fd) {
         short[] ws = new short[4];
         try {
-            Holder.LIBC.ioctl(fd, TIOCGWINSZ, ws);
+            Holder.LIBC.ioctl(fd, Holder.TIOCGWINSZ, ws);
         } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return Optional.empty();
         }
@@ -73,7 +76,7 @@ public record TerminalSize(int rows, int columns) {
             if (!isPseudoTerminalSlave(Path.of("/proc/self/fd/" + fd))) {
                 return false;
             }
-            Holder.LIBC.ioctl(fd, TIOCSWINSZ, new short[] {(short) size.rows(), (short) size.columns(), 0, 0});
+            Holder.LIBC.ioctl(fd, Holder.TIOCSWINSZ, new short[] {(short) size.rows(), (short) size.columns(), 0, 0});
             return true;
         } catch (LastErrorException e) {
             return false;
