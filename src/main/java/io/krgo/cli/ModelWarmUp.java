@@ -7,10 +7,12 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 
 /**
- * A second thread's share of a short command's start-up, while this one builds picocli's model: the
- * command's annotations read first (parsing them and generating each annotation type's proxy class cost
- * ~40 ms of a hot {@code krgo run}, and the JDK caches both for the model's own reads), then {@code then}
- * (the option-independent part of what follows the parse). Failures are ignored: the real code meets them.
+ * A second thread's share of a short command's start-up, while the main thread builds picocli's model:
+ * first {@code then} (the option-independent part of what follows the parse: it must be done before the
+ * parse ends, or the two threads contend for it), then the subcommand's annotations, which the main thread
+ * reaches last (it builds the top-level command's model first): parsing them and generating each
+ * annotation type's proxy class are most of the model's cost, and the JDK caches both for the model's own
+ * reads. Failures are ignored: the real code meets them.
  */
 final class ModelWarmUp {
     private ModelWarmUp() {
@@ -18,13 +20,12 @@ final class ModelWarmUp {
 
     static void start(Class<?> command, Runnable then) {
         Thread t = new Thread(() -> {
+            then.run();
             try {
-                annotations(KrgoCommand.class);
                 annotations(command);
             } catch (RuntimeException | LinkageError e) {
                 // only a warm-up
             }
-            then.run();
         }, "krgo-warm-up");
         t.setDaemon(true);
         t.start();
