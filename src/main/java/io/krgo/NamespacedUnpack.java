@@ -55,9 +55,8 @@ public final class NamespacedUnpack {
         child.addAll(List.of(NamespacedUnpack.class.getName(), layout.toString(), staging.resolve("rootfs").toString(),
                 request.platform().toString()));
         Path err = staging.resolve("unpack.err");
-        Process p = new ProcessBuilder(userns.command(child, false)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        Process p = userns.start(new ProcessBuilder(child).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))), false);
         int exit;
         try {
             exit = p.waitFor();

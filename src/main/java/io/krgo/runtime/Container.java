@@ -49,9 +49,10 @@ public final class Container {
             // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
             String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work"));
             process = runtime.start(dir, record.name(), stdin,
-                    cmd -> userns.withOverlay(options, Path.of(record.rootfs()), cmd));
+                    cmd -> UserNamespace.withOverlay(options, Path.of(record.rootfs()), cmd),
+                    pb -> userns.start(pb, true));
         } else {
-            process = runtime.start(dir, record.name(), stdin, cmd -> userns.command(cmd, false));
+            process = runtime.start(dir, record.name(), stdin, cmd -> cmd, pb -> userns.start(pb, false));
         }
     }
 

@@ -84,18 +84,27 @@ public record OciRuntime(Path binary, Path root) {
         return cmd;
     }
 
-    /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
-    public Process start(Path bundle, String id, boolean stdin) {
-        return start(bundle, id, stdin, cmd -> cmd);
+    /** How a runtime's process is started: as it is, or in a user namespace ({@link UserNamespace#start}). */
+    @FunctionalInterface
+    public interface Launcher {
+        Process start(ProcessBuilder pb) throws IOException;
     }
 
-    /** As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} (a user namespace). */
-    public Process start(Path bundle, String id, boolean stdin, UnaryOperator<List<String>> wrap) {
+    /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
+    public Process start(Path bundle, String id, boolean stdin) {
+        return start(bundle, id, stdin, cmd -> cmd, ProcessBuilder::start);
+    }
+
+    /**
+     * As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} and started by
+     * {@code launcher} (a user namespace).
+     */
+    public Process start(Path bundle, String id, boolean stdin, UnaryOperator<List<String>> wrap, Launcher launcher) {
         ProcessBuilder pb = new ProcessBuilder(wrap.apply(command("run", "-b", bundle.toString(), id)))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(DEV_NULL));
         try {
-            return pb.start();
+            return launcher.start(pb);
         } catch (IOException e) {
             throw new FilesystemException("cannot start " + binary + ": " + e.getMessage(), e);
         }

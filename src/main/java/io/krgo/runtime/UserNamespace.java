@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Commands run in a new user namespace with the caller's {@link IdMapping} (and, where they mount, a new
- * mount namespace), through util-linux {@code unshare}, which has {@code newuidmap}/{@code newgidmap} write
- * the subordinate ranges. A JVM cannot enter a user namespace itself (it is multithreaded, and
+ * mount namespace): started by {@link NamespaceLauncher}, which has {@code newuidmap}/{@code newgidmap} write
+ * all the subordinate ranges. A JVM cannot enter a user namespace itself (it is multithreaded, and
  * unshare(CLONE_NEWUSER) needs a single thread), so whatever must see the mapped ids is a child process:
  * the runtime, the image's extraction, the copy and the removal of files owned by subordinate ids (which
  * the caller cannot delete from outside). Each child gets a namespace of its own with the same mapping:
@@ -26,29 +26,28 @@ public record UserNamespace(IdMapping mapping) {
         return new UserNamespace(IdMapping.forThisProcess());
     }
 
-    /** {@code cmd} in a new user namespace (and a private mount namespace with {@code mount}). */
-    public List<String> command(List<String> cmd, boolean mount) {
-        List<String> c = new ArrayList<>();
-        c.add("unshare");
-        c.addAll(mapping.unshareOptions());
-        if (mount) {
-            c.addAll(List.of("--mount", "--propagation", "private"));
-        }
-        c.add("--");
-        c.addAll(cmd);
-        return c;
+    /**
+     * Starts {@code pb}'s command in a new user namespace (and a private mount namespace with {@code mount});
+     * the builder's command is replaced by the wrapped one. When the namespace cannot be made, the process
+     * returned has failed with unshare's message on its stderr.
+     *
+     * @throws io.krgo.error.FilesystemException when newuidmap/newgidmap refuses the ranges
+     */
+    public Process start(ProcessBuilder pb, boolean mount) throws IOException {
+        return NamespaceLauncher.start(pb, mapping, mount);
     }
 
     /**
-     * {@code cmd} with the overlay (mount options {@code overlayOptions}) mounted at {@code merged} first, in
-     * the namespace's own mount namespace, which lives as long as {@code cmd}; exit 125 when it cannot mount.
+     * {@code cmd} with the overlay (mount options {@code overlayOptions}) mounted at {@code merged} first,
+     * to be started with a mount namespace ({@link #start} with {@code mount}), which lives as long as
+     * {@code cmd}; exit 125 when it cannot mount.
      */
-    public List<String> withOverlay(String overlayOptions, Path merged, List<String> cmd) {
+    public static List<String> withOverlay(String overlayOptions, Path merged, List<String> cmd) {
         List<String> c = new ArrayList<>(List.of("/bin/sh", "-c",
                 "mount -t overlay overlay -o \"$1\" \"$2\" || exit 125; shift 2; exec \"$@\"", "krgo-overlay",
                 overlayOptions, merged.toString()));
         c.addAll(cmd);
-        return command(c, true);
+        return c;
     }
 
     /**
@@ -56,7 +55,7 @@ public record UserNamespace(IdMapping mapping) {
      * unprivileged user namespaces, or {@code newuidmap} is missing or refuses the ranges.
      */
     public void check() {
-        Out o = run(command(List.of("true"), false));
+        Out o = run(List.of("true"), false);
         if (o.exit() == 0) {
             return;
         }
@@ -70,9 +69,10 @@ public record UserNamespace(IdMapping mapping) {
             throw new FilesystemException("this machine forbids unprivileged user namespaces (unshare(CLONE_NEWUSER)"
                     + " failed with EPERM), which krgo run without root needs");
         }
-        if (why.contains("newuidmap") || why.contains("newgidmap")) {
-            throw new FilesystemException("cannot map your subordinate ids (" + mapping.describe() + "): " + why
-                    + " (apt-get install uidmap)");
+        if (why.contains("No space left on device") && why.contains("unshare failed")) {
+            // ENOSPC: this user's namespaces (here or in an enclosing namespace) are at their limit
+            throw new FilesystemException("cannot create a user namespace: the limit user.max_user_namespaces is"
+                    + " reached (ENOSPC), which krgo run without root needs");
         }
         throw new FilesystemException("cannot create a user namespace with " + mapping.describe() + ": " + why);
     }
@@ -82,7 +82,7 @@ public record UserNamespace(IdMapping mapping) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Out o = run(command(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false));
+        Out o = run(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false);
         if (o.exit() != 0 || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException("cannot remove " + path + " in the user namespace: " + o.stderr().strip());
         }
@@ -90,12 +90,12 @@ public record UserNamespace(IdMapping mapping) {
 
     /** Whether an overlay can be mounted here inside the namespace (tried in a throwaway mount namespace). */
     public boolean canMountOverlay(String overlayOptions, Path merged) {
-        return run(withOverlay(overlayOptions, merged, List.of("true"))).exit() == 0;
+        return run(withOverlay(overlayOptions, merged, List.of("true")), true).exit() == 0;
     }
 
     /** Copies {@code from} to {@code to} (cp -a) inside the namespace, so the subordinate owners are kept. */
     public void copy(Path from, Path to) {
-        Out o = run(command(List.of("cp", "-a", "--", from.toString(), to.toString()), false));
+        Out o = run(List.of("cp", "-a", "--", from.toString(), to.toString()), false);
         if (o.exit() != 0) {
             throw new FilesystemException("cannot copy the image " + from + " to " + to + ": " + o.stderr().strip());
         }
@@ -119,13 +119,13 @@ public record UserNamespace(IdMapping mapping) {
     private record Out(int exit, String stderr) {
     }
 
-    private static Out run(List<String> cmd) {
+    private Out run(List<String> cmd, boolean mount) {
         try {
             Path err = Files.createTempFile("krgo-userns", ".err");
             try {
-                Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                Process p = start(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(err.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))), mount);
                 if (!p.waitFor(600, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return new Out(-1, "timed out: " + String.join(" ", cmd));

@@ -1,0 +1,136 @@
+package io.krgo.runtime;
+
+import io.krgo.testing.OciFixtures;
+import io.krgo.testing.OciFixtures.PlatformImage;
+import io.krgo.testing.RegistryHarness;
+import io.krgo.testing.RootlessUser;
+import io.krgo.testing.ServedImage;
+import io.krgo.testing.Skopeo;
+import io.krgo.testing.TarBuilder;
+import io.krgo.testing.Tools;
+import io.krgo.testing.Umoci;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The user namespace of a rootless {@code krgo run}, with real useradd users, newuidmap/newgidmap and runc:
+ * all the user's subordinate ranges are mapped in file order, and newuidmap's refusal is one line.
+ */
+class RootlessNamespaceTest {
+    @TempDir
+    static Path work;
+    @RegisterExtension
+    static final ServedImage served = ServedImage.of("rootless/ranges:1", RootlessNamespaceTest::push)
+            .requiring("runc", "runc").requiring("newuidmap", "uidmap").requiring("unshare", "util-linux");
+
+    /** The busybox image with files owned by the first and last id of each of two 1000-id ranges. */
+    private static void push(RegistryHarness registry, Path dir, String repoAndTag) {
+        long t = TarBuilder.DEFAULT_MTIME;
+        Path layer = new TarBuilder().dir("ranges", 0755, 0, 0, t)
+                .file("ranges/first", new byte[] {1}, 0644, 1, 1, t)
+                .file("ranges/second", new byte[] {2}, 0644, 1500, 1500, t)
+                .file("ranges/last", new byte[] {3}, 0644, 2000, 2000, t)
+                .writeTo(dir.resolve("ranges-layer.tar"));
+        Path layout = BusyboxImage.layout(dir, "t");
+        Umoci.run("raw", "add-layer", "--image", layout + ":t", "--tag", "ranges", layer.toString());
+        Skopeo.copyTo(registry, "oci:" + layout + ":ranges", repoAndTag);
+    }
+
+    private static Path state(RootlessUser u) {
+        return u.home().resolve(".local/state/krgo");
+    }
+
+    @Test
+    void allSubordinateRangesAreMappedInFileOrder() throws IOException {
+        try (RootlessUser user = RootlessUser.create()) {
+            // two ranges of 1000 with a gap between them: container ids 1-1000, then 1001-2000
+            long s1 = 700_000_000L + user.uid() * 4000L;
+            long s2 = s1 + 2000;
+            user.replaceSubordinateIds(new long[] {s1, 1000}, new long[] {s2, 1000});
+
+            Tools.Result r = user.krgo("run", "--name", "second", "-u", "1500:1500", "--entrypoint", "/bin/sh",
+                    served.image(), "-c", "id; ls -ln /ranges; touch /tmp/by-1500");
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).contains("uid=1500 gid=1500");
+            assertThat(r.stdout()).containsPattern("-rw-r--r-- +1 1 +1 +1 .* first")
+                    .containsPattern("-rw-r--r-- +1 1500 +1500 +1 .* second")
+                    .containsPattern("-rw-r--r-- +1 2000 +2000 +1 .* last");
+            // on the host: the subordinate ids of the right range
+            Path image = imageRootfs(user);
+            assertOwner(image.resolve("ranges/first"), s1);
+            assertOwner(image.resolve("ranges/second"), s2 + 499);
+            assertOwner(image.resolve("ranges/last"), s2 + 999);
+            assertOwner(state(user).resolve("containers/second/upper/tmp/by-1500"), s2 + 499);
+            assertThat(user.krgo("rm", "second").exitCode()).isZero();
+
+            // the image's own user (app, 1000, in group extra 2000) runs as before
+            r = user.krgo("run", "--rm", served.image());
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).contains("id:uid=1000(app) gid=1000(app)").contains("2000(extra)");
+
+            // beyond all ranges: one line naming the id and both ranges
+            r = user.krgo("run", "--rm", "-u", "2001", served.image());
+            assertThat(r.exitCode()).isEqualTo(125);
+            assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
+            assertThat(r.stderr()).contains("uid 2001", "uids 0-2000", "1-1000: /etc/subuid " + s1 + "-" + (s1 + 999),
+                    "1001-2000: /etc/subuid " + s2 + "-" + (s2 + 999));
+
+            // an image that owns a file beyond all ranges cannot be unpacked: one line
+            long t = TarBuilder.DEFAULT_MTIME;
+            Path far = new TarBuilder().dir("data", 0755, 0, 0, t).file("data/f", new byte[] {1}, 0644, 2001, 2001, t)
+                    .writeTo(work.resolve("far-owner.tar"));
+            OciFixtures.pushImage(served.registry(), work, "rootless/far2:1", new PlatformImage("linux", "amd64",
+                    List.of(far)));
+            r = user.krgo("run", "--rm", served.registry().host() + "/rootless/far2:1", "true");
+            assertThat(r.exitCode()).isEqualTo(125);
+            assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
+            assertThat(r.stderr()).contains("needs uid 2001 (owner of /data/f)",
+                    "1001-2000: /etc/subuid " + s2 + "-" + (s2 + 999));
+
+            assertThat(user.krgo("prune").exitCode()).isZero();
+            try (Stream<Path> all = Files.walk(state(user))) {
+                assertThat(all.filter(p -> !Files.isDirectory(p))).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void newuidmapRefusingTheRangesIsOneLine() {
+        try (RootlessUser user = RootlessUser.create()) {
+            // a range holding the user's own uid, which is mapped as 0 already: the kernel refuses the overlap
+            user.replaceSubordinateIds(new long[] {user.uid(), 10});
+            Tools.Result r = user.krgo("run", "--rm", served.image());
+            assertThat(r.exitCode()).isEqualTo(125);
+            assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
+            assertThat(r.stderr()).contains("cannot map your subordinate ids", "newuidmap",
+                    "/etc/subuid " + user.uid() + "-" + (user.uid() + 9));
+            // nothing waits: no FIFO left in the user's temporary directory
+            try (Stream<Path> tmp = Files.list(user.home().resolve("tmp"))) {
+                assertThat(tmp.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("krgo-userns-"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static Path imageRootfs(RootlessUser user) throws IOException {
+        try (Stream<Path> images = Files.list(state(user).resolve("images"))) {
+            return images.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow()
+                    .resolve("rootfs");
+        }
+    }
+
+    private static void assertOwner(Path p, long hostId) throws IOException {
+        assertThat(((Number) Files.getAttribute(p, "unix:uid")).longValue()).as("uid of " + p).isEqualTo(hostId);
+        assertThat(((Number) Files.getAttribute(p, "unix:gid")).longValue()).as("gid of " + p).isEqualTo(hostId);
+    }
+}
