@@ -51,8 +51,9 @@ public record UserNamespace(IdMapping mapping) {
     }
 
     /**
-     * Fails with a message that says why when this user cannot make the namespace: the machine forbids
-     * unprivileged user namespaces, or {@code newuidmap} is missing or refuses the ranges.
+     * Fails with one line that says why when this user cannot make the namespace: unprivileged user
+     * namespaces are forbidden (a setting of the kernel's names it) or at their limit, or {@code newuidmap}
+     * is missing or refuses the ranges.
      */
     public void check() {
         Out o = run(List.of("true"), false);
@@ -62,11 +63,13 @@ public record UserNamespace(IdMapping mapping) {
         String why = o.stderr().strip().replace('\n', ' ');
         String forbidden = forbiddenBy(Path.of("/proc/sys"));
         if (forbidden != null) {
-            throw new FilesystemException("this machine forbids unprivileged user namespaces (" + forbidden
+            // read in this process's own user namespace: the limit of the namespace krgo runs in, which may
+            // be a container's rather than the machine's
+            throw new FilesystemException("unprivileged user namespaces are forbidden here (" + forbidden
                     + "), which krgo run without root needs: " + why);
         }
         if (why.contains("Operation not permitted") && why.contains("unshare failed")) {
-            throw new FilesystemException("this machine forbids unprivileged user namespaces (unshare(CLONE_NEWUSER)"
+            throw new FilesystemException("unprivileged user namespaces are forbidden here (unshare(CLONE_NEWUSER)"
                     + " failed with EPERM), which krgo run without root needs");
         }
         if (why.contains("No space left on device") && why.contains("unshare failed")) {

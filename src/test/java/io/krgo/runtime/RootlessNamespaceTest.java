@@ -14,16 +14,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The user namespace of a rootless {@code krgo run}, with real useradd users, newuidmap/newgidmap and runc:
- * all the user's subordinate ranges are mapped in file order, and newuidmap's refusal is one line.
+ * all the user's subordinate ranges are mapped in file order, newuidmap's refusal is one line, and a user
+ * namespace whose {@code user.max_user_namespaces} is 0 (the kernel's own limit, set in a namespace of the
+ * test's making, not on the machine) gives the one line that names it.
  */
 class RootlessNamespaceTest {
     @TempDir
@@ -120,6 +126,52 @@ class RootlessNamespaceTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }
+    }
+
+    @Test
+    void aNamespaceThatAllowsNoUserNamespacesIsNamed() throws Exception {
+        String before = Files.readString(Path.of("/proc/sys/user/max_user_namespaces")).strip();
+        try (RootlessUser user = RootlessUser.create()) {
+            Tools.Result r = withoutUserNamespaces(user.as(user.krgoCommand("run", "--rm", served.image())));
+            assertThat(r.exitCode()).as(r.stderr()).isEqualTo(125);
+            assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
+            assertThat(r.stderr()).contains("krgo: ", "unprivileged user namespaces are forbidden here",
+                    "user.max_user_namespaces = 0", "No space left on device");
+        }
+        // the machine's own limit was never touched
+        assertThat(Files.readString(Path.of("/proc/sys/user/max_user_namespaces")).strip()).isEqualTo(before)
+                .isNotEqualTo("0");
+    }
+
+    /**
+     * Runs {@code command} (as root, e.g. setpriv to a test user) in a new user namespace that maps every id
+     * to itself and whose root set {@code user.max_user_namespaces} to 0 in it: the limit is per user
+     * namespace and counts for the namespaces below, so nobody in it can make a user namespace, while the
+     * machine and the tests running beside this one keep theirs.
+     */
+    private static Tools.Result withoutUserNamespaces(List<String> command) throws Exception {
+        // the shell that waits for the maps has no capabilities (they are given at exec): the next one has
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--user", "--", "/bin/sh", "-c",
+                "read -r go && [ \"$go\" = go ] && exec \"$@\"", "wait", "/bin/sh", "-c",
+                "echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"", "capped"));
+        cmd.addAll(command);
+        Path out = Files.createTempFile(work, "capped", ".out");
+        Path err = Files.createTempFile(work, "capped", ".err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        String own = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
+        Path theirs = Path.of("/proc/" + p.pid() + "/ns/user");
+        while (Files.readSymbolicLink(theirs).toString().equals(own)) {
+            assertThat(p.isAlive()).as("unshare --user: " + Files.readString(err)).isTrue();
+            Thread.sleep(1);
+        }
+        // root of the machine writes the maps: every id as itself
+        Files.writeString(Path.of("/proc/" + p.pid() + "/uid_map"), "0 0 4294967295\n");
+        Files.writeString(Path.of("/proc/" + p.pid() + "/gid_map"), "0 0 4294967295\n");
+        try (OutputStream in = p.getOutputStream()) {
+            in.write("go\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("krgo finished").isTrue();
+        return new Tools.Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     private static Path imageRootfs(RootlessUser user) throws IOException {
