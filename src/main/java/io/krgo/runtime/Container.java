@@ -45,14 +45,16 @@ public final class Container {
     public void start(boolean stdin) {
         if (userns == null) {
             process = runtime.start(dir, record.name(), stdin);
-        } else if (record.overlay()) {
-            // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
-            String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work"));
-            process = runtime.start(dir, record.name(), stdin,
-                    cmd -> UserNamespace.withOverlay(options, Path.of(record.rootfs()), cmd),
-                    pb -> userns.start(pb, true));
         } else {
-            process = runtime.start(dir, record.name(), stdin, cmd -> cmd, pb -> userns.start(pb, false));
+            // The overlay lives in the mount namespace of the runtime's process: mounted there just before it;
+            // so does what hides cgroup v2 from crun on a hybrid host.
+            boolean hide = runtime.hidesCgroupV2WithoutRoot();
+            String options = record.overlay()
+                    ? Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work")) : null;
+            process = runtime.start(dir, record.name(), stdin, cmd -> {
+                List<String> c = hide ? HybridCgroups.hidingV2(cmd) : cmd;
+                return options == null ? c : UserNamespace.withOverlay(options, Path.of(record.rootfs()), c);
+            }, pb -> userns.start(pb, options != null || hide));
         }
     }
 
