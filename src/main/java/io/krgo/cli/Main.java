@@ -67,7 +67,8 @@ public final class Main {
             System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
         }
         if (args.length > 0 && args[0].equals("run")) {
-            io.krgo.runtime.RunWarmUp.start(); // on the second core while picocli builds its model on this one
+            // on the second core while picocli builds its model on this one
+            ModelWarmUp.start(RunCommand.class, io.krgo.runtime.RunWarmUp::run);
         }
         CommandLine cmd = newCommandLine(args.length > 0 ? args[0] : null);
         return cmd.execute(args);

@@ -10,6 +10,7 @@ import io.krgo.registry.Credentials;
 import io.krgo.registry.RegistryOptions;
 import io.krgo.runtime.Container;
 import io.krgo.runtime.StateDir;
+import io.krgo.sys.TerminalSize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -151,7 +152,12 @@ final class RunCommand implements Callable<Integer> {
         Container c = container;
         try {
             forwardSignals(c, Duration.ofSeconds(stopTimeout));
-            c.start(interactive || run.tty); // with -t the runtime copies the terminal's input to the container's
+            TerminalSize size = null;
+            if (run.tty) {
+                followTerminalSize(c); // first: a resize after the size is read reaches the container too
+                size = TerminalSize.of(0).orElse(null);
+            }
+            c.start(interactive || run.tty, size); // with -t the runtime copies the terminal's input to the container's
             return c.waitFor();
         } finally {
             if (rm) {
@@ -194,6 +200,15 @@ final class RunCommand implements Callable<Integer> {
         int exit = k == null || k instanceof io.krgo.error.ExecException ? code : ExitCodes.RUN_FAILED;
         return result(c == null ? null : c.record().name(), image, exit, code, error,
                 c == null ? List.of() : c.notHonoured());
+    }
+
+    /**
+     * {@code -t}: a resize of krgo's terminal (SIGWINCH; the runtime has its own terminal, krgo's standard input)
+     * goes to the container's terminal.
+     */
+    @SuppressWarnings("restriction")
+    private static void followTerminalSize(Container c) {
+        sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> TerminalSize.of(0).ifPresent(c::resizeTerminal));
     }
 
     /**

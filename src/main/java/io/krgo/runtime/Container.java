@@ -1,6 +1,7 @@
 package io.krgo.runtime;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.sys.TerminalSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ public final class Container {
     private final List<String> notHonoured;
     /** Rootless: the user namespace the runtime runs in (and removal happens in); null as root. */
     private final UserNamespace userns;
+    private final ContainerTerminal terminal;
     private Process process;
 
     Container(ContainerRecord record, Path dir, OciRuntime runtime, List<String> notHonoured, UserNamespace userns) {
@@ -26,6 +28,7 @@ public final class Container {
         this.runtime = runtime;
         this.notHonoured = List.copyOf(notHonoured);
         this.userns = userns;
+        this.terminal = new ContainerTerminal(runtime, record.name());
     }
 
     /** What of the image config the OCI runtime cannot honour (also warned about when it was created). */
@@ -43,6 +46,17 @@ public final class Container {
 
     /** Starts the container's process; standard output and error pass through, standard input only with {@code stdin}. */
     public void start(boolean stdin) {
+        start(stdin, null);
+    }
+
+    /**
+     * As {@link #start(boolean)}; a container with a terminal ({@code -t}) starts with {@code terminalSize}
+     * (krgo's own terminal's, or null for none: the runtime's default, which for crun 1.8 is 0 rows, 0 columns).
+     */
+    public void start(boolean stdin, TerminalSize terminalSize) {
+        if (terminalSize != null) {
+            ContainerTerminal.writeConsoleSize(dir.resolve("config.json"), terminalSize);
+        }
         if (userns == null) {
             process = runtime.start(dir, record.name(), stdin);
         } else {
@@ -56,6 +70,16 @@ public final class Container {
                 return options == null ? c : UserNamespace.withOverlay(options, Path.of(record.rootfs()), c);
             }, pb -> userns.start(pb, options != null || hide));
         }
+        terminal.started(process);
+    }
+
+    /**
+     * The container's terminal is to have {@code size} from now on (on SIGWINCH): the runtime does it where it
+     * follows its own terminal's size (runc), else krgo sets it on the container's pseudo-terminal. May be
+     * called before {@link #start}: the size is set once the container's process exists.
+     */
+    public void resizeTerminal(TerminalSize size) {
+        terminal.resize(size);
     }
 
     /** Waits for the process; returns its exit status. */

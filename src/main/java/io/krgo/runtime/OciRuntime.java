@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An OCI runtime binary (runc, crun) driven through its command line: run, kill, state, delete.
@@ -22,6 +24,7 @@ import java.util.function.UnaryOperator;
  */
 public record OciRuntime(Path binary, Path root) {
     private static final File DEV_NULL = new File("/dev/null");
+    private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*([0-9]+)");
 
     public OciRuntime(Path binary) {
         this(binary, null);
@@ -136,6 +139,22 @@ public record OciRuntime(Path binary, Path root) {
         int start = o.stdout.indexOf('"', o.stdout.indexOf(':', i) + 1);
         int end = o.stdout.indexOf('"', start + 1);
         return start < 0 || end < 0 ? null : o.stdout.substring(start + 1, end);
+    }
+
+    /** The host's process id of the container's first process, or 0 when the runtime has none (yet, or any more). */
+    public long pid(String id) {
+        Out o = quiet("state", id);
+        Matcher m = PID.matcher(o.stdout);
+        return o.exit == 0 && m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /**
+     * Whether the runtime, running a container with a terminal in the foreground, copies its own terminal's size
+     * to the container's on SIGWINCH. runc does; crun only from 1.8.7 (its commit 907d0322: before, it passes
+     * SIGWINCH on to the container's process and leaves the size), so krgo does it for every other runtime.
+     */
+    public boolean followsTerminalSize() {
+        return binary.getFileName().toString().equals("runc");
     }
 
     /** Removes the runtime's state of the container (killing it first). */

@@ -17,15 +17,8 @@ public final class RunWarmUp {
     private RunWarmUp() {
     }
 
-    /** Starts the warm-up on a daemon thread. */
-    public static void start() {
-        Thread t = new Thread(RunWarmUp::run, "krgo-warm-up");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
-        t.start();
-    }
-
-    static void run() {
+    /** Runs the warm-up (on a thread of the caller's: it returns when done). */
+    public static void run() {
         try {
             ClassLoader loader = RunWarmUp.class.getClassLoader();
             for (String name : new String[] {"io.krgo.Krgo", "io.krgo.ImageCache", "io.krgo.RunRequest",

@@ -180,4 +180,25 @@ class BundleConfigCacheTest {
         configs.writeBundle(image, b4.resolve("rootfs"), b4, options, null);
         assertThat(Files.readString(b4.resolve("config.json"))).isEqualTo(json);
     }
+
+    @Test
+    void aPreloadedSeccompSectionGivesTheSameConfigAndIsIgnoredForOtherOptions() throws Exception {
+        Files.writeString(seccomp, "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],"
+                + "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"reboot\"],\"action\":\"SCMP_ACT_ALLOW\","
+                + "\"includes\":{\"caps\":[\"CAP_SYS_BOOT\"]}}]}");
+        RuntimeConfigs configs = new RuntimeConfigs(null, Map.of(), "host");
+        RunOptions options = base();
+        Path plain = tmp.resolve("containers/plain");
+        configs.writeBundle(image, plain.resolve("rootfs"), plain, options, null);
+        Path pre = tmp.resolve("containers/pre");
+        configs.preloading(options).writeBundle(image, pre.resolve("rootfs"), pre, options, null);
+        assertThat(Files.readString(pre.resolve("config.json"))).isEqualTo(Files.readString(plain.resolve("config.json")))
+                .doesNotContain("reboot");
+        // preloaded for the default capabilities, used with --cap-add SYS_BOOT: converted again, reboot allowed
+        RunOptions boot = new RunOptions(options.env(), List.of(), null, null, null, List.of(), List.of("SYS_BOOT"),
+                List.of(), seccomp.toString(), RunOptions.Network.HOST, List.of(), false, "box", "c2", false);
+        Path other = tmp.resolve("containers/other");
+        configs.preloading(options).writeBundle(image, other.resolve("rootfs"), other, boot, null);
+        assertThat(Files.readString(other.resolve("config.json"))).contains("\"reboot\"");
+    }
 }
