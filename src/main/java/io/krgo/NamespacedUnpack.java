@@ -55,8 +55,9 @@ public final class NamespacedUnpack {
         child.addAll(List.of(NamespacedUnpack.class.getName(), layout.toString(), staging.resolve("rootfs").toString(),
                 request.platform().toString()));
         Path err = staging.resolve("unpack.err");
-        Process p = userns.start(new ProcessBuilder(child).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))), false);
+        Process p = new ProcessBuilder(userns.command(child, false)).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
         int exit;
         try {
             exit = p.waitFor();

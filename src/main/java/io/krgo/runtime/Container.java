@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A created container: start it, wait for it, signal it, stop it (StopSignal, then SIGKILL after a
@@ -60,15 +61,18 @@ public final class Container {
         if (userns == null) {
             process = runtime.start(dir, record.name(), stdin);
         } else {
-            // The overlay lives in the mount namespace of the runtime's process: mounted there just before it;
-            // so does what hides cgroup v2 from crun on a hybrid host.
+            // crun on a hybrid host without root: cgroup v2 is hidden in the runtime's mount namespace
             boolean hide = runtime.hidesCgroupV2WithoutRoot();
-            String options = record.overlay()
-                    ? Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work")) : null;
-            process = runtime.start(dir, record.name(), stdin, cmd -> {
-                List<String> c = hide ? HybridCgroups.hidingV2(cmd) : cmd;
-                return options == null ? c : UserNamespace.withOverlay(options, Path.of(record.rootfs()), c);
-            }, pb -> userns.start(pb, options != null || hide));
+            UnaryOperator<List<String>> inner = hide ? HybridCgroups::hidingV2 : cmd -> cmd;
+            if (record.overlay()) {
+                // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
+                String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"),
+                        dir.resolve("work"));
+                process = runtime.start(dir, record.name(), stdin,
+                        cmd -> userns.withOverlay(options, Path.of(record.rootfs()), inner.apply(cmd)));
+            } else {
+                process = runtime.start(dir, record.name(), stdin, cmd -> userns.command(inner.apply(cmd), hide));
+            }
         }
         terminal.started(process);
     }

@@ -87,12 +87,6 @@ public record OciRuntime(Path binary, Path root) {
         return cmd;
     }
 
-    /** How a runtime's process is started: as it is, or in a user namespace ({@link UserNamespace#start}). */
-    @FunctionalInterface
-    public interface Launcher {
-        Process start(ProcessBuilder pb) throws IOException;
-    }
-
     /**
      * Whether, started without root in a user namespace, the runtime must not see the v2 hierarchy of a
      * hybrid host: crun 1.8 refuses to run there ({@link #command}); {@link HybridCgroups#hidingV2} covers it.
@@ -103,19 +97,16 @@ public record OciRuntime(Path binary, Path root) {
 
     /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
     public Process start(Path bundle, String id, boolean stdin) {
-        return start(bundle, id, stdin, cmd -> cmd, ProcessBuilder::start);
+        return start(bundle, id, stdin, cmd -> cmd);
     }
 
-    /**
-     * As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} and started by
-     * {@code launcher} (a user namespace).
-     */
-    public Process start(Path bundle, String id, boolean stdin, UnaryOperator<List<String>> wrap, Launcher launcher) {
+    /** As {@link #start(Path, String, boolean)}, the command line passed through {@code wrap} (a user namespace). */
+    public Process start(Path bundle, String id, boolean stdin, UnaryOperator<List<String>> wrap) {
         ProcessBuilder pb = new ProcessBuilder(wrap.apply(command("run", "-b", bundle.toString(), id)))
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(stdin ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(DEV_NULL));
         try {
-            return launcher.start(pb);
+            return pb.start();
         } catch (IOException e) {
             throw new FilesystemException("cannot start " + binary + ": " + e.getMessage(), e);
         }

@@ -26,28 +26,21 @@ public record UserNamespace(IdMapping mapping) {
         return new UserNamespace(IdMapping.forThisProcess());
     }
 
-    /**
-     * Starts {@code pb}'s command in a new user namespace (and a private mount namespace with {@code mount});
-     * the builder's command is replaced by the wrapped one. When the namespace cannot be made, the process
-     * returned has failed with unshare's message on its stderr.
-     *
-     * @throws io.krgo.error.FilesystemException when newuidmap/newgidmap refuses the ranges
-     */
-    public Process start(ProcessBuilder pb, boolean mount) throws IOException {
-        return NamespaceLauncher.start(pb, mapping, mount);
+    /** {@code cmd} in a new user namespace (and a private mount namespace with {@code mount}). */
+    public List<String> command(List<String> cmd, boolean mount) {
+        return NamespaceLauncher.command(mapping, mount, cmd);
     }
 
     /**
-     * {@code cmd} with the overlay (mount options {@code overlayOptions}) mounted at {@code merged} first,
-     * to be started with a mount namespace ({@link #start} with {@code mount}), which lives as long as
-     * {@code cmd}; exit 125 when it cannot mount.
+     * {@code cmd} with the overlay (mount options {@code overlayOptions}) mounted at {@code merged} first, in
+     * the namespace's own mount namespace, which lives as long as {@code cmd}; exit 125 when it cannot mount.
      */
-    public static List<String> withOverlay(String overlayOptions, Path merged, List<String> cmd) {
+    public List<String> withOverlay(String overlayOptions, Path merged, List<String> cmd) {
         List<String> c = new ArrayList<>(List.of("/bin/sh", "-c",
                 "mount -t overlay overlay -o \"$1\" \"$2\" || exit 125; shift 2; exec \"$@\"", "krgo-overlay",
                 overlayOptions, merged.toString()));
         c.addAll(cmd);
-        return c;
+        return command(c, true);
     }
 
     /**
@@ -56,7 +49,7 @@ public record UserNamespace(IdMapping mapping) {
      * is missing or refuses the ranges.
      */
     public void check() {
-        Out o = run(List.of("true"), false);
+        Out o = run(command(List.of("true"), false));
         if (o.exit() == 0) {
             return;
         }
@@ -77,6 +70,10 @@ public record UserNamespace(IdMapping mapping) {
             throw new FilesystemException("cannot create a user namespace: the limit user.max_user_namespaces is"
                     + " reached (ENOSPC), which krgo run without root needs");
         }
+        if (why.contains("newuidmap") || why.contains("newgidmap")) {
+            throw new FilesystemException("cannot map your subordinate ids (" + mapping.describe() + "): " + why
+                    + (why.contains("not found") ? " (apt-get install uidmap)" : ""));
+        }
         throw new FilesystemException("cannot create a user namespace with " + mapping.describe() + ": " + why);
     }
 
@@ -85,7 +82,7 @@ public record UserNamespace(IdMapping mapping) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Out o = run(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false);
+        Out o = run(command(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false));
         if (o.exit() != 0 || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException("cannot remove " + path + " in the user namespace: " + o.stderr().strip());
         }
@@ -93,12 +90,12 @@ public record UserNamespace(IdMapping mapping) {
 
     /** Whether an overlay can be mounted here inside the namespace (tried in a throwaway mount namespace). */
     public boolean canMountOverlay(String overlayOptions, Path merged) {
-        return run(withOverlay(overlayOptions, merged, List.of("true")), true).exit() == 0;
+        return run(withOverlay(overlayOptions, merged, List.of("true"))).exit() == 0;
     }
 
     /** Copies {@code from} to {@code to} (cp -a) inside the namespace, so the subordinate owners are kept. */
     public void copy(Path from, Path to) {
-        Out o = run(List.of("cp", "-a", "--", from.toString(), to.toString()), false);
+        Out o = run(command(List.of("cp", "-a", "--", from.toString(), to.toString()), false));
         if (o.exit() != 0) {
             throw new FilesystemException("cannot copy the image " + from + " to " + to + ": " + o.stderr().strip());
         }
@@ -122,13 +119,13 @@ public record UserNamespace(IdMapping mapping) {
     private record Out(int exit, String stderr) {
     }
 
-    private Out run(List<String> cmd, boolean mount) {
+    private static Out run(List<String> cmd) {
         try {
             Path err = Files.createTempFile("krgo-userns", ".err");
             try {
-                Process p = start(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(err.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))), mount);
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
                 if (!p.waitFor(600, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return new Out(-1, "timed out: " + String.join(" ", cmd));

@@ -119,9 +119,10 @@ class RootlessNamespaceTest {
             assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
             assertThat(r.stderr()).contains("cannot map your subordinate ids", "newuidmap",
                     "/etc/subuid " + user.uid() + "-" + (user.uid() + 9));
-            // nothing waits: no FIFO left in the user's temporary directory
-            try (Stream<Path> tmp = Files.list(user.home().resolve("tmp"))) {
-                assertThat(tmp.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("krgo-userns-"));
+            // nothing ran in a namespace without the maps: no container, no image (the refs/ lock may stay)
+            try (Stream<Path> all = Files.exists(state(user)) ? Files.walk(state(user)) : Stream.empty()) {
+                assertThat(all.filter(p -> !Files.isDirectory(p)).map(p -> state(user).relativize(p).toString()))
+                        .allMatch(p -> p.startsWith("refs/") && p.endsWith(".lock"));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
