@@ -49,7 +49,8 @@ public record UserNamespace(IdMapping mapping) {
      * is missing or refuses the ranges.
      */
     public void check() {
-        Out o = run(command(List.of("true"), false));
+        // the handshake: where unshare() fails, unshare's own newuidmap helper would be left waiting forever
+        Out o = run(NamespaceLauncher.handshake(mapping, false, List.of("true")));
         if (o.exit() == 0) {
             return;
         }
@@ -82,7 +83,9 @@ public record UserNamespace(IdMapping mapping) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Out o = run(command(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false));
+        // the handshake: removal also cleans up after a failed check(), where unshare() fails
+        Out o = run(NamespaceLauncher.handshake(mapping, false,
+                List.of("rm", "-rf", "--one-file-system", "--", path.toString())));
         if (o.exit() != 0 || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException("cannot remove " + path + " in the user namespace: " + o.stderr().strip());
         }

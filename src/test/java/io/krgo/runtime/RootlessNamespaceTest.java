@@ -112,13 +112,15 @@ class RootlessNamespaceTest {
     @Test
     void newuidmapRefusingTheRangesIsOneLine() {
         try (RootlessUser user = RootlessUser.create()) {
-            // a range holding the user's own uid, which is mapped as 0 already: the kernel refuses the overlap
-            user.replaceSubordinateIds(new long[] {user.uid(), 10});
+            // a second range holding the user's own uid, which is mapped as 0 already: the kernel refuses the
+            // overlap (two ranges: krgo's own newuidmap call, not unshare's)
+            long s1 = 700_000_000L + user.uid() * 4000L;
+            user.replaceSubordinateIds(new long[] {s1, 1000}, new long[] {user.uid(), 10});
             Tools.Result r = user.krgo("run", "--rm", served.image());
             assertThat(r.exitCode()).isEqualTo(125);
             assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
             assertThat(r.stderr()).contains("cannot map your subordinate ids", "newuidmap",
-                    "/etc/subuid " + user.uid() + "-" + (user.uid() + 9));
+                    "1001-1010: /etc/subuid " + user.uid() + "-" + (user.uid() + 9));
             // nothing ran in a namespace without the maps: no container, no image (the refs/ lock may stay)
             try (Stream<Path> all = Files.exists(state(user)) ? Files.walk(state(user)) : Stream.empty()) {
                 assertThat(all.filter(p -> !Files.isDirectory(p)).map(p -> state(user).relativize(p).toString()))
@@ -138,6 +140,9 @@ class RootlessNamespaceTest {
             assertThat(r.stderr().strip().lines()).as(r.stderr()).hasSize(1);
             assertThat(r.stderr()).contains("krgo: ", "unprivileged user namespaces are forbidden here",
                     "user.max_user_namespaces = 0", "No space left on device");
+            // and nothing is left waiting (util-linux 2.38's unshare --map-users leaves its newuidmap helper
+            // blocked forever when unshare() fails)
+            assertThat(commandLinesOf(user.uid())).noneMatch(c -> c.startsWith("unshare"));
         }
         // the machine's own limit was never touched
         assertThat(Files.readString(Path.of("/proc/sys/user/max_user_namespaces")).strip()).isEqualTo(before)
@@ -173,6 +178,24 @@ class RootlessNamespaceTest {
         }
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("krgo finished").isTrue();
         return new Tools.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** The command lines of the processes of {@code uid} (the owner of /proc/PID is the process's uid). */
+    private static List<String> commandLinesOf(int uid) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs.filter(d -> d.getFileName().toString().matches("[0-9]+"))::iterator) {
+                try {
+                    if (((Number) Files.getAttribute(p, "unix:uid")).intValue() == uid) {
+                        out.add(new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                                .replace('\0', ' '));
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return out;
     }
 
     private static Path imageRootfs(RootlessUser user) throws IOException {

@@ -73,4 +73,26 @@ class SubordinateIdsTest {
         assertThat(none.gidMap()).isEmpty();
         assertThat(none.describe()).contains("only uid/gid 0 (you, 1003:1003)");
     }
+
+    @Test
+    void oneRangeGoesThroughUnshareMoreThroughNewuidmapOfTheirOwn() {
+        IdMapping one = new IdMapping("bob", 1001, 1001, SubordinateIds.parse(FILE, "bob", 1001),
+                List.of(new SubordinateIds.Range(165536, 65536)));
+        assertThat(NamespaceLauncher.command(one, true, List.of("true"))).containsExactly("unshare", "--user",
+                "--map-root-user", "--map-users=165536,1,65536", "--map-groups=165536,1,65536", "--mount",
+                "--propagation", "private", "--", "true");
+
+        IdMapping two = new IdMapping("alice", 1000, 1001, SubordinateIds.parse(FILE, "alice", 1000),
+                SubordinateIds.parse(FILE, "alice", 1000));
+        List<String> c = NamespaceLauncher.command(two, false, List.of("echo", "a b"));
+        assertThat(c.subList(0, 3)).containsExactly("/bin/bash", "-p", "-c");
+        assertThat(c.subList(4, c.size())).containsExactly("krgo-userns", "echo", "a b");
+        assertThat(c.get(3)).contains("newuidmap $$ 0 1000 1 1 100000 65536 65537 300000 10 >&2")
+                .contains("newgidmap $$ 0 1001 1 1 100000 65536 65537 300000 10 >&2")
+                .contains("exec unshare --user -- /bin/sh -c").doesNotContain("--mount");
+
+        IdMapping none = new IdMapping("zed", 1003, 1003, List.of(), List.of());
+        assertThat(NamespaceLauncher.command(none, false, List.of("true"))).containsExactly("unshare", "--user",
+                "--map-root-user", "--", "true");
+    }
 }
