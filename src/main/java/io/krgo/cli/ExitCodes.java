@@ -32,25 +32,30 @@ public final class ExitCodes {
     }
 
     static int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-        KrgoException mapped = map(ex);
         boolean debug = parsed != null && parsed.commandSpec().findOption("--debug") != null
                 && Boolean.TRUE.equals(parsed.commandSpec().findOption("--debug").getValue());
+        return report(ex, cmd.getErr(), debug, "run".equals(cmd.getCommandName()));
+    }
+
+    /** Says what failed on {@code err} (with the stack trace when {@code debug}) and returns the exit code. */
+    static int report(Exception ex, java.io.PrintWriter err, boolean debug, boolean run) {
+        KrgoException mapped = map(ex);
         if (mapped == null) {
             if (ex instanceof InterruptedException) {
-                cmd.getErr().println("krgo: interrupted");
+                err.println("krgo: interrupted");
                 return INTERRUPTED;
             }
-            cmd.getErr().println("krgo: internal error: " + ex);
+            err.println("krgo: internal error: " + ex);
             if (debug) {
-                ex.printStackTrace(cmd.getErr());
+                ex.printStackTrace(err);
             }
             return INTERNAL;
         }
-        cmd.getErr().println("krgo: " + oneLine(mapped.getMessage()));
+        err.println("krgo: " + oneLine(mapped.getMessage()));
         if (debug) {
-            ex.printStackTrace(cmd.getErr());
+            ex.printStackTrace(err);
         }
-        if ("run".equals(cmd.getCommandName()) && !(mapped instanceof io.krgo.error.ExecException)) {
+        if (run && !(mapped instanceof io.krgo.error.ExecException)) {
             return RUN_FAILED; // docker's convention: the container's own codes stay unambiguous
         }
         return mapped.exitCode();

@@ -67,8 +67,11 @@ public final class Main {
             System.setProperty(CONVERTER_EXCLUDES, "java\\.time\\..*,java\\.sql\\..*");
         }
         if (args.length > 0 && args[0].equals("run")) {
-            // on the second core while picocli builds its model on this one
-            ModelWarmUp.start(RunCommand.class, io.krgo.runtime.RunWarmUp::run);
+            io.krgo.runtime.RunWarmUp.start(); // the runtime's classes, on the second core, while this one parses
+            RunCommandLine.Parsed parsed = RunCommandLine.parse(args, 1);
+            if (parsed != null) {
+                return RunCommandLine.execute(parsed); // without picocli's model: see RunCommandLine
+            }
         }
         CommandLine cmd = newCommandLine(args.length > 0 ? args[0] : null);
         return cmd.execute(args);

@@ -9,16 +9,22 @@ import java.time.Instant;
 
 /**
  * Start-up work of a container's creation that depends on no option, done on a second thread while the
- * command line is still being parsed (a hot {@code krgo run} is mostly start-up: ~0.1 s of picocli's model
- * on one core while the other idles). Only class loading and initialisation: nothing is written, nothing
- * started, and a failure here changes nothing (the real code meets it again and reports it).
+ * command line is read and the options are applied (a hot {@code krgo run} is mostly start-up: class
+ * loading and initialisation on one core while the other idles). Only class loading and initialisation:
+ * nothing is written, nothing started, and a failure here changes nothing (the real code meets it again).
  */
 public final class RunWarmUp {
     private RunWarmUp() {
     }
 
-    /** Runs the warm-up (on a thread of the caller's: it returns when done). */
-    public static void run() {
+    /** Starts the warm-up on a daemon thread. */
+    public static void start() {
+        Thread t = new Thread(RunWarmUp::run, "krgo-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static void run() {
         try {
             ClassLoader loader = RunWarmUp.class.getClassLoader();
             for (String name : new String[] {"io.krgo.Krgo", "io.krgo.ImageCache", "io.krgo.RunRequest",
