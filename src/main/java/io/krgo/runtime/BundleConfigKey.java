@@ -33,8 +33,8 @@ final class BundleConfigKey {
         field(k, rootPath);
         options(k, options);
         field(k, hostName);
-        field(k, rootless == null ? "root" : String.join(" ", rootless.unshareOptions()) + " " + rootless.uid() + ":"
-                + rootless.gid());
+        field(k, rootless == null ? "root" : rootless.uid() + ":" + rootless.gid() + " " + rootless.uidMap() + " "
+                + rootless.gidMap());
         field(k, String.valueOf(ownNamespace));
         field(k, String.valueOf(Files.isRegularFile(HostFiles.HOST_RESOLV_CONF)));
         if (!"unconfined".equals(options.seccomp())) {

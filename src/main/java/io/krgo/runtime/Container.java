@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A created container: start it, wait for it, signal it, stop it (StopSignal, then SIGKILL after a
@@ -59,13 +60,19 @@ public final class Container {
         }
         if (userns == null) {
             process = runtime.start(dir, record.name(), stdin);
-        } else if (record.overlay()) {
-            // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
-            String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"), dir.resolve("work"));
-            process = runtime.start(dir, record.name(), stdin,
-                    cmd -> userns.withOverlay(options, Path.of(record.rootfs()), cmd));
         } else {
-            process = runtime.start(dir, record.name(), stdin, cmd -> userns.command(cmd, false));
+            // crun on a hybrid host without root: cgroup v2 is hidden in the runtime's mount namespace
+            boolean hide = runtime.hidesCgroupV2WithoutRoot();
+            UnaryOperator<List<String>> inner = hide ? HybridCgroups::hidingV2 : cmd -> cmd;
+            if (record.overlay()) {
+                // The overlay lives in the mount namespace of the runtime's process: mounted there just before it.
+                String options = Overlay.options(Path.of(record.imageDir()), dir.resolve("upper"),
+                        dir.resolve("work"));
+                process = runtime.start(dir, record.name(), stdin,
+                        cmd -> userns.withOverlay(options, Path.of(record.rootfs()), inner.apply(cmd)));
+            } else {
+                process = runtime.start(dir, record.name(), stdin, cmd -> userns.command(inner.apply(cmd), hide));
+            }
         }
         terminal.started(process);
     }

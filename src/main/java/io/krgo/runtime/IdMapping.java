@@ -7,11 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ids a rootless container sees, as podman and buildah map them: the caller is root (0), and the
- * caller's first subordinate range of {@code /etc/subuid} (and {@code /etc/subgid}) is ids 1 to its size,
- * so an image's uid 1000 is the host's {@code start + 999}. Without ranges only the caller is mapped (every
- * owner collapses to root). One range per kind, because util-linux's {@code unshare --map-users} (2.38)
- * takes one; further ranges of the user are not used.
+ * The ids a rootless container sees, as podman and buildah map them: the caller is root (0), and all the
+ * caller's subordinate ranges of {@code /etc/subuid} (and {@code /etc/subgid}), in file order, follow one
+ * another from id 1: the first range is ids 1 to its size N1 (an image's uid 1000 is the host's
+ * {@code start + 999}), the second N1+1 on, and so on. Without ranges only the caller is mapped (every
+ * owner collapses to root).
  *
  * @param user     the caller's login name
  * @param uid      the caller's uid on the host
@@ -51,26 +51,45 @@ public record IdMapping(String user, long uid, long gid, List<SubordinateIds.Ran
         return !subUids.isEmpty() && !subGids.isEmpty();
     }
 
-    /** The highest uid mapped in the container (0 without ranges). */
+    /** The highest uid mapped in the container (0 without ranges): the sizes of all ranges added up. */
     public long maxUid() {
-        return hasRanges() ? subUids.get(0).count() : 0;
+        return hasRanges() ? total(subUids) : 0;
     }
 
     /** The highest gid mapped in the container (0 without ranges). */
     public long maxGid() {
-        return hasRanges() ? subGids.get(0).count() : 0;
+        return hasRanges() ? total(subGids) : 0;
     }
 
-    /** util-linux {@code unshare}'s options that make this mapping (newuidmap/newgidmap for the ranges). */
-    public List<String> unshareOptions() {
-        List<String> o = new ArrayList<>(List.of("--user", "--map-root-user"));
-        if (hasRanges()) {
-            SubordinateIds.Range u = subUids.get(0);
-            SubordinateIds.Range g = subGids.get(0);
-            o.add("--map-users=" + u.start() + ",1," + u.count());
-            o.add("--map-groups=" + g.start() + ",1," + g.count());
+    /**
+     * {@code newuidmap}'s arguments after the pid (triples: container id, host id, count): the caller as 0,
+     * then every range from 1 up. Empty without ranges (the caller alone needs no newuidmap).
+     */
+    public List<String> uidMap() {
+        return hasRanges() ? map(uid, subUids) : List.of();
+    }
+
+    /** {@code newgidmap}'s arguments after the pid, as {@link #uidMap}. */
+    public List<String> gidMap() {
+        return hasRanges() ? map(gid, subGids) : List.of();
+    }
+
+    private static List<String> map(long caller, List<SubordinateIds.Range> ranges) {
+        List<String> a = new ArrayList<>(List.of("0", Long.toString(caller), "1"));
+        long inside = 1;
+        for (SubordinateIds.Range r : ranges) {
+            a.addAll(List.of(Long.toString(inside), Long.toString(r.start()), Long.toString(r.count())));
+            inside += r.count();
         }
-        return o;
+        return a;
+    }
+
+    private static long total(List<SubordinateIds.Range> ranges) {
+        long n = 0;
+        for (SubordinateIds.Range r : ranges) {
+            n += r.count();
+        }
+        return n;
     }
 
     /** One line for messages: which container ids are mapped to what. */
@@ -79,7 +98,18 @@ public record IdMapping(String user, long uid, long gid, List<SubordinateIds.Ran
             return "only uid/gid 0 (you, " + uid + ":" + gid + "); no ranges for " + user
                     + " in /etc/subuid and /etc/subgid";
         }
-        return "uids 0-" + maxUid() + " (0: you, 1-" + maxUid() + ": /etc/subuid " + subUids.get(0) + "), gids 0-"
-                + maxGid() + " (0: you, 1-" + maxGid() + ": /etc/subgid " + subGids.get(0) + ")";
+        return "uids 0-" + maxUid() + " (0: you" + ranges(subUids, "/etc/subuid") + "), gids 0-" + maxGid()
+                + " (0: you" + ranges(subGids, "/etc/subgid") + ")";
+    }
+
+    private static String ranges(List<SubordinateIds.Range> ranges, String file) {
+        StringBuilder b = new StringBuilder();
+        long inside = 1;
+        for (SubordinateIds.Range r : ranges) {
+            b.append(", ").append(inside).append('-').append(inside + r.count() - 1).append(": ").append(file)
+                    .append(' ').append(r);
+            inside += r.count();
+        }
+        return b.toString();
     }
 }

@@ -87,6 +87,14 @@ public record OciRuntime(Path binary, Path root) {
         return cmd;
     }
 
+    /**
+     * Whether, started without root in a user namespace, the runtime must not see the v2 hierarchy of a
+     * hybrid host: crun 1.8 refuses to run there ({@link #command}); {@link HybridCgroups#hidingV2} covers it.
+     */
+    boolean hidesCgroupV2WithoutRoot() {
+        return binary.getFileName().toString().equals("crun") && HybridCgroups.v2Controllers();
+    }
+
     /** {@code runtime run -b BUNDLE ID}, standard streams as given; not waited for. */
     public Process start(Path bundle, String id, boolean stdin) {
         return start(bundle, id, stdin, cmd -> cmd);

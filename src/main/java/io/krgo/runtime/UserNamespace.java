@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Commands run in a new user namespace with the caller's {@link IdMapping} (and, where they mount, a new
- * mount namespace), through util-linux {@code unshare}, which has {@code newuidmap}/{@code newgidmap} write
- * the subordinate ranges. A JVM cannot enter a user namespace itself (it is multithreaded, and
+ * mount namespace): started by {@link NamespaceLauncher}, which has {@code newuidmap}/{@code newgidmap} write
+ * all the subordinate ranges. A JVM cannot enter a user namespace itself (it is multithreaded, and
  * unshare(CLONE_NEWUSER) needs a single thread), so whatever must see the mapped ids is a child process:
  * the runtime, the image's extraction, the copy and the removal of files owned by subordinate ids (which
  * the caller cannot delete from outside). Each child gets a namespace of its own with the same mapping:
@@ -28,15 +28,7 @@ public record UserNamespace(IdMapping mapping) {
 
     /** {@code cmd} in a new user namespace (and a private mount namespace with {@code mount}). */
     public List<String> command(List<String> cmd, boolean mount) {
-        List<String> c = new ArrayList<>();
-        c.add("unshare");
-        c.addAll(mapping.unshareOptions());
-        if (mount) {
-            c.addAll(List.of("--mount", "--propagation", "private"));
-        }
-        c.add("--");
-        c.addAll(cmd);
-        return c;
+        return NamespaceLauncher.command(mapping, mount, cmd);
     }
 
     /**
@@ -52,27 +44,36 @@ public record UserNamespace(IdMapping mapping) {
     }
 
     /**
-     * Fails with a message that says why when this user cannot make the namespace: the machine forbids
-     * unprivileged user namespaces, or {@code newuidmap} is missing or refuses the ranges.
+     * Fails with one line that says why when this user cannot make the namespace: unprivileged user
+     * namespaces are forbidden (a setting of the kernel's names it) or at their limit, or {@code newuidmap}
+     * is missing or refuses the ranges.
      */
     public void check() {
-        Out o = run(command(List.of("true"), false));
+        // the handshake: where unshare() fails, unshare's own newuidmap helper would be left waiting forever
+        Out o = run(NamespaceLauncher.handshake(mapping, false, List.of("true")));
         if (o.exit() == 0) {
             return;
         }
         String why = o.stderr().strip().replace('\n', ' ');
         String forbidden = forbiddenBy(Path.of("/proc/sys"));
         if (forbidden != null) {
-            throw new FilesystemException("this machine forbids unprivileged user namespaces (" + forbidden
+            // read in this process's own user namespace: the limit of the namespace krgo runs in, which may
+            // be a container's rather than the machine's
+            throw new FilesystemException("unprivileged user namespaces are forbidden here (" + forbidden
                     + "), which krgo run without root needs: " + why);
         }
         if (why.contains("Operation not permitted") && why.contains("unshare failed")) {
-            throw new FilesystemException("this machine forbids unprivileged user namespaces (unshare(CLONE_NEWUSER)"
+            throw new FilesystemException("unprivileged user namespaces are forbidden here (unshare(CLONE_NEWUSER)"
                     + " failed with EPERM), which krgo run without root needs");
+        }
+        if (why.contains("No space left on device") && why.contains("unshare failed")) {
+            // ENOSPC: this user's namespaces (here or in an enclosing namespace) are at their limit
+            throw new FilesystemException("cannot create a user namespace: the limit user.max_user_namespaces is"
+                    + " reached (ENOSPC), which krgo run without root needs");
         }
         if (why.contains("newuidmap") || why.contains("newgidmap")) {
             throw new FilesystemException("cannot map your subordinate ids (" + mapping.describe() + "): " + why
-                    + " (apt-get install uidmap)");
+                    + (why.contains("not found") ? " (apt-get install uidmap)" : ""));
         }
         throw new FilesystemException("cannot create a user namespace with " + mapping.describe() + ": " + why);
     }
@@ -82,7 +83,9 @@ public record UserNamespace(IdMapping mapping) {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Out o = run(command(List.of("rm", "-rf", "--one-file-system", "--", path.toString()), false));
+        // the handshake: removal also cleans up after a failed check(), where unshare() fails
+        Out o = run(NamespaceLauncher.handshake(mapping, false,
+                List.of("rm", "-rf", "--one-file-system", "--", path.toString())));
         if (o.exit() != 0 || Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new FilesystemException("cannot remove " + path + " in the user namespace: " + o.stderr().strip());
         }

@@ -54,21 +54,45 @@ class SubordinateIdsTest {
     }
 
     @Test
-    void theMappingMakesTheCallerRootAndTheFirstRangeOneUpwards() {
-        IdMapping m = new IdMapping("alice", 1000, 1000, SubordinateIds.parse(FILE, "alice", 1000),
+    void theMappingMakesTheCallerRootAndAllRangesFollowInFileOrder() {
+        IdMapping m = new IdMapping("alice", 1000, 1001, SubordinateIds.parse(FILE, "alice", 1000),
                 List.of(new SubordinateIds.Range(200000, 5000)));
         assertThat(m.hasRanges()).isTrue();
-        assertThat(m.maxUid()).isEqualTo(65536);
+        assertThat(m.maxUid()).isEqualTo(65546);
         assertThat(m.maxGid()).isEqualTo(5000);
-        assertThat(m.unshareOptions()).containsExactly("--user", "--map-root-user", "--map-users=100000,1,65536",
-                "--map-groups=200000,1,5000");
-        assertThat(m.describe()).isEqualTo("uids 0-65536 (0: you, 1-65536: /etc/subuid 100000-165535), gids 0-5000"
-                + " (0: you, 1-5000: /etc/subgid 200000-204999)");
+        // newuidmap PID 0 UID 1  1 S1 N1  1+N1 S2 N2: what podman and buildah write
+        assertThat(m.uidMap()).containsExactly("0", "1000", "1", "1", "100000", "65536", "65537", "300000", "10");
+        assertThat(m.gidMap()).containsExactly("0", "1001", "1", "1", "200000", "5000");
+        assertThat(m.describe()).isEqualTo("uids 0-65546 (0: you, 1-65536: /etc/subuid 100000-165535,"
+                + " 65537-65546: /etc/subuid 300000-300009), gids 0-5000 (0: you, 1-5000: /etc/subgid 200000-204999)");
 
         IdMapping none = new IdMapping("zed", 1003, 1003, List.of(), List.of(new SubordinateIds.Range(1, 2)));
         assertThat(none.hasRanges()).isFalse();
         assertThat(none.maxUid()).isZero();
-        assertThat(none.unshareOptions()).containsExactly("--user", "--map-root-user");
+        assertThat(none.uidMap()).isEmpty();
+        assertThat(none.gidMap()).isEmpty();
         assertThat(none.describe()).contains("only uid/gid 0 (you, 1003:1003)");
+    }
+
+    @Test
+    void oneRangeGoesThroughUnshareMoreThroughNewuidmapOfTheirOwn() {
+        IdMapping one = new IdMapping("bob", 1001, 1001, SubordinateIds.parse(FILE, "bob", 1001),
+                List.of(new SubordinateIds.Range(165536, 65536)));
+        assertThat(NamespaceLauncher.command(one, true, List.of("true"))).containsExactly("unshare", "--user",
+                "--map-root-user", "--map-users=165536,1,65536", "--map-groups=165536,1,65536", "--mount",
+                "--propagation", "private", "--", "true");
+
+        IdMapping two = new IdMapping("alice", 1000, 1001, SubordinateIds.parse(FILE, "alice", 1000),
+                SubordinateIds.parse(FILE, "alice", 1000));
+        List<String> c = NamespaceLauncher.command(two, false, List.of("echo", "a b"));
+        assertThat(c.subList(0, 3)).containsExactly("/bin/bash", "-p", "-c");
+        assertThat(c.subList(4, c.size())).containsExactly("krgo-userns", "echo", "a b");
+        assertThat(c.get(3)).contains("newuidmap $$ 0 1000 1 1 100000 65536 65537 300000 10 >&2")
+                .contains("newgidmap $$ 0 1001 1 1 100000 65536 65537 300000 10 >&2")
+                .contains("exec unshare --user -- /bin/sh -c").doesNotContain("--mount");
+
+        IdMapping none = new IdMapping("zed", 1003, 1003, List.of(), List.of());
+        assertThat(NamespaceLauncher.command(none, false, List.of("true"))).containsExactly("unshare", "--user",
+                "--map-root-user", "--", "true");
     }
 }

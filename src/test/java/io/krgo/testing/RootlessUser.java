@@ -126,6 +126,18 @@ public final class RootlessUser implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces the user's subordinate ranges (uids and gids alike) with {@code ranges}, each {start, count},
+     * in this order in {@code /etc/subuid} and {@code /etc/subgid} ({@code usermod --add-subuids/--add-subgids}).
+     */
+    public void replaceSubordinateIds(long[]... ranges) {
+        dropSubordinateIds();
+        for (long[] r : ranges) {
+            String range = r[0] + "-" + (r[0] + r[1] - 1);
+            Tools.run(List.of("usermod", "--add-subuids", range, "--add-subgids", range, name));
+        }
+    }
+
     /** Makes {@code path} (recursively) the user's, e.g. an OCI layout that root copied into its home. */
     public void own(Path path) {
         Tools.run(List.of("chown", "-R", uid + ":" + uid, path.toString()));
