@@ -9,9 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,23 +24,6 @@ class CrunTerminalTest {
     static final ServedImage served = ServedImage.of("test/crun-tty:1", BusyboxImage::push).requiring("crun", "crun")
             .requiring("script", "bsdutils");
 
-    private static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    /** Runs {@code shell} under script(1), a new pseudo-terminal; returns what the terminal showed. */
-    private static Tools.Result underPty(String shell) throws IOException {
-        Path sh = tmp.resolve("pty-" + System.nanoTime() + ".sh");
-        Files.writeString(sh, shell);
-        return Tools.runAllowingFailure(List.of("script", "-qec", "sh " + sh, "/dev/null"),
-                Map.of("KRGO_STATE", served.state().toString(),
-                        "KRGO_CACHE", served.home().resolve("cache").toString(), "HOME", served.home().toString()));
-    }
-
-    private static String krgoCommand(String... args) {
-        return served.javaCommand(args).stream().map(CrunTerminalTest::quote).collect(Collectors.joining(" "));
-    }
-
     @Test
     void theContainerGetsKrgosTerminalSizeAtOnceAndFollowsAResize() throws IOException {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
@@ -55,10 +35,10 @@ class CrunTerminalTest {
                 + " while [ \"$(stty size)\" = \"40 100\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty size; i=0; while ! grep -qx '30 90' /tmp/winch 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1;"
                 + " i=$((i+1)); done; sed 's/^/winch /' /tmp/winch; exit 7";
-        Tools.Result r = underPty("stty rows 40 cols 100\n"
+        Tools.Result r = served.underPty(tmp, "stty rows 40 cols 100\n"
                 + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty rows 30 cols 90 </dev/tty) &\n"
-                + krgoCommand("run", "--rm", "-t", "--runtime", "crun", "-u", "root", "-v", shared + ":/shared",
+                + served.shellCommand("run", "--rm", "-t", "--runtime", "crun", "-u", "root", "-v", shared + ":/shared",
                 "--entrypoint", "/bin/sh", served.image(), "-c", inner) + "\n"
                 + "echo \"krgo exit $?\"\n");
         String shown = r.stdout().replace("\r", "");

@@ -10,9 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,23 +24,6 @@ class RunTerminalTest {
     static final ServedImage served = ServedImage.of("test/tty:1", BusyboxImage::push).requiring("runc", "runc")
             .requiring("script", "bsdutils");
 
-    private static String quote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
-    }
-
-    /** Runs {@code shell} under script(1), a new pseudo-terminal; returns what the terminal showed. */
-    private static Tools.Result underPty(String shell) throws IOException {
-        Path sh = tmp.resolve("pty-" + System.nanoTime() + ".sh");
-        Files.writeString(sh, shell);
-        return Tools.runAllowingFailure(List.of("script", "-qec", "sh " + sh, "/dev/null"),
-                Map.of("KRGO_STATE", served.state().toString(),
-                        "KRGO_CACHE", served.home().resolve("cache").toString(), "HOME", served.home().toString()));
-    }
-
-    private static String krgoCommand(String... args) {
-        return served.javaCommand(args).stream().map(RunTerminalTest::quote).collect(Collectors.joining(" "));
-    }
-
     @Test
     void theContainerGetsATerminalThatFollowsAResize() throws IOException {
         Path shared = Files.createDirectories(tmp.resolve("shared"));
@@ -51,10 +31,10 @@ class RunTerminalTest {
         // to change; the outer shell resizes its terminal once the container is ready.
         String inner = "tty; stty size; touch /shared/ready; i=0; while [ \"$(stty size)\" = \"40 100\" ]"
                 + " && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; stty size; exit 7";
-        Tools.Result r = underPty("stty rows 40 cols 100\n"
+        Tools.Result r = served.underPty(tmp, "stty rows 40 cols 100\n"
                 + "(i=0; while [ ! -e " + shared + "/ready ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done;"
                 + " stty rows 30 cols 90 </dev/tty) &\n"
-                + krgoCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh",
+                + served.shellCommand("run", "--rm", "-t", "-u", "root", "-v", shared + ":/shared", "--entrypoint", "/bin/sh",
                 served.image(), "-c", inner) + "\n"
                 + "echo \"krgo exit $?\"\n");
         String shown = r.stdout().replace("\r", "");

@@ -130,6 +130,27 @@ public final class ServedImage implements BeforeAllCallback, AfterAllCallback {
         return command;
     }
 
+    /** {@link #javaCommand} as one line for {@code sh}, each word quoted. */
+    public String shellCommand(String... args) {
+        StringBuilder b = new StringBuilder();
+        for (String a : javaCommand(args)) {
+            b.append(b.length() == 0 ? "" : " ").append('\'').append(a.replace("'", "'\\''")).append('\'');
+        }
+        return b.toString();
+    }
+
+    /**
+     * Runs {@code shell} with {@code sh} under script(1), in a new pseudo-terminal, with this krgo home, state and
+     * content store (the script is written into {@code dir}); returns what the terminal showed.
+     */
+    public Tools.Result underPty(Path dir, String shell) throws IOException {
+        Path sh = dir.resolve("pty-" + System.nanoTime() + ".sh");
+        Files.writeString(sh, shell);
+        return Tools.runAllowingFailure(List.of("script", "-qec", "sh " + sh, "/dev/null"),
+                Map.of("KRGO_STATE", state().toString(), "KRGO_CACHE", home().resolve("cache").toString(),
+                        "HOME", home().toString()));
+    }
+
     /**
      * Starts {@code krgo args...} in the background, returning once {@code out} (its standard output) shows
      * "ready"; its standard error goes to {@code out}'s sibling {@code NAME.err}. Its environment is this
