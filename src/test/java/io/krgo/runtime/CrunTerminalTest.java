@@ -41,7 +41,7 @@ class CrunTerminalTest {
                 + served.shellCommand("run", "--rm", "-t", "--runtime", "crun", "-u", "root", "-v", shared + ":/shared",
                 "--entrypoint", "/bin/sh", served.image(), "-c", inner) + "\n"
                 + "echo \"krgo exit $?\"\n");
-        String shown = r.stdout().replace("\r", "");
+        String shown = r.stdout();
         assertThat(shown).as(r.stderr()).containsPattern("40 100\n/dev/pts/[0-9]+\n");
         assertThat(shown).contains("\n30 90\n", "winch 30 90\n", "krgo exit 7\n");
     }
