@@ -1,7 +1,9 @@
 package io.krgo.cli;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,41 +21,64 @@ final class RunCommandLine {
     /** How an option takes its value. */
     enum Kind { SWITCH, VALUE, REPEATABLE }
 
+    /** An option: its long name, its one-letter name or null, how it takes its value. */
+    private record Option(String name, String letter, Kind kind) {
+    }
+
     /** Every option of {@code run} (and the top level's {@code --debug}) but {@code --help}. */
-    static final Map<String, Kind> OPTIONS = Map.ofEntries(
-            Map.entry("--debug", Kind.SWITCH),
-            Map.entry("-r", Kind.VALUE), Map.entry("--rootfs", Kind.VALUE),
-            Map.entry("--rm", Kind.SWITCH),
-            Map.entry("-i", Kind.SWITCH), Map.entry("--interactive", Kind.SWITCH),
-            Map.entry("--pull", Kind.VALUE),
-            Map.entry("--platform", Kind.VALUE),
-            Map.entry("--creds", Kind.VALUE),
-            Map.entry("--insecure", Kind.SWITCH),
-            Map.entry("--runtime", Kind.VALUE),
-            Map.entry("--stop-timeout", Kind.VALUE),
-            Map.entry("--json", Kind.SWITCH),
-            Map.entry("--json-file", Kind.VALUE),
-            Map.entry("-e", Kind.REPEATABLE), Map.entry("--env", Kind.REPEATABLE),
-            Map.entry("--env-file", Kind.REPEATABLE),
-            Map.entry("-w", Kind.VALUE), Map.entry("--workdir", Kind.VALUE),
-            Map.entry("-u", Kind.VALUE), Map.entry("--user", Kind.VALUE),
-            Map.entry("--entrypoint", Kind.VALUE),
-            Map.entry("-v", Kind.REPEATABLE), Map.entry("--volume", Kind.REPEATABLE),
-            Map.entry("--network", Kind.VALUE),
-            Map.entry("--read-only", Kind.SWITCH),
-            Map.entry("--cap-add", Kind.REPEATABLE),
-            Map.entry("--cap-drop", Kind.REPEATABLE),
-            Map.entry("--security-opt", Kind.REPEATABLE),
-            Map.entry("-h", Kind.VALUE), Map.entry("--hostname", Kind.VALUE),
-            Map.entry("--name", Kind.VALUE),
-            Map.entry("-t", Kind.SWITCH), Map.entry("--tty", Kind.SWITCH),
-            Map.entry("--retries", Kind.VALUE),
-            Map.entry("--timeout", Kind.VALUE),
-            Map.entry("--ca-file", Kind.REPEATABLE),
-            Map.entry("--cert", Kind.VALUE),
-            Map.entry("--key", Kind.VALUE),
-            Map.entry("--policy", Kind.VALUE),
-            Map.entry("--registries.d", Kind.VALUE));
+    private static final List<Option> TABLE = List.of(
+            new Option("--debug", null, Kind.SWITCH),
+            new Option("--rootfs", "-r", Kind.VALUE),
+            new Option("--rm", null, Kind.SWITCH),
+            new Option("--interactive", "-i", Kind.SWITCH),
+            new Option("--pull", null, Kind.VALUE),
+            new Option("--platform", null, Kind.VALUE),
+            new Option("--creds", null, Kind.VALUE),
+            new Option("--insecure", null, Kind.SWITCH),
+            new Option("--runtime", null, Kind.VALUE),
+            new Option("--stop-timeout", null, Kind.VALUE),
+            new Option("--json", null, Kind.SWITCH),
+            new Option("--json-file", null, Kind.VALUE),
+            new Option("--env", "-e", Kind.REPEATABLE),
+            new Option("--env-file", null, Kind.REPEATABLE),
+            new Option("--workdir", "-w", Kind.VALUE),
+            new Option("--user", "-u", Kind.VALUE),
+            new Option("--entrypoint", null, Kind.VALUE),
+            new Option("--volume", "-v", Kind.REPEATABLE),
+            new Option("--network", null, Kind.VALUE),
+            new Option("--read-only", null, Kind.SWITCH),
+            new Option("--cap-add", null, Kind.REPEATABLE),
+            new Option("--cap-drop", null, Kind.REPEATABLE),
+            new Option("--security-opt", null, Kind.REPEATABLE),
+            new Option("--hostname", "-h", Kind.VALUE),
+            new Option("--name", null, Kind.VALUE),
+            new Option("--tty", "-t", Kind.SWITCH),
+            new Option("--retries", null, Kind.VALUE),
+            new Option("--timeout", null, Kind.VALUE),
+            new Option("--ca-file", null, Kind.REPEATABLE),
+            new Option("--cert", null, Kind.VALUE),
+            new Option("--key", null, Kind.VALUE),
+            new Option("--policy", null, Kind.VALUE),
+            new Option("--registries.d", null, Kind.VALUE));
+
+    /** Each name of {@link #TABLE} (long and one-letter) with its kind. */
+    static final Map<String, Kind> OPTIONS;
+    /** One-letter name → long name. */
+    private static final Map<String, String> LONG_NAMES;
+
+    static {
+        Map<String, Kind> kinds = new HashMap<>();
+        Map<String, String> longNames = new HashMap<>();
+        for (Option o : TABLE) {
+            kinds.put(o.name(), o.kind());
+            if (o.letter() != null) {
+                kinds.put(o.letter(), o.kind());
+                longNames.put(o.letter(), o.name());
+            }
+        }
+        OPTIONS = Map.copyOf(kinds);
+        LONG_NAMES = Map.copyOf(longNames);
+    }
 
     /** What was read: the command, ready to call, and whether {@code --debug} was given. */
     record Parsed(RunCommand command, boolean debug) {
@@ -168,17 +193,7 @@ final class RunCommandLine {
 
     /** The option's long name (so {@code -t --tty} counts as given twice). */
     private static String canonical(String name) {
-        return switch (name) {
-            case "-r" -> "--rootfs";
-            case "-i" -> "--interactive";
-            case "-e" -> "--env";
-            case "-w" -> "--workdir";
-            case "-u" -> "--user";
-            case "-v" -> "--volume";
-            case "-h" -> "--hostname";
-            case "-t" -> "--tty";
-            default -> name;
-        };
+        return LONG_NAMES.getOrDefault(name, name);
     }
 
     private static void set(RunCommand c, String name, String v) {
