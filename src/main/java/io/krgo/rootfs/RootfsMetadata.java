@@ -5,6 +5,7 @@ import io.krgo.image.Descriptor;
 import io.krgo.image.Digest;
 import io.krgo.image.Json;
 import io.krgo.image.Platform;
+import io.krgo.sys.OutputFile;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -155,8 +156,8 @@ public final class RootfsMetadata {
      * previous image is still the recorded one.
      */
     public void writeImage(byte[] rawManifest, byte[] rawConfig) throws IOException {
-        writeAtomically(configJson(), rawConfig);
-        writeAtomically(manifestJson(), rawManifest);
+        OutputFile.write(configJson(), rawConfig);
+        OutputFile.write(manifestJson(), rawManifest);
     }
 
     /** Starts git layers afresh: no repository, an empty {@code layers/}. */
@@ -175,7 +176,7 @@ public final class RootfsMetadata {
         }
         Path f = dir.resolve("layers").resolve(index + ".json");
         Files.createDirectories(f.getParent());
-        writeAtomically(f, Json.write(rec));
+        OutputFile.write(f, Json.write(rec));
     }
 
     private static Optional<byte[]> smallFile(Path p) throws IOException {
@@ -191,12 +192,6 @@ public final class RootfsMetadata {
         } catch (IOException e) {
             throw new FilesystemException("cannot read " + p + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void writeAtomically(Path p, byte[] bytes) throws IOException {
-        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -1,6 +1,7 @@
 package io.krgo.runtime;
 
 import io.krgo.sys.KeyHash;
+import io.krgo.sys.OutputFile;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -100,11 +100,7 @@ final class BundleConfigCache {
             if (buf.size() > MAX_BYTES) {
                 return;
             }
-            Files.createDirectories(dir);
-            Path file = dir.resolve(KeyHash.of(key));
-            Path tmp = dir.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-            Files.write(tmp, buf.toByteArray());
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            OutputFile.write(dir.resolve(KeyHash.of(key)), buf.toByteArray());
         } catch (IOException e) {
             // a read-only state directory: every run converts, as without the cache
         }

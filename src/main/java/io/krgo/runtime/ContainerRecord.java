@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.krgo.image.Json;
+import io.krgo.sys.OutputFile;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -58,9 +59,6 @@ public record ContainerRecord(String name, String image, String imageDir, String
             g.writeNumberField("pid", pid);
             g.writeEndObject();
         }
-        Path tmp = containerDir.resolve(FILE + ".tmp");
-        Files.write(tmp, buf.toByteArray());
-        Files.move(tmp, containerDir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        OutputFile.write(containerDir.resolve(FILE), buf.toByteArray());
     }
 }

@@ -1,12 +1,12 @@
 package io.krgo.runtime;
 
 import io.krgo.error.FilesystemException;
+import io.krgo.sys.OutputFile;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -37,8 +37,8 @@ final class HostFiles {
             Files.createDirectories(dir);
             Path hostnameFile = dir.resolve("hostname");
             Path hostsFile = dir.resolve("hosts");
-            writeAtomically(hostnameFile, hostname + "\n");
-            writeAtomically(hostsFile, hosts(hostname, network));
+            OutputFile.write(hostnameFile, (hostname + "\n").getBytes(StandardCharsets.UTF_8));
+            OutputFile.write(hostsFile, hosts(hostname, network).getBytes(StandardCharsets.UTF_8));
             binds.put("/etc/hostname", hostnameFile.toAbsolutePath().toString());
             binds.put("/etc/hosts", hostsFile.toAbsolutePath().toString());
         } catch (IOException e) {
@@ -63,12 +63,6 @@ final class HostFiles {
             }
         }
         return b.toString();
-    }
-
-    private static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
 }

@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * A file a user names for output ({@code config -o}, {@code export --tar}): a regular file appears whole or not
- * at all (written beside it, then renamed over it); a device or pipe ({@code /dev/null}, {@code /dev/stdout},
+ * A file written whole or not at all (beside it, then renamed over it): what a user names for output
+ * ({@code config -o}, {@code export --tar}) and krgo's own small files (a container's config and hosts files,
+ * container.json, a rootfs's records). A device or pipe ({@code /dev/null}, {@code /dev/stdout},
  * a FIFO) is written into, never renamed over: as root, a rename over {@code /dev/null} replaced the device
  * node with a regular file, which broke every later process that opened it. A directory is refused.
  */
@@ -21,6 +22,11 @@ public final class OutputFile {
     }
 
     private OutputFile() {
+    }
+
+    /** Writes {@code bytes} as {@link #write(Path, Content)} does. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, out -> out.write(bytes));
     }
 
     /** @throws IOException also when {@code file} is a directory ("it is a directory") */

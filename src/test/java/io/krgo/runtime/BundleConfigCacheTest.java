@@ -168,7 +168,7 @@ class BundleConfigCacheTest {
         Files.delete(cacheDir.resolve(io.krgo.sys.KeyHash.of("other")));
         // a damaged entry is converted again and replaced
         try (var entries = Files.list(cacheDir)) {
-            Path entry = entries.filter(p -> !p.getFileName().toString().contains(".tmp")).findFirst().orElseThrow();
+            Path entry = entries.filter(p -> !p.getFileName().toString().startsWith(".")).findFirst().orElseThrow();
             Files.write(entry, "krgo-bundle-config 1\n\0\0".getBytes(StandardCharsets.US_ASCII));
         }
         Path b3 = tmp.resolve("containers/c3");
